@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "cascade-test-server.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#define LISTENING_PREFIX "cascaded: listening on "
+
+struct _CascadeTestServer
+{
+  GSubprocess *process;
+  GThread *drain_thread;
+  SoupSession *session;
+  char *url;
+  char *data_dir;
+  gboolean owns_data_dir;
+  gboolean exited;
+  int exit_status;
+};
+
+char *
+cascade_test_make_tmp_dir (void)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_dir_make_tmp ("cascade-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+cascade_test_rm_rf (const char *path)
+{
+  g_autoptr (GDir) dir = NULL;
+  const char *name;
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      dir = g_dir_open (path, 0, NULL);
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          cascade_test_rm_rf (child);
+        }
+    }
+  g_remove (path);
+}
+
+/* Whatever the server prints after its ready line goes to our stderr, so the
+ * pipe never fills up and blocks it. */
+static gpointer
+drain_stdout (gpointer data)
+{
+  GDataInputStream *in = data;
+  char *line;
+
+  while ((line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, NULL)) != NULL)
+    {
+      g_printerr ("cascaded stdout: %s\n", line);
+      g_free (line);
+    }
+  g_object_unref (in);
+  return NULL;
+}
+
+CascadeTestServer *
+cascade_test_server_new_in_dir (const char *data_dir, const char *const *extra_args)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GDataInputStream) in = NULL;
+  CascadeTestServer *self;
+  const char *cascaded = g_getenv ("CASCADED");
+  char *line;
+
+  if (cascaded == NULL || !g_file_test (cascaded, G_FILE_TEST_IS_EXECUTABLE))
+    g_error ("$CASCADED does not name the cascaded binary (run the tests with meson test)");
+
+  self = g_new0 (CascadeTestServer, 1);
+  self->data_dir = g_strdup (data_dir);
+
+  g_ptr_array_add (argv, (char *) cascaded);
+  g_ptr_array_add (argv, (char *) "--listen");
+  g_ptr_array_add (argv, (char *) "127.0.0.1:0");
+  g_ptr_array_add (argv, (char *) "--data-dir");
+  g_ptr_array_add (argv, self->data_dir);
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) extra_args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  self->process = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                     &error);
+  g_assert_no_error (error);
+
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
+  while ((line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error)) != NULL)
+    {
+      if (g_str_has_prefix (line, LISTENING_PREFIX))
+        {
+          self->url = g_strdup (line + strlen (LISTENING_PREFIX));
+          g_free (line);
+          break;
+        }
+      g_printerr ("cascaded stdout: %s\n", line);
+      g_free (line);
+    }
+  g_assert_no_error (error);
+  if (self->url == NULL)
+    g_error ("cascaded exited before it listened (see its log above)");
+
+  self->drain_thread = g_thread_new ("cascaded-stdout", drain_stdout, g_steal_pointer (&in));
+  self->session = soup_session_new_with_options ("timeout", 30, NULL);
+  return self;
+}
+
+CascadeTestServer *
+cascade_test_server_new (const char *const *extra_args)
+{
+  g_autofree char *dir = cascade_test_make_tmp_dir ();
+  CascadeTestServer *self = cascade_test_server_new_in_dir (dir, extra_args);
+
+  self->owns_data_dir = TRUE;
+  return self;
+}
+
+const char *
+cascade_test_server_get_url (CascadeTestServer *self)
+{
+  return self->url;
+}
+
+const char *
+cascade_test_server_get_data_dir (CascadeTestServer *self)
+{
+  return self->data_dir;
+}
+
+static void
+wait_for_exit (CascadeTestServer *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->exited)
+    return;
+  g_subprocess_wait (self->process, NULL, &error);
+  g_assert_no_error (error);
+  self->exited = TRUE;
+  if (g_subprocess_get_if_exited (self->process))
+    self->exit_status = g_subprocess_get_exit_status (self->process);
+  else
+    self->exit_status = 128 + g_subprocess_get_term_sig (self->process);
+  g_clear_pointer (&self->drain_thread, g_thread_join);
+}
+
+/* SIGTERM, as a service manager would; returns the exit status (0 is clean). */
+int
+cascade_test_server_stop (CascadeTestServer *self)
+{
+  if (!self->exited)
+    g_subprocess_send_signal (self->process, SIGTERM);
+  wait_for_exit (self);
+  return self->exit_status;
+}
+
+void
+cascade_test_server_kill (CascadeTestServer *self)
+{
+  if (!self->exited)
+    g_subprocess_force_exit (self->process);
+  wait_for_exit (self);
+}
+
+void
+cascade_test_server_free (CascadeTestServer *self)
+{
+  if (self == NULL)
+    return;
+  cascade_test_server_stop (self);
+  if (self->owns_data_dir)
+    cascade_test_rm_rf (self->data_dir);
+  g_clear_object (&self->session);
+  g_clear_object (&self->process);
+  g_free (self->url);
+  g_free (self->data_dir);
+  g_free (self);
+}
+
+guint
+cascade_test_server_request_full (CascadeTestServer *self,
+                                  const char *method,
+                                  const char *path,
+                                  const char *const *headers,
+                                  const char *content_type,
+                                  GBytes *body,
+                                  SoupMessageHeaders **out_headers,
+                                  GBytes **out_body)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GBytes) response = NULL;
+  g_autofree char *uri = g_strconcat (self->url, path, NULL);
+
+  msg = soup_message_new (method, uri);
+  g_assert_nonnull (msg);
+  for (guint i = 0; headers != NULL && headers[i] != NULL && headers[i + 1] != NULL; i += 2)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), headers[i],
+                                  headers[i + 1]);
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (msg, content_type, body);
+
+  response = soup_session_send_and_read (self->session, msg, NULL, &error);
+  g_assert_no_error (error);
+
+  if (out_headers != NULL)
+    *out_headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  if (out_body != NULL)
+    *out_body = g_steal_pointer (&response);
+  return soup_message_get_status (msg);
+}
+
+guint
+cascade_test_server_request (CascadeTestServer *self,
+                             const char *method,
+                             const char *path,
+                             const char *bearer,
+                             const char *json_body,
+                             JsonNode **out_json)
+{
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GBytes) response = NULL;
+  g_autofree char *auth = NULL;
+  const char *headers[3] = { NULL, NULL, NULL };
+  gsize len = 0;
+  const char *data;
+  guint status;
+
+  if (bearer != NULL)
+    {
+      auth = g_strconcat ("Bearer ", bearer, NULL);
+      headers[0] = "Authorization";
+      headers[1] = auth;
+    }
+  if (json_body != NULL)
+    body = g_bytes_new (json_body, strlen (json_body));
+
+  status = cascade_test_server_request_full (self, method, path, headers, "application/json", body,
+                                             NULL, &response);
+  if (out_json != NULL)
+    {
+      *out_json = NULL;
+      data = g_bytes_get_data (response, &len);
+      if (len > 0)
+        {
+          g_autoptr (GError) error = NULL;
+          g_autofree char *text = g_strndup (data, len);
+
+          *out_json = json_from_string (text, &error);
+          g_assert_no_error (error);
+        }
+    }
+  return status;
+}
