@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "cascade-app-types.h"
+#include "cascade-client.h"
+#include "cascade-secret-store.h"
+#include "cascade-session.h"
+#include "cascade-user.h"
