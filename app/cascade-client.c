@@ -404,6 +404,7 @@ start_request (CascadeClient *self,
   g_autofree char *uri_string = g_strconcat (self->base_url, path, NULL);
   g_autoptr (GUri) uri = g_uri_parse (uri_string, SOUP_HTTP_URI_FLAGS, NULL);
   SoupMessageHeaders *headers;
+  GCancellable *cancellable;
   Request *request;
 
   if (uri == NULL ||
@@ -438,8 +439,8 @@ start_request (CascadeClient *self,
   if (owned_body != NULL)
     soup_message_set_request_body_from_bytes (request->msg, "application/json", owned_body);
 
-  soup_session_send_async (self->session, request->msg, G_PRIORITY_DEFAULT,
-                           g_task_get_cancellable (owned_task), on_sent,
+  cancellable = g_task_get_cancellable (owned_task);
+  soup_session_send_async (self->session, request->msg, G_PRIORITY_DEFAULT, cancellable, on_sent,
                            g_steal_pointer (&owned_task));
 }
 
@@ -616,9 +617,12 @@ static char *
 normalize_base_url (const char *base_url)
 {
   char *url = g_strstrip (g_strdup (base_url));
+  const char *authority = strstr (url, "://");
+  gsize keep = authority != NULL ? (gsize) (authority - url) + 3 : 0;
   gsize len = strlen (url);
 
-  while (len > 0 && url[len - 1] == '/')
+  /* "http://host/" and "http://host" are the same server; "http://" stays. */
+  while (len > keep && url[len - 1] == '/')
     url[--len] = '\0';
   return url;
 }

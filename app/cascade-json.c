@@ -12,11 +12,11 @@ type_name (CascadeJsonType type)
   switch (type)
     {
       case CASCADE_JSON_STRING:
-        return "string";
+        return "a string";
       case CASCADE_JSON_INT:
-        return "integer";
+        return "an integer";
       case CASCADE_JSON_OBJECT:
-        return "object";
+        return "an object";
       default:
         g_assert_not_reached ();
     }
@@ -60,8 +60,7 @@ cascade_json_check (JsonObject *object,
           message = g_strdup_printf ("“%s” is missing", members[i].name);
         }
       else if (!has_type (node, members[i].type))
-        message =
-          g_strdup_printf ("“%s” is not a %s", members[i].name, type_name (members[i].type));
+        message = g_strdup_printf ("“%s” is not %s", members[i].name, type_name (members[i].type));
       else
         continue;
 

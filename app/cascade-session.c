@@ -435,6 +435,7 @@ on_restore_refreshed (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autoptr (CascadeAuthTokens) tokens =
     cascade_client_refresh_finish (CASCADE_CLIENT (source), result, &error);
+  GCancellable *cancellable;
 
   if (task_is_stale (task))
     return;
@@ -462,14 +463,15 @@ on_restore_refreshed (GObject *source, GAsyncResult *result, gpointer user_data)
    * else can go wrong. */
   adopt_tokens (self, tokens);
   keyring_push (self, KEYRING_STORE, self->server_url, self->refresh_token, NULL, NULL);
-  cascade_client_get_me_async (self->client, g_task_get_cancellable (task), on_restore_me,
-                               g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  cascade_client_get_me_async (self->client, cancellable, on_restore_me, g_steal_pointer (&task));
 }
 
 static void
 on_restore_lookup (CascadeSession *self, char *secret, const GError *error, gpointer data)
 {
   g_autoptr (GTask) task = data;
+  GCancellable *cancellable;
 
   if (task_is_stale (task))
     {
@@ -490,8 +492,9 @@ on_restore_lookup (CascadeSession *self, char *secret, const GError *error, gpoi
       return;
     }
 
-  cascade_client_refresh_async (self->client, secret, g_task_get_cancellable (task),
-                                on_restore_refreshed, g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  cascade_client_refresh_async (self->client, secret, cancellable, on_restore_refreshed,
+                                g_steal_pointer (&task));
   _cascade_secret_free (secret);
 }
 
