@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+/*
+ * cascade-screenshots --server URL --output DIR
+ *
+ * Drives the real app (CascadeApplication, CascadeWindow and a real
+ * CascadeSession against the real server at URL) to each state of the table
+ * below and writes a PNG of the whole window for each, rendered by GTK itself.
+ * Run it under a display of its own (tests/cascade-test-env --keyring --display,
+ * as ./dev screenshots does): it creates an account on that server.
+ */
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <locale.h>
+
+#include "cascade-application.h"
+#include "cascade-server-url.h"
+#include "cascade-session.h"
+#include "cascade-welcome-page.h"
+#include "cascade-window.h"
+
+#define WINDOW_WIDTH 1200
+#define WINDOW_HEIGHT 760
+#define SHOT_TIMEOUT_SECONDS 30
+#define POLL_INTERVAL_MS 50
+/* Frames drawn after a state is reached and before it is captured, so that
+ * layout, icons and fonts have settled. */
+#define SETTLE_FRAMES 3
+
+/* The account Home is shown for. */
+#define DEMO_EMAIL "ada@example.org"
+#define DEMO_USERNAME "ada"
+#define DEMO_DISPLAY_NAME "Ada Lovelace"
+#define DEMO_PASSWORD "analytical-engine-1843"
+
+typedef enum
+{
+  SHOT_WAIT,
+  SHOT_READY,
+  SHOT_FAILED,
+} ShotStatus;
+
+typedef struct _Shooter Shooter;
+
+typedef struct
+{
+  const char *file;
+  /* Called every POLL_INTERVAL_MS until the window shows the state
+   * (SHOT_READY) or it cannot get there (SHOT_FAILED, with @error set).
+   * self->stage starts at 0 for each shot and is the driver's to use. */
+  ShotStatus (*drive) (Shooter *self, GError **error);
+} Shot;
+
+struct _Shooter
+{
+  CascadeApplication *app;
+  CascadeSession *session;
+  CascadeWindow *window;
+  CascadeWelcomePage *welcome;
+  char *output_dir;
+  GMainLoop *loop;
+
+  guint current;
+  guint stage;
+  gint64 deadline;
+  guint poll_id;
+  guint tick_id;
+  guint frames;
+  int exit_status;
+};
+
+static ShotStatus drive_welcome (Shooter *self, GError **error);
+static ShotStatus drive_home (Shooter *self, GError **error);
+
+/* One entry per screenshot, in the order they are taken: later pages (live,
+ * watch, go-live, account) are one more line here and one more driver. */
+static const Shot shots[] = {
+  { "welcome.png", drive_welcome },
+  { "home.png", drive_home },
+};
+
+static void next_shot (Shooter *self);
+
+static gpointer
+window_child (Shooter *self, const char *name)
+{
+  GObject *child =
+    gtk_widget_get_template_child (GTK_WIDGET (self->window), CASCADE_TYPE_WINDOW, name);
+
+  g_assert (child != NULL);
+  return child;
+}
+
+static gpointer
+welcome_child (Shooter *self, const char *name)
+{
+  GObject *child =
+    gtk_widget_get_template_child (GTK_WIDGET (self->welcome), CASCADE_TYPE_WELCOME_PAGE, name);
+
+  g_assert (child != NULL);
+  return child;
+}
+
+static gboolean
+window_shows (Shooter *self, const char *view)
+{
+  GtkStack *stack = window_child (self, "main_stack");
+
+  return g_strcmp0 (gtk_stack_get_visible_child_name (stack), view) == 0 &&
+         !gtk_stack_get_transition_running (stack);
+}
+
+static void
+type_into (Shooter *self, const char *row, const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (welcome_child (self, row)), text);
+}
+
+static gboolean
+press (Shooter *self, GError **error)
+{
+  if (!gtk_widget_activate (GTK_WIDGET (welcome_child (self, "submit_button"))))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _ ("The welcome page’s button cannot be pressed"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static ShotStatus
+drive_welcome (Shooter *self, GError **error)
+{
+  switch (cascade_session_get_state (self->session))
+    {
+      case CASCADE_SESSION_STATE_RESTORING:
+        return SHOT_WAIT;
+
+      case CASCADE_SESSION_STATE_SIGNED_IN:
+        /* A session restored from the keyring: the welcome page is behind it. */
+        if (self->stage == 0)
+          g_action_group_activate_action (G_ACTION_GROUP (self->app), "sign-out", NULL);
+        self->stage = 1;
+        return SHOT_WAIT;
+
+      case CASCADE_SESSION_STATE_SIGNED_OUT:
+      default:
+        if (self->stage < 2)
+          {
+            cascade_welcome_page_reset (self->welcome);
+            cascade_welcome_page_set_form (self->welcome, CASCADE_WELCOME_FORM_CREATE_ACCOUNT);
+            cascade_welcome_page_focus_form (self->welcome);
+            self->stage = 2;
+          }
+        return window_shows (self, "welcome") ? SHOT_READY : SHOT_WAIT;
+    }
+}
+
+static gboolean
+row_has_error (Shooter *self, const char *row)
+{
+  return gtk_widget_has_css_class (GTK_WIDGET (welcome_child (self, row)), "error");
+}
+
+/* Creates the account through the real form; when the server already has it
+ * (a second run against the same server), signs in through the other form. */
+static ShotStatus
+drive_home (Shooter *self, GError **error)
+{
+  enum
+  {
+    START,
+    CREATING,
+    SIGNING_IN,
+    SIGNED_IN,
+  };
+
+  if (cascade_session_get_state (self->session) == CASCADE_SESSION_STATE_RESTORING ||
+      cascade_welcome_page_get_busy (self->welcome))
+    return SHOT_WAIT;
+
+  if (cascade_session_get_state (self->session) == CASCADE_SESSION_STATE_SIGNED_IN)
+    self->stage = SIGNED_IN;
+
+  switch (self->stage)
+    {
+      case START:
+        cascade_welcome_page_set_form (self->welcome, CASCADE_WELCOME_FORM_CREATE_ACCOUNT);
+        type_into (self, "create_email_row", DEMO_EMAIL);
+        type_into (self, "create_username_row", DEMO_USERNAME);
+        type_into (self, "create_display_name_row", DEMO_DISPLAY_NAME);
+        type_into (self, "create_password_row", DEMO_PASSWORD);
+        if (!press (self, error))
+          return SHOT_FAILED;
+        self->stage = CREATING;
+        return SHOT_WAIT;
+
+      case CREATING:
+        if (!row_has_error (self, "create_username_row") &&
+            !row_has_error (self, "create_email_row"))
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                         _ ("Could not create the account %s: %s"), DEMO_USERNAME,
+                         gtk_label_get_text (GTK_LABEL (welcome_child (self, "form_error"))));
+            return SHOT_FAILED;
+          }
+        cascade_welcome_page_set_form (self->welcome, CASCADE_WELCOME_FORM_SIGN_IN);
+        type_into (self, "sign_in_login_row", DEMO_USERNAME);
+        type_into (self, "sign_in_password_row", DEMO_PASSWORD);
+        if (!press (self, error))
+          return SHOT_FAILED;
+        self->stage = SIGNING_IN;
+        return SHOT_WAIT;
+
+      case SIGNED_IN:
+        return window_shows (self, "main") ? SHOT_READY : SHOT_WAIT;
+
+      case SIGNING_IN:
+      default:
+        break;
+    }
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("Could not sign in as %s: %s"),
+               DEMO_USERNAME, gtk_label_get_text (GTK_LABEL (welcome_child (self, "form_error"))));
+  return SHOT_FAILED;
+}
+
+static gboolean
+capture (Shooter *self, const char *file, GError **error)
+{
+  GtkWidget *widget = GTK_WIDGET (self->window);
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *path = g_build_filename (self->output_dir, file, NULL);
+  int width = gdk_paintable_get_intrinsic_width (paintable);
+  int height = gdk_paintable_get_intrinsic_height (paintable);
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL || renderer == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("The window drew nothing for %s"),
+                   file);
+      return FALSE;
+    }
+
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("Could not write %s"), path);
+      return FALSE;
+    }
+
+  g_print ("%s (%d×%d)\n", path, width, height);
+  return TRUE;
+}
+
+static void
+finish (Shooter *self, int exit_status)
+{
+  self->exit_status = exit_status;
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_main_loop_quit (self->loop);
+}
+
+static gboolean
+on_tick (GtkWidget *widget, GdkFrameClock *frame_clock, gpointer user_data)
+{
+  Shooter *self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (++self->frames < SETTLE_FRAMES)
+    return G_SOURCE_CONTINUE;
+
+  self->tick_id = 0;
+  if (!capture (self, shots[self->current].file, &error))
+    {
+      g_printerr ("cascade-screenshots: %s\n", error->message);
+      finish (self, EXIT_FAILURE);
+      return G_SOURCE_REMOVE;
+    }
+
+  self->current++;
+  next_shot (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_poll (gpointer user_data)
+{
+  Shooter *self = user_data;
+  const Shot *shot = &shots[self->current];
+  g_autoptr (GError) error = NULL;
+
+  switch (shot->drive (self, &error))
+    {
+      case SHOT_READY:
+        self->poll_id = 0;
+        self->frames = 0;
+        gtk_widget_queue_draw (GTK_WIDGET (self->window));
+        self->tick_id =
+          gtk_widget_add_tick_callback (GTK_WIDGET (self->window), on_tick, self, NULL);
+        return G_SOURCE_REMOVE;
+
+      case SHOT_FAILED:
+        self->poll_id = 0;
+        g_printerr ("cascade-screenshots: %s: %s\n", shot->file, error->message);
+        finish (self, EXIT_FAILURE);
+        return G_SOURCE_REMOVE;
+
+      case SHOT_WAIT:
+      default:
+        if (g_get_monotonic_time () > self->deadline)
+          {
+            self->poll_id = 0;
+            g_printerr (_ ("cascade-screenshots: %s: the window did not get there within %d s\n"),
+                        shot->file, SHOT_TIMEOUT_SECONDS);
+            finish (self, EXIT_FAILURE);
+            return G_SOURCE_REMOVE;
+          }
+        return G_SOURCE_CONTINUE;
+    }
+}
+
+static void
+next_shot (Shooter *self)
+{
+  if (self->current == G_N_ELEMENTS (shots))
+    {
+      finish (self, EXIT_SUCCESS);
+      return;
+    }
+
+  self->stage = 0;
+  self->deadline = g_get_monotonic_time () + SHOT_TIMEOUT_SECONDS * G_USEC_PER_SEC;
+  self->poll_id = g_timeout_add (POLL_INTERVAL_MS, on_poll, self);
+}
+
+static CascadeWindow *
+find_window (CascadeApplication *app)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    {
+      if (CASCADE_IS_WINDOW (l->data))
+        return l->data;
+    }
+  return NULL;
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autofree char *server = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CascadeApplication) app = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  GSettings *settings;
+  Shooter shooter = { 0 };
+  const GOptionEntry entries[] = {
+    { "server", 0, 0, G_OPTION_ARG_STRING, &server, N_ ("The Cascade server to use"), N_ ("URL") },
+    { "output", 0, 0, G_OPTION_ARG_FILENAME, &output, N_ ("Where to write the PNG files"),
+      N_ ("DIR") },
+    { NULL },
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  /* Never the person's own settings or demo account. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_unsetenv ("CASCADE_DEV_LOGIN");
+  g_unsetenv ("CASCADE_DEV_PASSWORD");
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _ ("Writes screenshots of the real Cascade app."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("cascade-screenshots: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  if (server == NULL || output == NULL)
+    {
+      g_printerr (_ ("cascade-screenshots: both --server and --output are needed\n"));
+      return EXIT_FAILURE;
+    }
+  url = cascade_server_url_normalize (server, &error);
+  if (url == NULL)
+    {
+      g_printerr ("cascade-screenshots: --server %s: %s\n", server, error->message);
+      return EXIT_FAILURE;
+    }
+  if (g_mkdir_with_parents (output, 0755) != 0)
+    {
+      g_printerr (_ ("cascade-screenshots: cannot create %s: %s\n"), output, g_strerror (errno));
+      return EXIT_FAILURE;
+    }
+
+  app = cascade_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  settings = cascade_application_get_settings (app);
+  g_settings_set_string (settings, "server-url", url);
+  g_settings_set_int (settings, "window-width", WINDOW_WIDTH);
+  g_settings_set_int (settings, "window-height", WINDOW_HEIGHT);
+  g_settings_set_boolean (settings, "window-maximized", FALSE);
+
+  if (!g_application_register (G_APPLICATION (app), NULL, &error))
+    {
+      g_printerr ("cascade-screenshots: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  /* Still pictures: no half-finished transitions, no blinking caret. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, "gtk-cursor-blink",
+                FALSE, NULL);
+  g_application_activate (G_APPLICATION (app));
+
+  loop = g_main_loop_new (NULL, FALSE);
+  shooter.app = app;
+  shooter.session = cascade_application_get_session (app);
+  shooter.window = find_window (app);
+  shooter.output_dir = output;
+  shooter.loop = loop;
+  g_assert (shooter.window != NULL);
+  shooter.welcome = window_child (&shooter, "welcome_page");
+
+  next_shot (&shooter);
+  g_main_loop_run (loop);
+
+  if (shooter.tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (shooter.window), shooter.tick_id);
+  gtk_window_destroy (GTK_WINDOW (shooter.window));
+  return shooter.exit_status;
+}
