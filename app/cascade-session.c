@@ -65,6 +65,11 @@ struct _CascadeSession
 
   GQueue keyring_ops;
   gboolean keyring_busy;
+
+  /* The restore in flight, which later restore calls join rather than
+   * presenting the same refresh token twice (the server would take the second
+   * use for theft and revoke the session). Not a reference. */
+  GTask *restore_task;
 };
 
 G_DEFINE_FINAL_TYPE (CascadeSession, cascade_session, G_TYPE_OBJECT)
@@ -256,6 +261,7 @@ static void
 forget_tokens (CascadeSession *self)
 {
   self->epoch++;
+  self->restore_task = NULL;
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_object_unref (self->cancellable);
@@ -351,6 +357,23 @@ start_background_refresh (CascadeSession *self)
 
 /* ---- tasks ---------------------------------------------------------------- */
 
+/* The data of every session task. */
+typedef struct
+{
+  guint epoch;           /* self->epoch when the task started */
+  GPtrArray *joined;     /* restore: later calls waiting on this one */
+  guint pending;         /* sign-out: steps still running */
+  GError *keyring_error; /* sign-out: a keyring failure to report */
+} Op;
+
+static void
+op_free (Op *op)
+{
+  g_clear_pointer (&op->joined, g_ptr_array_unref);
+  g_clear_error (&op->keyring_error);
+  g_free (op);
+}
+
 static GTask *
 new_task (CascadeSession *self,
           gpointer source_tag,
@@ -359,13 +382,38 @@ new_task (CascadeSession *self,
           gpointer user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Op *op = g_new0 (Op, 1);
 
   g_task_set_source_tag (task, source_tag);
   /* Every step checks for cancellation itself, so that the result always
    * says what really happened to the state. */
   g_task_set_check_cancellable (task, FALSE);
-  g_task_set_task_data (task, GUINT_TO_POINTER (self->epoch), NULL);
+  op->epoch = self->epoch;
+  g_task_set_task_data (task, op, (GDestroyNotify) op_free);
   return task;
+}
+
+/* Answers task, and every call that joined it, with TRUE or error (taken). */
+static void
+op_return (GTask *task, GError *error)
+{
+  CascadeSession *self = g_task_get_source_object (task);
+  Op *op = g_task_get_task_data (task);
+  g_autoptr (GPtrArray) joined = g_steal_pointer (&op->joined);
+
+  if (self->restore_task == task)
+    self->restore_task = NULL;
+  for (guint i = 0; joined != NULL && i < joined->len; i++)
+    {
+      if (error != NULL)
+        g_task_return_error (g_ptr_array_index (joined, i), g_error_copy (error));
+      else
+        g_task_return_boolean (g_ptr_array_index (joined, i), TRUE);
+    }
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 /* TRUE (and task is answered) when the tokens changed hands while task ran. */
@@ -373,11 +421,13 @@ static gboolean
 task_is_stale (GTask *task)
 {
   CascadeSession *self = g_task_get_source_object (task);
+  Op *op = g_task_get_task_data (task);
 
-  if (GPOINTER_TO_UINT (g_task_get_task_data (task)) == self->epoch)
+  if (op->epoch == self->epoch)
     return FALSE;
-  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                           "Interrupted by a sign-out, another sign-in or a change of server");
+  op_return (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                        "Interrupted by a sign-out, another sign-in or a change "
+                                        "of server"));
   return TRUE;
 }
 
@@ -413,10 +463,7 @@ on_restore_me (GObject *source, GAsyncResult *result, gpointer user_data)
       /* The rotated refresh token is already stored: unless the server
        * refused it, a later restore can use it. */
       drop_to_signed_out (self, refused);
-      if (refused)
-        g_task_return_boolean (task, TRUE);
-      else
-        g_task_return_error (task, g_steal_pointer (&error));
+      op_return (task, refused ? NULL : g_steal_pointer (&error));
       return;
     }
 
@@ -424,7 +471,7 @@ on_restore_me (GObject *source, GAsyncResult *result, gpointer user_data)
   set_user (self, user);
   set_state (self, CASCADE_SESSION_STATE_SIGNED_IN);
   g_object_thaw_notify (G_OBJECT (self));
-  g_task_return_boolean (task, TRUE);
+  op_return (task, NULL);
 }
 
 static void
@@ -449,12 +496,12 @@ on_restore_refreshed (GObject *source, GAsyncResult *result, gpointer user_data)
           g_debug ("session: the stored sign-in was refused (%s)",
                    cascade_client_error_get_code (error));
           drop_to_signed_out (self, TRUE);
-          g_task_return_boolean (task, TRUE);
+          op_return (task, NULL);
         }
       else
         {
           drop_to_signed_out (self, FALSE);
-          g_task_return_error (task, g_steal_pointer (&error));
+          op_return (task, g_steal_pointer (&error));
         }
       return;
     }
@@ -478,21 +525,22 @@ on_restore_lookup (CascadeSession *self, char *secret, const GError *error, gpoi
       _cascade_secret_free (secret);
       return;
     }
-  if (g_task_return_error_if_cancelled (task))
+  cancellable = g_task_get_cancellable (task);
+  if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
     {
       _cascade_secret_free (secret);
       set_state (self, CASCADE_SESSION_STATE_SIGNED_OUT);
+      op_return (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled"));
       return;
     }
   if (secret == NULL)
     {
       /* Nothing stored, or no keyring to store it in. */
       set_state (self, CASCADE_SESSION_STATE_SIGNED_OUT);
-      g_task_return_boolean (task, TRUE);
+      op_return (task, NULL);
       return;
     }
 
-  cancellable = g_task_get_cancellable (task);
   cascade_client_refresh_async (self->client, secret, cancellable, on_restore_refreshed,
                                 g_steal_pointer (&task));
   _cascade_secret_free (secret);
@@ -512,11 +560,22 @@ cascade_session_restore_async (CascadeSession *self,
   task = new_task (self, cascade_session_restore_async, cancellable, callback, user_data);
   if (self->state == CASCADE_SESSION_STATE_SIGNED_IN)
     {
-      g_task_return_boolean (task, TRUE);
+      op_return (task, NULL);
       g_object_unref (task);
       return;
     }
+  if (self->restore_task != NULL)
+    {
+      /* Join the restore in flight; it answers us too. */
+      Op *running = g_task_get_task_data (self->restore_task);
 
+      if (running->joined == NULL)
+        running->joined = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (running->joined, task);
+      return;
+    }
+
+  self->restore_task = task;
   set_state (self, CASCADE_SESSION_STATE_RESTORING);
   keyring_push (self, KEYRING_LOOKUP, self->server_url, NULL, on_restore_lookup, task);
 }
@@ -536,7 +595,7 @@ on_sign_in_stored (CascadeSession *self, char *secret, const GError *error, gpoi
 
   /* Signed in either way; without a keyring, in memory only (and
    * secrets-available says so). */
-  g_task_return_boolean (task, TRUE);
+  op_return (task, NULL);
 }
 
 static void
@@ -555,7 +614,7 @@ on_authenticated (GObject *source, GAsyncResult *result, gpointer user_data)
   if (tokens == NULL)
     {
       /* The client's error unchanged: the UI shows it next to its field. */
-      g_task_return_error (task, error);
+      op_return (task, error);
       return;
     }
   if (task_is_stale (task))
@@ -622,30 +681,14 @@ cascade_session_sign_in_finish (CascadeSession *self, GAsyncResult *result, GErr
 
 /* ---- sign out ------------------------------------------------------------- */
 
-typedef struct
-{
-  guint pending;
-  GError *keyring_error;
-} SignOut;
-
-static void
-sign_out_free (SignOut *sign_out)
-{
-  g_clear_error (&sign_out->keyring_error);
-  g_free (sign_out);
-}
-
 static void
 sign_out_step_done (GTask *task)
 {
-  SignOut *sign_out = g_task_get_task_data (task);
+  Op *op = g_task_get_task_data (task);
 
-  if (--sign_out->pending > 0)
+  if (--op->pending > 0)
     return;
-  if (sign_out->keyring_error != NULL)
-    g_task_return_error (task, g_steal_pointer (&sign_out->keyring_error));
-  else
-    g_task_return_boolean (task, TRUE);
+  op_return (task, g_steal_pointer (&op->keyring_error));
 }
 
 static void
@@ -664,13 +707,13 @@ static void
 on_sign_out_cleared (CascadeSession *self, char *secret, const GError *error, gpointer data)
 {
   g_autoptr (GTask) task = data;
-  SignOut *sign_out = g_task_get_task_data (task);
+  Op *op = g_task_get_task_data (task);
 
   /* Without a keyring there was nothing to clear; any other failure means a
    * token may still be stored, which the caller must hear about. */
   if (error != NULL &&
       !g_error_matches (error, CASCADE_CLIENT_ERROR, CASCADE_CLIENT_ERROR_NO_SECRETS))
-    sign_out->keyring_error = g_error_copy (error);
+    op->keyring_error = g_error_copy (error);
   sign_out_step_done (task);
 }
 
@@ -681,24 +724,23 @@ cascade_session_sign_out_async (CascadeSession *self,
                                 gpointer user_data)
 {
   g_autoptr (GTask) task = NULL;
-  SignOut *sign_out;
+  Op *op;
 
   g_return_if_fail (CASCADE_IS_SESSION (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = new_task (self, cascade_session_sign_out_async, cancellable, callback, user_data);
-  sign_out = g_new0 (SignOut, 1);
-  g_task_set_task_data (task, sign_out, (GDestroyNotify) sign_out_free);
+  op = g_task_get_task_data (task);
 
   /* The request takes the access token with it, so the local state can be
    * dropped at once: the user is signed out here even when offline. */
   if (self->refresh_token != NULL)
     {
-      sign_out->pending++;
+      op->pending++;
       cascade_client_logout_async (self->client, self->refresh_token, cancellable,
                                    on_sign_out_logged_out, g_object_ref (task));
     }
-  sign_out->pending++;
+  op->pending++;
   keyring_push (self, KEYRING_CLEAR, self->server_url, NULL, on_sign_out_cleared,
                 g_object_ref (task));
   drop_to_signed_out (self, FALSE);
