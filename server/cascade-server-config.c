@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "cascade-server-config.h"
+
+#include <gio/gio.h>
+
+#define MAX_BODY_BYTES_LIMIT (G_GUINT64_CONSTANT (256) * 1024 * 1024)
+#define ACCESS_TOKEN_TTL_MIN 60
+#define ACCESS_TOKEN_TTL_MAX 86400
+
+static const char *const server_keys[] = { "listen", "data-dir", "max-body-bytes", NULL };
+static const char *const auth_keys[] = { "issuer", "access-token-ttl", NULL };
+
+/**
+ * cascade_server_config_new:
+ *
+ * Returns: (transfer full): the defaults: 127.0.0.1:8787, the data dir
+ *   $XDG_DATA_HOME/cascaded, 1 MiB bodies, issuer "cascaded", 900 s tokens
+ */
+CascadeServerConfig *
+cascade_server_config_new (void)
+{
+  CascadeServerConfig *self = g_new0 (CascadeServerConfig, 1);
+
+  self->listen_host = g_strdup ("127.0.0.1");
+  self->listen_port = 8787;
+  self->data_dir = g_build_filename (g_get_user_data_dir (), "cascaded", NULL);
+  self->max_body_bytes = CASCADE_SERVER_DEFAULT_MAX_BODY_BYTES;
+  self->issuer = g_strdup (CASCADE_SERVER_DEFAULT_ISSUER);
+  self->access_token_ttl = CASCADE_SERVER_DEFAULT_ACCESS_TOKEN_TTL;
+  return self;
+}
+
+void
+cascade_server_config_free (CascadeServerConfig *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->listen_host);
+  g_free (self->data_dir);
+  g_free (self->issuer);
+  g_free (self);
+}
+
+static gboolean config_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+config_error (GError **error, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (
+    error, g_error_new_valist (CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_CONFIG, format, args));
+  va_end (args);
+  return FALSE;
+}
+
+/**
+ * cascade_server_config_set_listen:
+ * @listen: "ADDR:PORT", e.g. "127.0.0.1:8787" or "[::1]:0"
+ */
+gboolean
+cascade_server_config_set_listen (CascadeServerConfig *self, const char *listen, GError **error)
+{
+  g_autoptr (GInetAddress) address = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *host = NULL;
+  const char *colon;
+  guint64 port;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (listen != NULL, FALSE);
+
+  colon = strrchr (listen, ':');
+  if (colon == NULL)
+    return config_error (error, "“%s” is not ADDR:PORT (for example 127.0.0.1:8787)", listen);
+  host = g_strndup (listen, colon - listen);
+  if (host[0] == '[' && g_str_has_suffix (host, "]"))
+    {
+      char *inner = g_strndup (host + 1, strlen (host) - 2);
+
+      g_free (host);
+      host = inner;
+    }
+  else if (strchr (host, ':') != NULL)
+    return config_error (error, "Write an IPv6 listen address in brackets: [%s]:PORT", host);
+
+  address = g_inet_address_new_from_string (host);
+  if (address == NULL)
+    return config_error (error, "“%s” in “%s” is not an IP address", host, listen);
+  if (!g_ascii_string_to_unsigned (colon + 1, 10, 0, G_MAXUINT16, &port, &local_error))
+    return config_error (error, "“%s” in “%s” is not a port number from 0 to 65535", colon + 1,
+                         listen);
+
+  g_free (self->listen_host);
+  self->listen_host = g_inet_address_to_string (address);
+  self->listen_port = (guint16) port;
+  return TRUE;
+}
+
+void
+cascade_server_config_set_data_dir (CascadeServerConfig *self, const char *data_dir)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (data_dir != NULL);
+
+  g_free (self->data_dir);
+  self->data_dir = g_canonicalize_filename (data_dir, NULL);
+}
+
+static gboolean
+check_keys (
+  GKeyFile *file, const char *path, const char *group, const char *const *known, GError **error)
+{
+  g_auto (GStrv) keys = g_key_file_get_keys (file, group, NULL, NULL);
+
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    if (!g_strv_contains (known, keys[i]))
+      return config_error (error, "%s: unknown key “%s” in [%s]", path, keys[i], group);
+  return TRUE;
+}
+
+static gboolean
+load_server_group (CascadeServerConfig *self, GKeyFile *file, const char *path, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *data_dir = NULL;
+  guint64 max_body;
+
+  listen = g_key_file_get_string (file, "server", "listen", NULL);
+  if (listen != NULL && !cascade_server_config_set_listen (self, listen, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  data_dir = g_key_file_get_string (file, "server", "data-dir", NULL);
+  if (data_dir != NULL)
+    cascade_server_config_set_data_dir (self, data_dir);
+
+  if (g_key_file_has_key (file, "server", "max-body-bytes", NULL))
+    {
+      max_body = g_key_file_get_uint64 (file, "server", "max-body-bytes", &local_error);
+      if (local_error != NULL || max_body == 0 || max_body > MAX_BODY_BYTES_LIMIT)
+        return config_error (error,
+                             "%s: max-body-bytes must be a number from 1 to %" G_GUINT64_FORMAT,
+                             path, MAX_BODY_BYTES_LIMIT);
+      self->max_body_bytes = max_body;
+    }
+  return TRUE;
+}
+
+static gboolean
+load_auth_group (CascadeServerConfig *self, GKeyFile *file, const char *path, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *issuer = NULL;
+  gint64 ttl;
+
+  issuer = g_key_file_get_string (file, "auth", "issuer", NULL);
+  if (issuer != NULL)
+    {
+      g_strstrip (issuer);
+      if (issuer[0] == '\0' || strlen (issuer) > 256)
+        return config_error (error, "%s: issuer must be 1 to 256 characters long", path);
+      g_free (self->issuer);
+      self->issuer = g_steal_pointer (&issuer);
+    }
+  if (g_key_file_has_key (file, "auth", "access-token-ttl", NULL))
+    {
+      ttl = g_key_file_get_int64 (file, "auth", "access-token-ttl", &local_error);
+      if (local_error != NULL || ttl < ACCESS_TOKEN_TTL_MIN || ttl > ACCESS_TOKEN_TTL_MAX)
+        return config_error (error, "%s: access-token-ttl must be %d to %d seconds", path,
+                             ACCESS_TOKEN_TTL_MIN, ACCESS_TOKEN_TTL_MAX);
+      self->access_token_ttl = (guint) ttl;
+    }
+  return TRUE;
+}
+
+/**
+ * cascade_server_config_load_file:
+ * @path: a GKeyFile with the groups [server] (listen, data-dir,
+ *   max-body-bytes) and [auth] (issuer, access-token-ttl)
+ *
+ * Overrides the settings the file names. Unknown keys in those two groups are
+ * errors, so a typo does not go unnoticed; other groups belong to later
+ * parts of the server and are left alone.
+ */
+gboolean
+cascade_server_config_load_file (CascadeServerConfig *self, const char *path, GError **error)
+{
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+  g_autoptr (GError) local_error = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+    return config_error (error, "Cannot read the config file %s: %s", path, local_error->message);
+
+  return check_keys (file, path, "server", server_keys, error) &&
+         check_keys (file, path, "auth", auth_keys, error) &&
+         load_server_group (self, file, path, error) && load_auth_group (self, file, path, error);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "cascade-server-types.h"
+
+G_BEGIN_DECLS
+
+#define CASCADE_SERVER_DEFAULT_LISTEN "127.0.0.1:8787"
+#define CASCADE_SERVER_DEFAULT_MAX_BODY_BYTES (1024 * 1024)
+#define CASCADE_SERVER_DEFAULT_ISSUER "cascaded"
+#define CASCADE_SERVER_DEFAULT_ACCESS_TOKEN_TTL 900
+
+/* What cascaded is told to do: built from defaults, then the config file,
+ * then the command line (the command line wins). */
+struct _CascadeServerConfig
+{
+  char *listen_host;   /* an IP address literal */
+  guint16 listen_port; /* 0 picks a free port */
+  char *data_dir;
+  guint64 max_body_bytes;
+  char *issuer;
+  guint access_token_ttl; /* seconds */
+};
+
+CascadeServerConfig *cascade_server_config_new (void);
+void cascade_server_config_free (CascadeServerConfig *self);
+
+gboolean
+cascade_server_config_load_file (CascadeServerConfig *self, const char *path, GError **error);
+gboolean
+cascade_server_config_set_listen (CascadeServerConfig *self, const char *listen, GError **error);
+void cascade_server_config_set_data_dir (CascadeServerConfig *self, const char *data_dir);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CascadeServerConfig, cascade_server_config_free)
+
+G_END_DECLS

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "cascade-server.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "gateway/cascade-gateway.h"
+#include "identity/cascade-identity-routes.h"
+#include "identity/cascade-identity.h"
+#include "store/cascade-store.h"
+
+/*
+ * CascadeServer: puts cascaded together. The store first (its migrations
+ * and those of each bounded context), then the contexts, then the gateway
+ * with every context's routes; start() listens and starts delivering outbox
+ * events; shutdown stops the gateway, then closes the database.
+ */
+
+#define DATABASE_FILE "cascade.db"
+
+struct _CascadeServer
+{
+  GObject parent_instance;
+
+  CascadeServerConfig *config;
+  CascadeStore *store;
+  CascadeIdentity *identity;
+  CascadeGateway *gateway;
+  char *url;
+};
+
+G_DEFINE_FINAL_TYPE (CascadeServer, cascade_server, G_TYPE_OBJECT)
+
+static void
+cascade_server_dispose (GObject *object)
+{
+  CascadeServer *self = CASCADE_SERVER (object);
+
+  g_clear_object (&self->gateway);
+  g_clear_object (&self->identity);
+  if (self->store != NULL)
+    cascade_store_close (self->store);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (cascade_server_parent_class)->dispose (object);
+}
+
+static void
+cascade_server_finalize (GObject *object)
+{
+  CascadeServer *self = CASCADE_SERVER (object);
+
+  g_clear_pointer (&self->config, cascade_server_config_free);
+  g_free (self->url);
+
+  G_OBJECT_CLASS (cascade_server_parent_class)->finalize (object);
+}
+
+static void
+cascade_server_class_init (CascadeServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cascade_server_dispose;
+  object_class->finalize = cascade_server_finalize;
+}
+
+static void
+cascade_server_init (CascadeServer *self)
+{
+}
+
+static CascadeServerConfig *
+config_copy (const CascadeServerConfig *config)
+{
+  CascadeServerConfig *copy = g_new0 (CascadeServerConfig, 1);
+
+  copy->listen_host = g_strdup (config->listen_host);
+  copy->listen_port = config->listen_port;
+  copy->data_dir = g_strdup (config->data_dir);
+  copy->max_body_bytes = config->max_body_bytes;
+  copy->issuer = g_strdup (config->issuer);
+  copy->access_token_ttl = config->access_token_ttl;
+  return copy;
+}
+
+/**
+ * cascade_server_new:
+ *
+ * Prepares the data dir (mode 0700), opens and migrates the database, loads
+ * or makes the signing key and builds the routes. Blocking: call at start.
+ *
+ * Returns: (transfer full): the server, not yet listening, or %NULL with
+ *   @error set
+ */
+CascadeServer *
+cascade_server_new (const CascadeServerConfig *config, GError **error)
+{
+  g_autoptr (CascadeServer) self = NULL;
+  g_autofree char *db_path = NULL;
+
+  g_return_val_if_fail (config != NULL, NULL);
+
+  if (g_mkdir_with_parents (config->data_dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_CONFIG,
+                   "Cannot create the data dir %s: %s", config->data_dir, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  self = g_object_new (CASCADE_TYPE_SERVER, NULL);
+  self->config = config_copy (config);
+
+  db_path = g_build_filename (config->data_dir, DATABASE_FILE, NULL);
+  self->store = cascade_store_open (db_path, error);
+  if (self->store == NULL)
+    return NULL;
+  cascade_identity_add_migrations (self->store);
+  if (!cascade_store_migrate (self->store, error))
+    return NULL;
+
+  self->identity = cascade_identity_new (self->store, config->data_dir, config->issuer,
+                                         config->access_token_ttl, error);
+  if (self->identity == NULL)
+    return NULL;
+
+  self->gateway = cascade_gateway_new (self->store, config->max_body_bytes);
+  cascade_identity_routes_install (self->gateway, self->identity);
+  return g_steal_pointer (&self);
+}
+
+/* Listens, and starts delivering outbox events (the undelivered ones of a
+ * previous run first). */
+gboolean
+cascade_server_start (CascadeServer *self, GError **error)
+{
+  g_autoptr (GSocketAddress) address = NULL;
+
+  g_return_val_if_fail (CASCADE_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (self->url == NULL, FALSE);
+
+  address =
+    g_inet_socket_address_new_from_string (self->config->listen_host, self->config->listen_port);
+  if (address == NULL)
+    {
+      g_set_error (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_CONFIG,
+                   "“%s” is not an address to listen on", self->config->listen_host);
+      return FALSE;
+    }
+  if (!cascade_gateway_listen (self->gateway, address, error))
+    {
+      g_prefix_error (error, "Cannot listen on %s port %u: ", self->config->listen_host,
+                      self->config->listen_port);
+      return FALSE;
+    }
+  self->url = cascade_gateway_dup_url (self->gateway);
+  cascade_store_start_dispatcher (self->store);
+  return TRUE;
+}
+
+/* http://ADDR:PORT, with the real port; %NULL before start() */
+const char *
+cascade_server_get_url (CascadeServer *self)
+{
+  g_return_val_if_fail (CASCADE_IS_SERVER (self), NULL);
+
+  return self->url;
+}
+
+static void
+close_store_thread (GTask *task,
+                    gpointer source_object,
+                    gpointer task_data,
+                    GCancellable *cancellable)
+{
+  CascadeServer *self = source_object;
+
+  cascade_store_close (self->store);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_gateway_shut_down (GObject *source_object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!cascade_gateway_shutdown_finish (CASCADE_GATEWAY (source_object), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_run_in_thread (task, close_store_thread);
+}
+
+/**
+ * cascade_server_shutdown_async:
+ *
+ * Stops accepting work, lets the requests being handled finish, closes the
+ * connections, then (off the main loop) waits for the outbox dispatcher and
+ * closes the database.
+ */
+void
+cascade_server_shutdown_async (CascadeServer *self,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_SERVER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cascade_server_shutdown_async);
+  cascade_gateway_shutdown_async (self->gateway, cancellable, on_gateway_shut_down, task);
+}
+
+gboolean
+cascade_server_shutdown_finish (CascadeServer *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (CASCADE_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

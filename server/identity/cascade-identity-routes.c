@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "cascade-identity-routes.h"
+
+#include <libsoup/soup.h>
+
+/*
+ * The HTTP face of the identity context: the routing table, and handlers
+ * that turn requests into use cases and results into the JSON of the
+ * contract (docs/api.md). Handlers run on worker threads.
+ */
+
+static const CascadeJsonMember register_body[] = {
+  { "email", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "username", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "password", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "display_name", CASCADE_JSON_STRING, CASCADE_JSON_OPTIONAL },
+  { NULL },
+};
+
+static const CascadeJsonMember login_body[] = {
+  { "login", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "password", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { NULL },
+};
+
+static const CascadeJsonMember refresh_body[] = {
+  { "refresh_token", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { NULL },
+};
+
+static const CascadeJsonMember logout_body[] = {
+  { "refresh_token", CASCADE_JSON_STRING, CASCADE_JSON_OPTIONAL },
+  { NULL },
+};
+
+static void
+add_user (JsonBuilder *builder, CascadeUser *user)
+{
+  g_autofree char *created_at = cascade_user_format_created_at (user);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, user->id);
+  json_builder_set_member_name (builder, "username");
+  json_builder_add_string_value (builder, user->username);
+  json_builder_set_member_name (builder, "display_name");
+  json_builder_add_string_value (builder, user->display_name);
+  json_builder_set_member_name (builder, "email");
+  json_builder_add_string_value (builder, user->email);
+  json_builder_set_member_name (builder, "role");
+  json_builder_add_string_value (builder, user->role);
+  json_builder_set_member_name (builder, "created_at");
+  json_builder_add_string_value (builder, created_at);
+  json_builder_end_object (builder);
+}
+
+/* AuthResponse: {"user", "access_token", "token_type", "expires_in",
+ * "refresh_token", "refresh_expires_in"} */
+static void
+respond_auth (CascadeResponse *response, guint status, CascadeAuthResult *result)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "user");
+  add_user (builder, result->user);
+  json_builder_set_member_name (builder, "access_token");
+  json_builder_add_string_value (builder, result->access_token);
+  json_builder_set_member_name (builder, "token_type");
+  json_builder_add_string_value (builder, "Bearer");
+  json_builder_set_member_name (builder, "expires_in");
+  json_builder_add_int_value (builder, result->expires_in);
+  json_builder_set_member_name (builder, "refresh_token");
+  json_builder_add_string_value (builder, result->refresh_token);
+  json_builder_set_member_name (builder, "refresh_expires_in");
+  json_builder_add_int_value (builder, result->refresh_expires_in);
+  json_builder_end_object (builder);
+  cascade_response_set_json (response, status, json_builder_get_root (builder));
+}
+
+static gboolean
+handle_register (CascadeRequest *request,
+                 CascadeResponse *response,
+                 gpointer user_data,
+                 GError **error)
+{
+  g_autoptr (CascadeAuthResult) result = NULL;
+
+  result = cascade_identity_register (user_data, cascade_request_get_string (request, "email"),
+                                      cascade_request_get_string (request, "username"),
+                                      cascade_request_get_string (request, "password"),
+                                      cascade_request_get_string (request, "display_name"), error);
+  if (result == NULL)
+    return FALSE;
+  respond_auth (response, SOUP_STATUS_CREATED, result);
+  return TRUE;
+}
+
+static gboolean
+handle_login (CascadeRequest *request,
+              CascadeResponse *response,
+              gpointer user_data,
+              GError **error)
+{
+  g_autoptr (CascadeAuthResult) result = NULL;
+
+  result = cascade_identity_login (user_data, cascade_request_get_string (request, "login"),
+                                   cascade_request_get_string (request, "password"), error);
+  if (result == NULL)
+    return FALSE;
+  respond_auth (response, SOUP_STATUS_OK, result);
+  return TRUE;
+}
+
+static gboolean
+handle_refresh (CascadeRequest *request,
+                CascadeResponse *response,
+                gpointer user_data,
+                GError **error)
+{
+  g_autoptr (CascadeAuthResult) result = NULL;
+
+  result = cascade_identity_refresh (user_data,
+                                     cascade_request_get_string (request, "refresh_token"), error);
+  if (result == NULL)
+    return FALSE;
+  respond_auth (response, SOUP_STATUS_OK, result);
+  return TRUE;
+}
+
+static gboolean
+handle_logout (CascadeRequest *request,
+               CascadeResponse *response,
+               gpointer user_data,
+               GError **error)
+{
+  if (!cascade_identity_logout (user_data, cascade_request_get_principal (request),
+                                cascade_request_get_string (request, "refresh_token"), error))
+    return FALSE;
+  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
+  return TRUE;
+}
+
+static gboolean
+handle_me (CascadeRequest *request, CascadeResponse *response, gpointer user_data, GError **error)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (CascadeUser) user = NULL;
+
+  user =
+    cascade_identity_get_user (user_data, cascade_request_get_principal (request)->user_id, error);
+  if (user == NULL)
+    return FALSE;
+  add_user (builder, user);
+  cascade_response_set_json (response, SOUP_STATUS_OK, json_builder_get_root (builder));
+  return TRUE;
+}
+
+static gboolean
+handle_jwks (CascadeRequest *request, CascadeResponse *response, gpointer user_data, GError **error)
+{
+  CascadeSigningKey *key = cascade_identity_get_signing_key (user_data);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "keys");
+  json_builder_begin_array (builder);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "kty");
+  json_builder_add_string_value (builder, "OKP");
+  json_builder_set_member_name (builder, "crv");
+  json_builder_add_string_value (builder, "Ed25519");
+  json_builder_set_member_name (builder, "alg");
+  json_builder_add_string_value (builder, "EdDSA");
+  json_builder_set_member_name (builder, "use");
+  json_builder_add_string_value (builder, "sig");
+  json_builder_set_member_name (builder, "kid");
+  json_builder_add_string_value (builder, cascade_signing_key_get_kid (key));
+  json_builder_set_member_name (builder, "x");
+  json_builder_add_string_value (builder, cascade_signing_key_get_x (key));
+  json_builder_end_object (builder);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  cascade_response_set_json (response, SOUP_STATUS_OK, json_builder_get_root (builder));
+  return TRUE;
+}
+
+static const CascadeRoute identity_routes[] = {
+  { "POST", "/api/v1/auth/register", CASCADE_ROUTE_PUBLIC, register_body, handle_register },
+  { "POST", "/api/v1/auth/login", CASCADE_ROUTE_PUBLIC, login_body, handle_login },
+  { "POST", "/api/v1/auth/refresh", CASCADE_ROUTE_PUBLIC, refresh_body, handle_refresh },
+  { "POST", "/api/v1/auth/logout", CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_BODY_OPTIONAL,
+    logout_body, handle_logout },
+  { "GET", "/api/v1/me", CASCADE_ROUTE_AUTHENTICATED, NULL, handle_me },
+  { "GET", "/.well-known/jwks.json", CASCADE_ROUTE_PUBLIC, NULL, handle_jwks },
+};
+
+static gboolean
+authenticate (const char *token, CascadePrincipal *principal, gpointer user_data, GError **error)
+{
+  return cascade_identity_authenticate (user_data, token, principal, error);
+}
+
+/* Adds the identity routes to @gateway and makes @identity the one that
+ * checks bearer tokens. */
+void
+cascade_identity_routes_install (CascadeGateway *gateway, CascadeIdentity *identity)
+{
+  g_return_if_fail (CASCADE_IS_GATEWAY (gateway));
+  g_return_if_fail (CASCADE_IS_IDENTITY (identity));
+
+  cascade_gateway_add_routes (gateway, identity_routes, G_N_ELEMENTS (identity_routes), identity);
+  cascade_gateway_set_authenticator (gateway, authenticate, identity);
+}

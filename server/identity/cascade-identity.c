@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "cascade-identity-private.h"
+
+#include <sodium.h>
+
+#include "identity/cascade-identity-validate.h"
+
+/*
+ * CascadeIdentity: accounts, credentials and sessions, with no HTTP in it.
+ * Passwords are hashed with argon2id (libsodium's crypto_pwhash_str) on the
+ * caller's worker thread; sessions and refresh tokens live in
+ * cascade-identity-sessions.c.
+ */
+
+G_DEFINE_FINAL_TYPE (CascadeIdentity, cascade_identity, G_TYPE_OBJECT)
+
+static void
+cascade_identity_finalize (GObject *object)
+{
+  CascadeIdentity *self = CASCADE_IDENTITY (object);
+
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->key, cascade_signing_key_free);
+  g_free (self->issuer);
+  g_free (self->dummy_hash);
+  g_mutex_clear (&self->hash_lock);
+  g_cond_clear (&self->hash_cond);
+
+  G_OBJECT_CLASS (cascade_identity_parent_class)->finalize (object);
+}
+
+static void
+cascade_identity_class_init (CascadeIdentityClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cascade_identity_finalize;
+}
+
+static void
+cascade_identity_init (CascadeIdentity *self)
+{
+  g_mutex_init (&self->hash_lock);
+  g_cond_init (&self->hash_cond);
+  self->hash_slots = MAX (1, g_get_num_processors ());
+}
+
+/* Registers the identity tables with @store, before cascade_store_migrate(). */
+void
+cascade_identity_add_migrations (CascadeStore *store)
+{
+  g_return_if_fail (CASCADE_IS_STORE (store));
+
+  cascade_store_add_migrations (store, "identity", _cascade_identity_migrations,
+                                _cascade_identity_n_migrations);
+}
+
+/**
+ * cascade_identity_new:
+ * @store: a migrated store
+ * @data_dir: where the signing key lives (made on first start)
+ * @issuer: the "iss" of access tokens
+ * @access_token_ttl: their lifetime in seconds
+ *
+ * Blocking (reads or writes the key file): call at start.
+ */
+CascadeIdentity *
+cascade_identity_new (CascadeStore *store,
+                      const char *data_dir,
+                      const char *issuer,
+                      guint access_token_ttl,
+                      GError **error)
+{
+  g_autoptr (CascadeIdentity) self = NULL;
+  g_autofree char *key_path = NULL;
+
+  g_return_val_if_fail (CASCADE_IS_STORE (store), NULL);
+  g_return_val_if_fail (data_dir != NULL, NULL);
+  g_return_val_if_fail (issuer != NULL, NULL);
+  g_return_val_if_fail (access_token_ttl > 0, NULL);
+
+  if (sodium_init () < 0)
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_FAILED,
+                           "libsodium cannot be initialised");
+      return NULL;
+    }
+  self = g_object_new (CASCADE_TYPE_IDENTITY, NULL);
+  self->store = g_object_ref (store);
+  self->issuer = g_strdup (issuer);
+  self->access_token_ttl = access_token_ttl;
+  key_path = g_build_filename (data_dir, CASCADE_SIGNING_KEY_FILE, NULL);
+  self->key = cascade_signing_key_load_or_create (key_path, error);
+  if (self->key == NULL)
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+CascadeSigningKey *
+cascade_identity_get_signing_key (CascadeIdentity *self)
+{
+  g_return_val_if_fail (CASCADE_IS_IDENTITY (self), NULL);
+
+  return self->key;
+}
+
+guint
+cascade_identity_get_access_token_ttl (CascadeIdentity *self)
+{
+  g_return_val_if_fail (CASCADE_IS_IDENTITY (self), 0);
+
+  return self->access_token_ttl;
+}
+
+static void
+hash_slot_acquire (CascadeIdentity *self)
+{
+  g_mutex_lock (&self->hash_lock);
+  while (self->hash_slots == 0)
+    g_cond_wait (&self->hash_cond, &self->hash_lock);
+  self->hash_slots--;
+  g_mutex_unlock (&self->hash_lock);
+}
+
+static void
+hash_slot_release (CascadeIdentity *self)
+{
+  g_mutex_lock (&self->hash_lock);
+  self->hash_slots++;
+  g_cond_signal (&self->hash_cond);
+  g_mutex_unlock (&self->hash_lock);
+}
+
+static gboolean
+hash_password (CascadeIdentity *self,
+               const char *password,
+               char out[crypto_pwhash_STRBYTES],
+               GError **error)
+{
+  int rc;
+
+  hash_slot_acquire (self);
+  rc = crypto_pwhash_str (out, password, strlen (password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE);
+  hash_slot_release (self);
+  if (rc != 0)
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_FAILED,
+                           "Not enough memory to hash a password");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+verify_password (CascadeIdentity *self, const char *hash, const char *password)
+{
+  int rc;
+
+  hash_slot_acquire (self);
+  rc = crypto_pwhash_str_verify (hash, password, strlen (password));
+  hash_slot_release (self);
+  return rc == 0;
+}
+
+/* A login naming nobody still costs one verification, so that its answer
+ * takes as long as a wrong password's. */
+static void
+verify_dummy_password (CascadeIdentity *self, const char *password)
+{
+  char hash[crypto_pwhash_STRBYTES];
+  char random_password[33];
+
+  g_mutex_lock (&self->hash_lock);
+  if (self->dummy_hash == NULL)
+    {
+      g_mutex_unlock (&self->hash_lock);
+      randombytes_buf (random_password, sizeof random_password - 1);
+      for (gsize i = 0; i < sizeof random_password - 1; i++)
+        random_password[i] = 'a' + ((guchar) random_password[i] % 26);
+      random_password[sizeof random_password - 1] = '\0';
+      if (!hash_password (self, random_password, hash, NULL))
+        return;
+      g_mutex_lock (&self->hash_lock);
+      if (self->dummy_hash == NULL)
+        self->dummy_hash = g_strdup (hash);
+    }
+  g_strlcpy (hash, self->dummy_hash, sizeof hash);
+  g_mutex_unlock (&self->hash_lock);
+  verify_password (self, hash, password);
+}
+
+static void
+bind_text (sqlite3_stmt *stmt, int index, const char *value)
+{
+  sqlite3_bind_text (stmt, index, value, -1, SQLITE_TRANSIENT);
+}
+
+static char *
+column_dup (sqlite3_stmt *stmt, int column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+/* Returns: (transfer full): the user, or %NULL (with @error unset when
+ * there is no such user) */
+CascadeUser *
+_cascade_identity_load_user (CascadeStoreTx *tx, const char *user_id, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  CascadeUser *user;
+
+  stmt = cascade_store_tx_prepare (tx,
+                                   "SELECT id, username, display_name, email, role, created_at "
+                                   "FROM identity_users WHERE id = ?",
+                                   error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, user_id);
+  if (cascade_store_tx_step (tx, stmt, error) != SQLITE_ROW)
+    return NULL;
+
+  user = g_new0 (CascadeUser, 1);
+  user->id = column_dup (stmt, 0);
+  user->username = column_dup (stmt, 1);
+  user->display_name = column_dup (stmt, 2);
+  user->email = column_dup (stmt, 3);
+  user->role = column_dup (stmt, 4);
+  user->created_at = sqlite3_column_int64 (stmt, 5);
+  return user;
+}
+
+/* Whether a row of identity_users has @value in @column (email or username). */
+static int
+user_exists (CascadeStoreTx *tx, const char *sql, const char *value, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = cascade_store_tx_prepare (tx, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  bind_text (stmt, 1, value);
+  rc = cascade_store_tx_step (tx, stmt, error);
+  return rc < 0 ? -1 : rc == SQLITE_ROW;
+}
+
+typedef struct
+{
+  CascadeIdentity *self;
+  const char *email;
+  const char *username;
+  const char *display_name;
+  const char *password_hash;
+  CascadeAuthResult *result;
+} RegisterData;
+
+static gboolean
+append_user_registered (CascadeStoreTx *tx, CascadeUser *user, GError **error)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) payload = NULL;
+  g_autofree char *created_at = cascade_user_format_created_at (user);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "user_id");
+  json_builder_add_string_value (builder, user->id);
+  json_builder_set_member_name (builder, "username");
+  json_builder_add_string_value (builder, user->username);
+  json_builder_set_member_name (builder, "display_name");
+  json_builder_add_string_value (builder, user->display_name);
+  json_builder_set_member_name (builder, "email");
+  json_builder_add_string_value (builder, user->email);
+  json_builder_set_member_name (builder, "created_at");
+  json_builder_add_string_value (builder, created_at);
+  json_builder_end_object (builder);
+  payload = json_builder_get_root (builder);
+  return cascade_store_tx_append_event (tx, "user.registered", payload, error);
+}
+
+static gboolean
+register_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
+{
+  RegisterData *data = user_data;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (CascadeUser) user = NULL;
+  g_autofree char *id = g_uuid_string_random ();
+  int exists;
+
+  exists = user_exists (tx, "SELECT 1 FROM identity_users WHERE email = ?", data->email, error);
+  if (exists < 0)
+    return FALSE;
+  if (exists > 0)
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_EMAIL_TAKEN,
+                           "An account with this email address already exists.");
+      return FALSE;
+    }
+  exists =
+    user_exists (tx, "SELECT 1 FROM identity_users WHERE username = ?", data->username, error);
+  if (exists < 0)
+    return FALSE;
+  if (exists > 0)
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_USERNAME_TAKEN,
+                           "This username is taken.");
+      return FALSE;
+    }
+
+  stmt = cascade_store_tx_prepare (tx,
+                                   "INSERT INTO identity_users (id, email, username, display_name, "
+                                   "password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                   error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, id);
+  bind_text (stmt, 2, data->email);
+  bind_text (stmt, 3, data->username);
+  bind_text (stmt, 4, data->display_name);
+  bind_text (stmt, 5, data->password_hash);
+  sqlite3_bind_int64 (stmt, 6, cascade_store_tx_get_now (tx));
+  if (cascade_store_tx_step (tx, stmt, error) != SQLITE_DONE)
+    return FALSE;
+
+  user = _cascade_identity_load_user (tx, id, error);
+  if (user == NULL || !append_user_registered (tx, user, error))
+    return FALSE;
+  data->result = _cascade_identity_open_session (data->self, tx, g_steal_pointer (&user), error);
+  return data->result != NULL;
+}
+
+/**
+ * cascade_identity_register:
+ * @display_name: (nullable): defaults to the username
+ *
+ * Creates an account and signs it in. Emits `user.registered` through the
+ * outbox. Blocking.
+ *
+ * Returns: (transfer full): the new session, or %NULL with an
+ *   INVALID_EMAIL, INVALID_USERNAME, INVALID_PASSWORD, INVALID_DISPLAY_NAME,
+ *   EMAIL_TAKEN or USERNAME_TAKEN error
+ */
+CascadeAuthResult *
+cascade_identity_register (CascadeIdentity *self,
+                           const char *email,
+                           const char *username,
+                           const char *password,
+                           const char *display_name,
+                           GError **error)
+{
+  g_autofree char *normalized_email = NULL;
+  g_autofree char *normalized_name = NULL;
+  char hash[crypto_pwhash_STRBYTES];
+  RegisterData data = { self };
+
+  g_return_val_if_fail (CASCADE_IS_IDENTITY (self), NULL);
+  g_return_val_if_fail (email != NULL && username != NULL && password != NULL, NULL);
+
+  normalized_email = cascade_identity_normalize_email (email, error);
+  if (normalized_email == NULL || !cascade_identity_check_username (username, error) ||
+      !cascade_identity_check_password (password, error))
+    return NULL;
+  normalized_name =
+    cascade_identity_normalize_display_name (display_name != NULL ? display_name : username, error);
+  if (normalized_name == NULL || !hash_password (self, password, hash, error))
+    return NULL;
+
+  data.email = normalized_email;
+  data.username = username;
+  data.display_name = normalized_name;
+  data.password_hash = hash;
+  cascade_store_transaction (self->store, CASCADE_STORE_WRITE, register_tx, &data, error);
+  sodium_memzero (hash, sizeof hash);
+  return data.result;
+}
+
+typedef struct
+{
+  const char *login;
+  char *user_id;
+  char *password_hash;
+} FindLogin;
+
+static gboolean
+find_login_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
+{
+  FindLogin *find = user_data;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  stmt = cascade_store_tx_prepare (
+    tx, "SELECT id, password_hash FROM identity_users WHERE email = ?1 OR username = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, find->login);
+  rc = cascade_store_tx_step (tx, stmt, error);
+  if (rc == SQLITE_ROW)
+    {
+      find->user_id = column_dup (stmt, 0);
+      find->password_hash = column_dup (stmt, 1);
+    }
+  return rc >= 0;
+}
+
+typedef struct
+{
+  CascadeIdentity *self;
+  const char *user_id;
+  CascadeAuthResult *result;
+} LoginData;
+
+static gboolean
+login_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
+{
+  LoginData *data = user_data;
+  g_autoptr (GError) local_error = NULL;
+  CascadeUser *user = _cascade_identity_load_user (tx, data->user_id, &local_error);
+
+  if (user == NULL && local_error == NULL)
+    g_set_error_literal (&local_error, CASCADE_SERVER_ERROR,
+                         CASCADE_SERVER_ERROR_INVALID_CREDENTIALS,
+                         "Wrong username, email or password.");
+  if (user == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  data->result = _cascade_identity_open_session (data->self, tx, user, error);
+  return data->result != NULL;
+}
+
+/**
+ * cascade_identity_login:
+ * @login: an email address or a username
+ *
+ * Blocking. A wrong login and a wrong password get the same answer, in about
+ * the same time.
+ *
+ * Returns: (transfer full): a new session, or %NULL with
+ *   %CASCADE_SERVER_ERROR_INVALID_CREDENTIALS
+ */
+CascadeAuthResult *
+cascade_identity_login (CascadeIdentity *self,
+                        const char *login,
+                        const char *password,
+                        GError **error)
+{
+  g_autofree char *normalized = NULL;
+  FindLogin find = { NULL };
+  LoginData data = { self };
+  gboolean ok;
+
+  g_return_val_if_fail (CASCADE_IS_IDENTITY (self), NULL);
+  g_return_val_if_fail (login != NULL && password != NULL, NULL);
+
+  normalized = g_utf8_strdown (login, -1);
+  find.login = normalized;
+  if (!cascade_store_transaction (self->store, CASCADE_STORE_READ, find_login_tx, &find, error))
+    return NULL;
+
+  if (find.password_hash == NULL)
+    {
+      verify_dummy_password (self, password);
+      ok = FALSE;
+    }
+  else
+    ok = verify_password (self, find.password_hash, password);
+  g_free (find.password_hash);
+  if (!ok)
+    {
+      g_free (find.user_id);
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_INVALID_CREDENTIALS,
+                           "Wrong username, email or password.");
+      return NULL;
+    }
+
+  data.user_id = find.user_id;
+  cascade_store_transaction (self->store, CASCADE_STORE_WRITE, login_tx, &data, error);
+  g_free (find.user_id);
+  return data.result;
+}
+
+typedef struct
+{
+  const char *user_id;
+  const char *session_id;
+  gboolean open;
+} SessionCheck;
+
+static gboolean
+session_open_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
+{
+  SessionCheck *check = user_data;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  stmt = cascade_store_tx_prepare (tx,
+                                   "SELECT 1 FROM identity_sessions "
+                                   "WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                                   error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, check->session_id);
+  bind_text (stmt, 2, check->user_id);
+  rc = cascade_store_tx_step (tx, stmt, error);
+  check->open = rc == SQLITE_ROW;
+  return rc >= 0;
+}
+
+/**
+ * cascade_identity_authenticate:
+ * @access_token: a bearer token
+ * @principal: (out caller-allocates): filled on success
+ *
+ * Verifies the token (EdDSA signature with our key, issuer, audience,
+ * expiry) and that its session is still open. Blocking.
+ *
+ * Returns: %TRUE, or %FALSE with %CASCADE_SERVER_ERROR_INVALID_TOKEN or
+ *   %CASCADE_SERVER_ERROR_TOKEN_EXPIRED
+ */
+gboolean
+cascade_identity_authenticate (CascadeIdentity *self,
+                               const char *access_token,
+                               CascadePrincipal *principal,
+                               GError **error)
+{
+  g_autoptr (CascadeJwtClaims) claims = NULL;
+  SessionCheck check = { NULL };
+
+  g_return_val_if_fail (CASCADE_IS_IDENTITY (self), FALSE);
+  g_return_val_if_fail (access_token != NULL, FALSE);
+  g_return_val_if_fail (principal != NULL, FALSE);
+
+  claims =
+    cascade_jwt_verify (access_token, cascade_signing_key_get_public_key (self->key),
+                        cascade_signing_key_get_kid (self->key), self->issuer,
+                        CASCADE_ACCESS_TOKEN_AUDIENCE, g_get_real_time () / G_USEC_PER_SEC, error);
+  if (claims == NULL)
+    return FALSE;
+
+  check.user_id = claims->sub;
+  check.session_id = claims->sid;
+  if (!cascade_store_transaction (self->store, CASCADE_STORE_READ, session_open_tx, &check, error))
+    return FALSE;
+  if (!check.open)
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_INVALID_TOKEN,
+                           "This session has ended; sign in again.");
+      return FALSE;
+    }
+
+  cascade_principal_clear (principal);
+  principal->user_id = g_steal_pointer (&claims->sub);
+  principal->session_id = g_steal_pointer (&claims->sid);
+  principal->role = g_steal_pointer (&claims->role);
+  return TRUE;
+}
+
+typedef struct
+{
+  const char *user_id;
+  CascadeUser *user;
+} GetUser;
+
+static gboolean
+get_user_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
+{
+  GetUser *get = user_data;
+  g_autoptr (GError) local_error = NULL;
+
+  get->user = _cascade_identity_load_user (tx, get->user_id, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * cascade_identity_get_user:
+ *
+ * Blocking.
+ *
+ * Returns: (transfer full): the account, or %NULL with
+ *   %CASCADE_SERVER_ERROR_INVALID_TOKEN if it no longer exists
+ */
+CascadeUser *
+cascade_identity_get_user (CascadeIdentity *self, const char *user_id, GError **error)
+{
+  GetUser get = { user_id, NULL };
+
+  g_return_val_if_fail (CASCADE_IS_IDENTITY (self), NULL);
+  g_return_val_if_fail (user_id != NULL, NULL);
+
+  if (!cascade_store_transaction (self->store, CASCADE_STORE_READ, get_user_tx, &get, error))
+    return NULL;
+  if (get.user == NULL)
+    g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_INVALID_TOKEN,
+                         "This account no longer exists.");
+  return get.user;
+}
