@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #define LISTENING_PREFIX "cascaded: listening on "
@@ -50,6 +51,14 @@ cascade_test_rm_rf (const char *path)
   g_remove (path);
 }
 
+/* A test that aborts must not leave its server behind: it would keep the
+ * test's output open and hang the runner. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* Whatever the server prints after its ready line goes to our stderr, so the
  * pipe never fills up and blocks it. */
 static gpointer
@@ -73,6 +82,7 @@ cascade_test_server_new_in_dir (const char *data_dir, const char *const *extra_a
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GDataInputStream) in = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
   CascadeTestServer *self;
   const char *cascaded = g_getenv ("CASCADED");
   char *line;
@@ -92,8 +102,10 @@ cascade_test_server_new_in_dir (const char *data_dir, const char *const *extra_a
     g_ptr_array_add (argv, (char *) extra_args[i]);
   g_ptr_array_add (argv, NULL);
 
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   self->process =
-    g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+    g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
 
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
