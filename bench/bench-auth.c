@@ -17,6 +17,7 @@
 
 static int n_clients = 4;
 static int n_requests = 400;
+static int n_round = 0;
 
 typedef struct
 {
@@ -33,11 +34,12 @@ static char *
 auth_body (const char *what, int worker, int i, const char *refresh)
 {
   if (g_str_equal (what, "register"))
-    return g_strdup_printf ("{\"email\":\"b%d_%d@bench.invalid\",\"username\":\"b%d_%d\","
+    return g_strdup_printf ("{\"email\":\"b%d_%d_%d@bench.invalid\",\"username\":\"b%d_%d_%d\","
                             "\"password\":\"correct horse battery\"}",
-                            worker, i, worker, i);
+                            worker, i, n_round, worker, i, n_round);
   if (g_str_equal (what, "login"))
-    return g_strdup_printf ("{\"login\":\"b%d_0\",\"password\":\"correct horse battery\"}", worker);
+    return g_strdup_printf ("{\"login\":\"b%d_0_0\",\"password\":\"correct horse battery\"}",
+                            worker);
   if (g_str_equal (what, "refresh"))
     return g_strdup_printf ("{\"refresh_token\":\"%s\"}", refresh);
   return NULL;
@@ -95,6 +97,7 @@ measure (CascadeTestServer *server, Worker *workers, int clients, const char *wh
   gint64 start = g_get_monotonic_time ();
   double seconds;
 
+  n_round++;
   for (int c = 0; c < clients; c++)
     {
       workers[c].what = what;
