@@ -664,6 +664,8 @@ cascade_client_set_access_token (CascadeClient *self, const char *access_token)
 {
   g_return_if_fail (CASCADE_IS_CLIENT (self));
 
+  if (access_token == self->access_token)
+    return;
   _cascade_clear_secret (&self->access_token);
   self->access_token = g_strdup (access_token);
 }

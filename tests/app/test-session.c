@@ -233,6 +233,9 @@ test_restore (Fixture *f, gconstpointer data)
   /* Restoring again while signed in changes nothing. */
   g_assert_true (cascade_test_session_restore (second, &error));
   g_assert_cmpuint (states->len, ==, 2);
+  /* The results hold the session (their source object). */
+  g_clear_object (&result);
+  g_clear_object (&joined);
   cascade_test_assert_finalized (second, CASCADE_TEST_TIMEOUT_MS);
 
   /* ...and that successor works: a third start is signed in too. */
