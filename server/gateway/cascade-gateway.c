@@ -294,10 +294,26 @@ on_early_request (SoupServer *server,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   RequestState *state = ensure_state (self, msg);
 
+  gboolean has_length = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH;
+
+  if (has_length && soup_message_headers_get_content_length (headers) < 0)
+    {
+      /* libsoup 3.2 would go on to read a body of negative length (and
+       * warn): no answer can be framed for such a request, so the
+       * connection is dropped here. */
+      g_autoptr (GIOStream) stream = NULL;
+
+      log_request (msg, state, TRUE);
+      stream = soup_server_message_steal_connection (msg);
+      if (stream != NULL)
+        g_io_stream_close (stream, NULL, NULL);
+      return;
+    }
+
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), NULL);
 
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+  if (has_length &&
       (guint64) soup_message_headers_get_content_length (headers) > self->max_body_bytes)
     {
       state->too_large = TRUE;
