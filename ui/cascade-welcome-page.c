@@ -41,6 +41,8 @@ struct _CascadeWelcomePage
   CascadeSession *session;
   GCancellable *cancellable;
   gboolean busy;
+  guint generation;             /* bumped by reset: answers to older requests are ignored */
+  GtkWidget *focus_before_busy; /* weak */
 
   Field create_fields[N_CREATE_FIELDS];
   Field sign_in_fields[N_SIGN_IN_FIELDS];
@@ -162,6 +164,33 @@ update_submit_button (CascadeWelcomePage *self)
                             !self->busy && self->session != NULL && form_is_filled (self));
 }
 
+/* While the page waits, nothing in it can be used, so nothing in it keeps the
+ * keyboard focus; it comes back afterwards if the page is still shown. */
+static void
+move_focus_for_busy (CascadeWelcomePage *self, gboolean busy)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus;
+
+  if (root == NULL)
+    return;
+
+  focus = gtk_root_get_focus (root);
+  if (busy)
+    {
+      if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
+        {
+          g_set_weak_pointer (&self->focus_before_busy, focus);
+          gtk_root_set_focus (root, NULL);
+        }
+      return;
+    }
+
+  if (focus == NULL && self->focus_before_busy != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    gtk_widget_grab_focus (self->focus_before_busy);
+  g_clear_weak_pointer (&self->focus_before_busy);
+}
+
 static void
 set_busy (CascadeWelcomePage *self, gboolean busy)
 {
@@ -169,12 +198,16 @@ set_busy (CascadeWelcomePage *self, gboolean busy)
     return;
 
   self->busy = busy;
+  if (busy)
+    move_focus_for_busy (self, TRUE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->form_switcher), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->form_stack), !busy);
   gtk_widget_set_sensitive (self->server_box, !busy);
   gtk_widget_set_visible (GTK_WIDGET (self->submit_spinner), busy);
   gtk_spinner_set_spinning (self->submit_spinner, busy);
   update_submit_button (self);
+  if (!busy)
+    move_focus_for_busy (self, FALSE);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
@@ -276,39 +309,76 @@ show_error (CascadeWelcomePage *self, const GError *error)
   gtk_widget_set_visible (GTK_WIDGET (self->form_error), TRUE);
 }
 
-static void
-finish_request (CascadeWelcomePage *self, gboolean ok, GError *error)
+/* One request of the page to the session. */
+typedef struct
 {
-  /* Cancelled or disposed: the widgets are gone. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->form_stack == NULL)
+  CascadeWelcomePage *self;
+  guint generation;
+} Request;
+
+static Request *
+request_new (CascadeWelcomePage *self)
+{
+  Request *request = g_new0 (Request, 1);
+
+  request->self = g_object_ref (self);
+  request->generation = self->generation;
+  return request;
+}
+
+static void
+request_free (Request *request)
+{
+  g_object_unref (request->self);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
+
+static void
+finish_request (Request *request, gboolean ok, GError *error)
+{
+  CascadeWelcomePage *self = request->self;
+
+  /* Our own cancellable is cancelled only when the page goes away; a reset
+   * since the request means the page no longer waits for it. */
+  if (g_cancellable_is_cancelled (self->cancellable) || self->form_stack == NULL ||
+      request->generation != self->generation)
     return;
 
   set_busy (self, FALSE);
-  if (!ok)
+  if (ok)
+    return;
+
+  /* Overtaken by a sign-out or a change of server: nothing to tell. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_debug ("The server refused: %s", error->message);
-      show_error (self, error);
+      g_debug ("The request was interrupted: %s", error->message);
+      return;
     }
+
+  g_debug ("The server refused: %s", error->message);
+  show_error (self, error);
 }
 
 static void
 sign_up_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (CascadeWelcomePage) self = user_data;
+  g_autoptr (Request) request = user_data;
   g_autoptr (GError) error = NULL;
   gboolean ok = cascade_session_sign_up_finish (CASCADE_SESSION (object), result, &error);
 
-  finish_request (self, ok, error);
+  finish_request (request, ok, error);
 }
 
 static void
 sign_in_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (CascadeWelcomePage) self = user_data;
+  g_autoptr (Request) request = user_data;
   g_autoptr (GError) error = NULL;
   gboolean ok = cascade_session_sign_in_finish (CASCADE_SESSION (object), result, &error);
 
-  finish_request (self, ok, error);
+  finish_request (request, ok, error);
 }
 
 static char *
@@ -337,7 +407,7 @@ submit (CascadeWelcomePage *self)
 
       cascade_session_sign_up_async (self->session, email, username, password,
                                      *display_name != '\0' ? display_name : NULL, self->cancellable,
-                                     sign_up_cb, g_object_ref (self));
+                                     sign_up_cb, request_new (self));
     }
   else
     {
@@ -346,7 +416,7 @@ submit (CascadeWelcomePage *self)
         gtk_editable_get_text (GTK_EDITABLE (self->sign_in_fields[SIGN_IN_PASSWORD].row));
 
       cascade_session_sign_in_async (self->session, login, password, self->cancellable, sign_in_cb,
-                                     g_object_ref (self));
+                                     request_new (self));
     }
 }
 
@@ -446,6 +516,7 @@ cascade_welcome_page_dispose (GObject *object)
   CascadeWelcomePage *self = CASCADE_WELCOME_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_weak_pointer (&self->focus_before_busy);
   gtk_widget_dispose_template (GTK_WIDGET (self), CASCADE_TYPE_WELCOME_PAGE);
   g_clear_object (&self->session);
 
@@ -644,12 +715,16 @@ cascade_welcome_page_focus_form (CascadeWelcomePage *self)
  * cascade_welcome_page_reset:
  *
  * Empties every entry of both forms and takes away every message, so nothing
- * typed (passwords least of all) stays behind.
+ * typed (passwords least of all) stays behind. A request still on its way is
+ * no longer waited for: the page can be used again at once.
  */
 void
 cascade_welcome_page_reset (CascadeWelcomePage *self)
 {
   g_return_if_fail (CASCADE_IS_WELCOME_PAGE (self));
+
+  self->generation++;
+  set_busy (self, FALSE);
 
   for (guint i = 0; i < N_CREATE_FIELDS; i++)
     gtk_editable_set_text (GTK_EDITABLE (self->create_fields[i].row), "");

@@ -2,17 +2,19 @@
 #include "config.h"
 
 /*
- * The real app under Xvfb: CascadeApplication (registered, not run), its
- * CascadeWindow and a real CascadeSession against a real cascaded, with a real
- * keyring. Each test types into the real forms and presses the real buttons,
- * then spins the main loop until the window shows what a person would see.
+ * The real CascadeWindow under Xvfb with a real CascadeSession against a real
+ * cascaded, and a real keyring. Each test types into the real forms and
+ * presses the real buttons, then spins the main loop until the window shows
+ * what a person would see. (The application around them, which needs
+ * g_application_run, is test-application.c.)
  */
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
+#include <string.h>
 
-#include "cascade-application.h"
 #include "cascade-home-page.h"
+#include "cascade-secret-store.h"
 #include "cascade-session.h"
 #include "cascade-test-server.h"
 #include "cascade-ui-test.h"
@@ -24,7 +26,6 @@
 typedef struct
 {
   CascadeTestServer *server;
-  CascadeApplication *app;
   CascadeSession *session;
   CascadeWindow *window;
   CascadeWelcomePage *welcome;
@@ -88,13 +89,19 @@ press_enter_in (Fixture *f, const char *row)
   g_signal_emit_by_name (text, "activate");
 }
 
+/* What a click does, on a button a person could click. */
+static void
+click (gpointer button)
+{
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_assert_true (gtk_widget_is_drawable (button));
+  g_signal_emit_by_name (button, "clicked");
+}
+
 static void
 press_submit (Fixture *f)
 {
-  GtkWidget *button = welcome_child (f, "submit_button");
-
-  g_assert_true (gtk_widget_get_sensitive (button));
-  g_assert_true (gtk_widget_activate (button));
+  click (welcome_child (f, "submit_button"));
 }
 
 static gboolean
@@ -156,50 +163,67 @@ assert_home_greets (Fixture *f, const char *greeting, const char *username)
                    username);
 }
 
-static CascadeWindow *
-find_window (CascadeApplication *app)
+static void
+on_keyring_lookup (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+  int *found = user_data;
+  g_autoptr (GError) error = NULL;
+  char *token = cascade_secret_store_lookup_finish (CASCADE_SECRET_STORE (source), result, &error);
+
+  g_assert_no_error (error);
+  *found = token != NULL;
+  if (token != NULL)
     {
-      if (CASCADE_IS_WINDOW (l->data))
-        return l->data;
+      explicit_bzero (token, strlen (token));
+      g_free (token);
     }
-  return NULL;
+}
+
+/* Whether the keyring holds a session for the test server. */
+static gboolean
+keyring_has_session (Fixture *f)
+{
+  g_autoptr (CascadeSecretStore) store = cascade_secret_store_new ();
+  int found = -1;
+
+  cascade_secret_store_lookup_async (store, cascade_test_server_get_url (f->server), NULL,
+                                     on_keyring_lookup, &found);
+  while (found < 0)
+    g_main_context_iteration (NULL, TRUE);
+  return found;
 }
 
 static void
-start_app (Fixture *f, const char *server_url)
+start_window (Fixture *f, const char *server_url)
 {
-  g_autoptr (GError) error = NULL;
-
-  f->app = cascade_application_new ();
-  g_application_set_flags (G_APPLICATION (f->app), G_APPLICATION_NON_UNIQUE);
-  g_settings_set_string (cascade_application_get_settings (f->app), "server-url", server_url);
-  g_assert_true (g_application_register (G_APPLICATION (f->app), NULL, &error));
-  g_assert_no_error (error);
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-  g_application_activate (G_APPLICATION (f->app));
-
-  f->session = cascade_application_get_session (f->app);
-  f->window = g_object_ref (find_window (f->app));
+  f->session = cascade_session_new (server_url);
+  f->window = g_object_ref (cascade_window_new (NULL, f->session));
   f->welcome = window_child (f, "welcome_page");
   f->home = window_child (f, "home_page");
-  g_assert_cmpstr (cascade_session_get_server_url (f->session), ==, server_url);
+  gtk_window_present (GTK_WINDOW (f->window));
+
+  /* What the application does at start. */
+  cascade_session_restore_async (f->session, NULL, NULL, NULL);
 }
 
 static void
-stop_app (Fixture *f)
+stop_window (Fixture *f)
 {
   WAIT_FOR (!cascade_welcome_page_get_busy (f->welcome) &&
             cascade_session_get_state (f->session) != CASCADE_SESSION_STATE_RESTORING);
 
   gtk_window_destroy (GTK_WINDOW (f->window));
-  g_assert_finalize_object (f->window);
-  f->window = NULL;
+  g_assert_finalize_object (g_steal_pointer (&f->window));
   f->welcome = NULL;
   f->home = NULL;
-  f->session = NULL;
-  g_clear_object (&f->app);
+  g_clear_object (&f->session);
+}
+
+static void
+sign_out (Fixture *f)
+{
+  /* What Sign Out in the primary menu (app.sign-out) does. */
+  cascade_session_sign_out_async (f->session, NULL, NULL, NULL);
 }
 
 static void
@@ -207,7 +231,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 {
   cascade_ui_test_use_system_data ();
   f->server = cascade_test_server_new (NULL);
-  start_app (f, cascade_test_server_get_url (f->server));
+  start_window (f, cascade_test_server_get_url (f->server));
 
   /* Nothing in the keyring for this server: the welcome page, after the
    * spinner of the restore. */
@@ -218,8 +242,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  if (f->app != NULL)
-    stop_app (f);
+  if (f->window != NULL)
+    stop_window (f);
   g_clear_pointer (&f->server, cascade_test_server_free);
 }
 
@@ -249,7 +273,9 @@ test_create_account (Fixture *f, gconstpointer data)
   /* Nothing typed stays behind in the hidden welcome page. */
   g_assert_cmpstr (text_of (f, "create_password_row"), ==, "");
   g_assert_cmpstr (text_of (f, "create_email_row"), ==, "");
-  g_assert_false (cascade_welcome_page_get_busy (f->welcome));
+  WAIT_FOR (!cascade_welcome_page_get_busy (f->welcome));
+  g_assert_cmpstr (text_of (f, "create_password_row"), ==, "");
+  g_assert_true (shows (f, "main"));
 }
 
 static void
@@ -338,20 +364,17 @@ test_short_password (Fixture *f, gconstpointer data)
 static void
 test_sign_out_and_in (Fixture *f, gconstpointer data)
 {
-  GActionGroup *actions = G_ACTION_GROUP (f->app);
-
-  g_assert_false (g_action_group_get_action_enabled (actions, "sign-out"));
   fill_create_account (f, "ada@example.org", "ada", "Ada Lovelace", PASSWORD);
   press_submit (f);
   WAIT_FOR (shows (f, "main"));
-  g_assert_true (g_action_group_get_action_enabled (actions, "sign-out"));
 
-  /* Sign Out in the primary menu. */
-  g_action_group_activate_action (actions, "sign-out", NULL);
+  WAIT_FOR (keyring_has_session (f));
+
+  sign_out (f);
   WAIT_FOR (shows (f, "welcome"));
   g_assert_cmpint (cascade_session_get_state (f->session), ==, CASCADE_SESSION_STATE_SIGNED_OUT);
   g_assert_null (cascade_session_get_user (f->session));
-  g_assert_false (g_action_group_get_action_enabled (actions, "sign-out"));
+  WAIT_FOR (!keyring_has_session (f));
 
   /* A clean page, ready to sign in again. */
   g_assert_cmpint (cascade_welcome_page_get_form (f->welcome), ==, CASCADE_WELCOME_FORM_SIGN_IN);
@@ -494,7 +517,7 @@ test_narrow_window (Fixture *f, gconstpointer data)
   g_assert_true (gtk_widget_get_visible (back));
   g_assert_true (adw_leaflet_get_visible_child (leaflet) == window_child (f, "content"));
 
-  g_assert_true (gtk_widget_activate (back));
+  click (back);
   g_assert_true (adw_leaflet_get_visible_child (leaflet) == window_child (f, "sidebar"));
   g_assert_true (gtk_widget_activate (GTK_WIDGET (gtk_list_box_get_row_at_index (sidebar, 1))));
   g_assert_true (adw_leaflet_get_visible_child (leaflet) == window_child (f, "content"));
@@ -509,10 +532,11 @@ test_restore_on_restart (Fixture *f, gconstpointer data)
   fill_create_account (f, "ada@example.org", "ada", "Ada Lovelace", PASSWORD);
   press_submit (f);
   WAIT_FOR (shows (f, "main"));
+  WAIT_FOR (keyring_has_session (f));
 
   /* Quit and start again: signed in from the keyring, straight to Home. */
-  stop_app (f);
-  start_app (f, url);
+  stop_window (f);
+  start_window (f, url);
   g_assert_cmpstr (shown_view (f), ==, "loading");
   WAIT_FOR (cascade_session_get_state (f->session) != CASCADE_SESSION_STATE_RESTORING);
   g_assert_cmpint (cascade_session_get_state (f->session), ==, CASCADE_SESSION_STATE_SIGNED_IN);
