@@ -346,6 +346,75 @@ test_signals (void)
     }
 }
 
+typedef struct
+{
+  const char *url;
+  int index;
+  guint status;
+} InFlight;
+
+static gpointer
+register_thread (gpointer data)
+{
+  InFlight *call = data;
+  g_autoptr (SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
+  g_autofree char *uri = g_strconcat (call->url, "/api/v1/auth/register", NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new ("POST", uri);
+  g_autofree char *json = g_strdup_printf ("{\"email\": \"late%d@example.com\", \"username\": "
+                                           "\"late%d\", \"password\": \"" TEST_PASSWORD "\"}",
+                                           call->index, call->index);
+  g_autoptr (GBytes) body = g_bytes_new (json, strlen (json));
+  g_autoptr (GBytes) response = NULL;
+  g_autoptr (GError) error = NULL;
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  response = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  call->status = soup_message_get_status (msg);
+  return NULL;
+}
+
+/* SIGTERM while sign-ups are being handled (each hashes a password for a
+ * while): every one of them is answered and committed before the server
+ * exits, cleanly. */
+static void
+test_finish_in_flight (void)
+{
+  g_autofree char *dir = cascade_test_make_tmp_dir ();
+  g_autoptr (CascadeTestServer) server = cascade_test_server_new_in_dir (dir, NULL);
+  g_autoptr (CascadeTestServer) again = NULL;
+  InFlight calls[6];
+  GThread *threads[G_N_ELEMENTS (calls)];
+
+  for (gsize i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      calls[i] = (InFlight){ cascade_test_server_get_url (server), (int) i, 0 };
+      threads[i] = g_thread_new ("register", register_thread, &calls[i]);
+    }
+  g_usleep (100 * 1000);
+  g_assert_cmpint (cascade_test_server_stop (server), ==, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_cmpuint (calls[i].status, ==, SOUP_STATUS_CREATED);
+    }
+
+  again = cascade_test_server_new_in_dir (dir, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      g_autoptr (JsonNode) response = NULL;
+      g_autofree char *body = g_strdup_printf ("{\"login\": \"late%" G_GSIZE_FORMAT "\", "
+                                               "\"password\": \"" TEST_PASSWORD "\"}",
+                                               i);
+
+      g_assert_cmpuint (
+        cascade_test_server_request (again, "POST", "/api/v1/auth/login", NULL, body, &response),
+        ==, SOUP_STATUS_OK);
+    }
+  g_assert_cmpint (cascade_test_server_stop (again), ==, 0);
+  cascade_test_rm_rf (dir);
+}
+
 /* Registering wrote a user.registered event to the outbox, in the same
  * database, and the dispatcher marked it delivered. */
 static void
@@ -467,6 +536,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cascade/server/cascaded/key-file-private", test_key_file_private);
   g_test_add_func ("/cascade/server/cascaded/restart", test_restart);
   g_test_add_func ("/cascade/server/cascaded/signals", test_signals);
+  g_test_add_func ("/cascade/server/cascaded/finish-in-flight", test_finish_in_flight);
   g_test_add_func ("/cascade/server/cascaded/outbox", test_outbox);
   g_test_add_func ("/cascade/server/cascaded/request-log", test_request_log);
   g_test_add_func ("/cascade/server/cascaded/default-data-dir", test_default_data_dir);

@@ -154,6 +154,41 @@ test_missing_file (void)
   g_assert_nonnull (strstr (error->message, "/nonexistent/cascaded.conf"));
 }
 
+/* data/cascaded.conf loads, and the defaults it documents (commented
+ * out) are the real ones. */
+static void
+test_sample_file (void)
+{
+  g_autofree char *sample =
+    g_test_build_filename (G_TEST_DIST, "..", "data", "cascaded.conf", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr (GRegex) setting = g_regex_new ("^#([a-z-]+=)", G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr (CascadeServerConfig) config = cascade_server_config_new ();
+  g_autoptr (CascadeServerConfig) defaults = cascade_server_config_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *replaced = NULL;
+  g_autofree char *path = NULL;
+
+  g_assert_true (cascade_server_config_load_file (config, sample, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->listen_port, ==, defaults->listen_port);
+
+  g_file_get_contents (sample, &contents, NULL, &error);
+  g_assert_no_error (error);
+  replaced = g_regex_replace (setting, contents, -1, 0, "\\1", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (replaced, !=, contents);
+  path = write_config (replaced);
+  g_assert_true (cascade_server_config_load_file (config, path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->listen_host, ==, defaults->listen_host);
+  g_assert_cmpuint (config->listen_port, ==, defaults->listen_port);
+  g_assert_cmpstr (config->data_dir, ==, "/var/lib/cascaded");
+  g_assert_cmpuint (config->max_body_bytes, ==, defaults->max_body_bytes);
+  g_assert_cmpstr (config->issuer, ==, defaults->issuer);
+  g_assert_cmpuint (config->access_token_ttl, ==, defaults->access_token_ttl);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -165,6 +200,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cascade/server/config/file-partial", test_file_partial);
   g_test_add_func ("/cascade/server/config/file-errors", test_file_errors);
   g_test_add_func ("/cascade/server/config/missing-file", test_missing_file);
+  g_test_add_func ("/cascade/server/config/sample-file", test_sample_file);
 
   return g_test_run ();
 }
