@@ -22,6 +22,9 @@ G_DECLARE_FINAL_TYPE (CascadeSession, cascade_session, CASCADE, SESSION, GObject
  * read-only: FALSE when no Secret Service runs; the session is then kept in
  * memory only).
  *
+ * A new session is SIGNED_OUT until cascade_session_restore_async() finds a
+ * stored sign-in (RESTORING meanwhile).
+ *
  * While signed in, the access token is refreshed about a minute before it
  * expires (with retries and back-off while the server cannot be reached; a
  * refused refresh signs out), and each rotated refresh token is stored.
@@ -37,7 +40,8 @@ gboolean cascade_session_get_secrets_available (CascadeSession *self);
 
 /* Looks for a stored refresh token for server-url, refreshes it, fetches /me;
  * ends SIGNED_IN or SIGNED_OUT. Returns FALSE with an error only for a real
- * failure (network); "nothing stored" is TRUE + SIGNED_OUT. */
+ * failure (network); "nothing stored" is TRUE + SIGNED_OUT. A call made while
+ * a restore runs joins it (the stored token is presented once). */
 void cascade_session_restore_async (CascadeSession *self,
                                     GCancellable *cancellable,
                                     GAsyncReadyCallback callback,
