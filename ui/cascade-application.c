@@ -45,6 +45,23 @@ wipe_string (char **str)
     }
 }
 
+/* An operation the app starts on the session keeps the app running until it
+ * ends (closing the window right after signing in or out must not lose the
+ * keyring write that finishes it). The callback gets a reference and calls
+ * end_operation. */
+static gpointer
+begin_operation (CascadeApplication *self)
+{
+  g_application_hold (G_APPLICATION (self));
+  return g_object_ref (self);
+}
+
+static void
+end_operation (CascadeApplication *self)
+{
+  g_application_release (G_APPLICATION (self));
+}
+
 static CascadeWindow *
 get_main_window (CascadeApplication *self)
 {
@@ -92,6 +109,8 @@ restore_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr (CascadeApplication) self = user_data;
   g_autoptr (GError) error = NULL;
 
+  end_operation (self);
+
   self->restoring = FALSE;
   update_actions (self);
 
@@ -123,7 +142,8 @@ restore_session (CascadeApplication *self)
 
   self->restoring = TRUE;
   update_actions (self);
-  cascade_session_restore_async (self->session, self->cancellable, restore_cb, g_object_ref (self));
+  cascade_session_restore_async (self->session, self->cancellable, restore_cb,
+                                 begin_operation (self));
 }
 
 static void
@@ -131,6 +151,8 @@ dev_sign_in_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (CascadeApplication) self = user_data;
   g_autoptr (GError) error = NULL;
+
+  end_operation (self);
 
   self->dev_sign_in_running = FALSE;
   if (!cascade_session_sign_in_finish (CASCADE_SESSION (object), result, &error))
@@ -151,6 +173,8 @@ dev_sign_out_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (CascadeApplication) self = user_data;
   g_autoptr (GError) error = NULL;
+
+  end_operation (self);
 
   self->dev_sign_in_running = FALSE;
   if (!cascade_session_sign_out_finish (CASCADE_SESSION (object), result, &error) &&
@@ -195,14 +219,14 @@ maybe_dev_sign_in (CascadeApplication *self)
           }
         self->dev_sign_in_running = TRUE;
         cascade_session_sign_out_async (self->session, self->cancellable, dev_sign_out_cb,
-                                        g_object_ref (self));
+                                        begin_operation (self));
         return;
 
       case CASCADE_SESSION_STATE_SIGNED_OUT:
       default:
         self->dev_sign_in_running = TRUE;
         cascade_session_sign_in_async (self->session, self->dev_login, self->dev_password,
-                                       self->cancellable, dev_sign_in_cb, g_object_ref (self));
+                                       self->cancellable, dev_sign_in_cb, begin_operation (self));
         return;
     }
 }
@@ -212,6 +236,8 @@ sign_out_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (CascadeApplication) self = user_data;
   g_autoptr (GError) error = NULL;
+
+  end_operation (self);
 
   if (!cascade_session_sign_out_finish (CASCADE_SESSION (object), result, &error))
     {
@@ -230,7 +256,7 @@ sign_out_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   CascadeApplication *self = user_data;
 
   cascade_session_sign_out_async (self->session, self->cancellable, sign_out_cb,
-                                  g_object_ref (self));
+                                  begin_operation (self));
 }
 
 static void

@@ -61,7 +61,6 @@ struct _Shooter
   CascadeWindow *window;
   CascadeWelcomePage *welcome;
   char *output_dir;
-  GMainLoop *loop;
 
   guint current;
   guint stage;
@@ -265,12 +264,28 @@ capture (Shooter *self, const char *file, GError **error)
   return TRUE;
 }
 
+static gboolean
+quit_idle (gpointer user_data)
+{
+  Shooter *self = user_data;
+
+  /* Closing the last window ends g_application_run, as it would for a person. */
+  gtk_window_destroy (GTK_WINDOW (self->window));
+  g_application_quit (G_APPLICATION (self->app));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 finish (Shooter *self, int exit_status)
 {
   self->exit_status = exit_status;
   g_clear_handle_id (&self->poll_id, g_source_remove);
-  g_main_loop_quit (self->loop);
+  if (self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self->window), self->tick_id);
+      self->tick_id = 0;
+    }
+  g_idle_add (quit_idle, self);
 }
 
 static gboolean
@@ -357,6 +372,26 @@ find_window (CascadeApplication *app)
   return NULL;
 }
 
+/* Runs after the application's own activate, which made the window. */
+static void
+on_activate (GApplication *app, Shooter *self)
+{
+  if (self->window != NULL)
+    return;
+
+  /* Still pictures in GNOME's default font (a bare X server has no settings
+   * daemon to say so): no half-finished transitions, no blinking caret. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, "gtk-cursor-blink",
+                FALSE, "gtk-font-name", "Cantarell 11", NULL);
+
+  self->session = cascade_application_get_session (self->app);
+  self->window = find_window (self->app);
+  g_assert (self->window != NULL);
+  self->welcome = window_child (self, "welcome_page");
+
+  next_shot (self);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -366,9 +401,9 @@ main (int argc, char *argv[])
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (CascadeApplication) app = NULL;
-  g_autoptr (GMainLoop) loop = NULL;
   GSettings *settings;
   Shooter shooter = { 0 };
+  int status;
   const GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &server, N_ ("The Cascade server to use"), N_ ("URL") },
     { "output", 0, 0, G_OPTION_ARG_FILENAME, &output, N_ ("Where to write the PNG files"),
@@ -394,9 +429,9 @@ main (int argc, char *argv[])
       g_printerr ("cascade-screenshots: %s\n", error->message);
       return EXIT_FAILURE;
     }
-  if (server == NULL || output == NULL)
+  if (server == NULL || output == NULL || argc > 1)
     {
-      g_printerr (_ ("cascade-screenshots: both --server and --output are needed\n"));
+      g_printerr (_ ("cascade-screenshots: use --server URL --output DIR, and nothing else\n"));
       return EXIT_FAILURE;
     }
   url = cascade_server_url_normalize (server, &error);
@@ -419,31 +454,11 @@ main (int argc, char *argv[])
   g_settings_set_int (settings, "window-height", WINDOW_HEIGHT);
   g_settings_set_boolean (settings, "window-maximized", FALSE);
 
-  if (!g_application_register (G_APPLICATION (app), NULL, &error))
-    {
-      g_printerr ("cascade-screenshots: %s\n", error->message);
-      return EXIT_FAILURE;
-    }
-  /* Still pictures in GNOME's default font (a bare X server has no settings
-   * daemon to say so): no half-finished transitions, no blinking caret. */
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, "gtk-cursor-blink",
-                FALSE, "gtk-font-name", "Cantarell 11", NULL);
-  g_application_activate (G_APPLICATION (app));
-
-  loop = g_main_loop_new (NULL, FALSE);
   shooter.app = app;
-  shooter.session = cascade_application_get_session (app);
-  shooter.window = find_window (app);
   shooter.output_dir = output;
-  shooter.loop = loop;
-  g_assert (shooter.window != NULL);
-  shooter.welcome = window_child (&shooter, "welcome_page");
+  shooter.exit_status = EXIT_FAILURE;
+  g_signal_connect_after (app, "activate", G_CALLBACK (on_activate), &shooter);
 
-  next_shot (&shooter);
-  g_main_loop_run (loop);
-
-  if (shooter.tick_id != 0)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (shooter.window), shooter.tick_id);
-  gtk_window_destroy (GTK_WINDOW (shooter.window));
-  return shooter.exit_status;
+  status = g_application_run (G_APPLICATION (app), argc, argv);
+  return status != EXIT_SUCCESS ? status : shooter.exit_status;
 }
