@@ -10,6 +10,19 @@
 #include "cascade-server-log.h"
 #include "cascade-server.h"
 
+static const char description[] = "The config file is a key file:\n"
+                                  "  [server]\n"
+                                  "  listen=127.0.0.1:8787\n"
+                                  "  data-dir=/var/lib/cascaded\n"
+                                  "  max-body-bytes=1048576\n"
+                                  "  [auth]\n"
+                                  "  issuer=cascaded\n"
+                                  "  access-token-ttl=900\n"
+                                  "\n"
+                                  "When ready, cascaded prints one line to stdout:\n"
+                                  "  cascaded: listening on http://ADDR:PORT\n"
+                                  "and logs to stderr. SIGINT or SIGTERM stop it cleanly.\n";
+
 typedef struct
 {
   GMainLoop *loop;
@@ -97,19 +110,7 @@ main (int argc, char *argv[])
 
   context = g_option_context_new ("- the Cascade server");
   g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_set_description (context,
-                                    "The config file is a key file:\n"
-                                    "  [server]\n"
-                                    "  listen=127.0.0.1:8787\n"
-                                    "  data-dir=/var/lib/cascaded\n"
-                                    "  max-body-bytes=1048576\n"
-                                    "  [auth]\n"
-                                    "  issuer=cascaded\n"
-                                    "  access-token-ttl=900\n"
-                                    "\n"
-                                    "When ready, cascaded prints one line to stdout:\n"
-                                    "  cascaded: listening on http://ADDR:PORT\n"
-                                    "and logs to stderr. SIGINT or SIGTERM stop it cleanly.\n");
+  g_option_context_set_description (context, description);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("cascaded: %s (see --help)\n", error->message);

@@ -5,6 +5,8 @@
 
 #include <libsoup/soup.h>
 
+#include "cascade-json-validate.h"
+
 struct _CascadeResponse
 {
   guint status;
@@ -105,6 +107,7 @@ cascade_response_free (CascadeResponse *self)
 {
   if (self == NULL)
     return;
+  cascade_json_wipe_strings (self->body); /* it may carry tokens */
   g_clear_pointer (&self->body, json_node_unref);
   g_ptr_array_unref (self->headers);
   g_free (self);
