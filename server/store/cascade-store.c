@@ -222,8 +222,8 @@ cascade_store_open (const char *path, GError **error)
   if (!configure_connection (db, &local_error))
     {
       g_set_error (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_DATABASE,
-                   "The database %s is damaged or is not a Cascade database (%s). Restore it "
-                   "from a backup, or move it away to start with an empty one",
+                   "The database %s cannot be used (%s). If it is damaged or is not a Cascade "
+                   "database, restore it from a backup, or move it away to start with an empty one",
                    path, local_error->message);
       sqlite3_close (db);
       return NULL;
