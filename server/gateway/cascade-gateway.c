@@ -11,7 +11,8 @@
  *
  * On the main loop it only looks at headers: it routes (404, 405), enforces
  * the body-size limit while the body arrives (413; a Content-Length over the
- * limit is refused before any of the body is read), then pauses the message
+ * limit is refused from the headers, and its body drained, never stored),
+ * then pauses the message
  * and hands a copy of the request to a worker thread. There, in this order,
  * come authentication (one place for every route), the Content-Type check,
  * the JSON validation (one function driven by the route's member table) and
