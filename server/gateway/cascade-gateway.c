@@ -12,11 +12,10 @@
  * On the main loop it only looks at headers: it routes (404, 405), enforces
  * the body-size limit while the body arrives (413; a Content-Length over the
  * limit is refused from the headers, and its body drained, never stored),
- * then pauses the message
- * and hands a copy of the request to a worker thread. There, in this order,
- * come authentication (one place for every route), the Content-Type check,
- * the JSON validation (one function driven by the route's member table) and
- * the route's handler. The answer comes back to the main loop, which writes
+ * then pauses the message and hands a copy of the request to a worker
+ * thread. There, in this order, come authentication (one place for every
+ * route), the Content-Type check, the JSON validation (one function driven
+ * by the route's member table) and the route's handler. The answer comes back to the main loop, which writes
  * it and unpauses the message. Every request ends with one log line.
  */
 
