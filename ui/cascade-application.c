@@ -22,6 +22,7 @@ struct _CascadeApplication
   GSettings *settings;
   CascadeSession *session;
   GCancellable *cancellable;
+  AdwToast *restore_toast; /* weak: the failure of the last restore, while shown */
 
   /* ./dev run's account: read once at startup, wiped once used. */
   char *dev_login;
@@ -127,6 +128,7 @@ restore_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       adw_toast_set_button_label (toast, _ ("_Retry"));
       adw_toast_set_action_name (toast, "app.reconnect");
       adw_toast_set_timeout (toast, 0);
+      g_set_weak_pointer (&self->restore_toast, toast);
       show_toast (self, toast);
       return;
     }
@@ -140,6 +142,8 @@ restore_session (CascadeApplication *self)
   if (self->restoring)
     return;
 
+  if (self->restore_toast != NULL)
+    adw_toast_dismiss (self->restore_toast);
   self->restoring = TRUE;
   update_actions (self);
   cascade_session_restore_async (self->session, self->cancellable, restore_cb,
@@ -400,6 +404,7 @@ cascade_application_dispose (GObject *object)
   CascadeApplication *self = CASCADE_APPLICATION (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_weak_pointer (&self->restore_toast);
   if (self->session != NULL)
     g_settings_unbind (self->session, "server-url");
   g_clear_object (&self->session);

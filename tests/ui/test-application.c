@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "cascade-application.h"
+#include "cascade-secret-store.h"
 #include "cascade-session.h"
 #include "cascade-test-server.h"
 #include "cascade-ui-test.h"
@@ -31,6 +32,10 @@ typedef struct
   char *signed_in_as;
   gboolean dev_login_visible;
   gboolean timed_out;
+
+  /* The restore-failure test. */
+  char *toast_text;
+  guint restores_seen;
 } Fixture;
 
 static void
@@ -49,6 +54,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->server, cascade_test_server_free);
   g_free (f->shown_view);
   g_free (f->signed_in_as);
+  g_free (f->toast_text);
 }
 
 static void
@@ -196,6 +202,119 @@ test_dev_sign_in_replaces_other_account (Fixture *f, gconstpointer data)
 }
 
 static void
+on_token_stored (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (cascade_secret_store_store_finish (CASCADE_SECRET_STORE (source), result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+/* The text of the first toast the window shows, or NULL. */
+static char *
+dup_toast_text (GtkWidget *widget, gboolean in_toast)
+{
+  in_toast = in_toast || g_str_equal (gtk_widget_get_css_name (widget), "toast");
+  if (in_toast && GTK_IS_LABEL (widget) && *gtk_label_get_text (GTK_LABEL (widget)) != '\0')
+    return g_strdup (gtk_label_get_text (GTK_LABEL (widget)));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      char *text = dup_toast_text (child, in_toast);
+
+      if (text != NULL)
+        return text;
+    }
+  return NULL;
+}
+
+static void
+on_session_state (CascadeSession *session, GParamSpec *pspec, Fixture *f)
+{
+  if (cascade_session_get_state (session) == CASCADE_SESSION_STATE_RESTORING)
+    f->restores_seen++;
+}
+
+/* Waits for the toast about the unreachable server, presses its Retry, and
+ * waits for the second attempt to fail too. */
+static gboolean
+poll_toast (gpointer user_data)
+{
+  Fixture *f = user_data;
+  CascadeSession *session = cascade_application_get_session (f->app);
+  g_autofree char *text = dup_toast_text (GTK_WIDGET (f->window), FALSE);
+
+  if (g_get_monotonic_time () > f->deadline)
+    {
+      f->timed_out = TRUE;
+      quit (f);
+      return G_SOURCE_REMOVE;
+    }
+  if (text == NULL || cascade_session_get_state (session) == CASCADE_SESSION_STATE_RESTORING)
+    return G_SOURCE_CONTINUE;
+
+  if (f->toast_text == NULL)
+    {
+      f->toast_text = g_steal_pointer (&text);
+      g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "reconnect"));
+      g_action_group_activate_action (G_ACTION_GROUP (f->app), "reconnect", NULL);
+      return G_SOURCE_CONTINUE;
+    }
+  if (f->restores_seen < 2)
+    return G_SOURCE_CONTINUE;
+
+  f->poll_id = 0;
+  quit (f);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_activate_for_toast (GApplication *app, Fixture *f)
+{
+  on_activate (app, f);
+  g_source_remove (f->poll_id);
+  f->poll_id = g_timeout_add (20, poll_toast, f);
+}
+
+static void
+on_startup_for_toast (GApplication *app, Fixture *f)
+{
+  on_startup (app, f);
+  /* The restore started in the application's startup, before us. */
+  f->restores_seen = 1;
+  g_signal_connect (cascade_application_get_session (f->app), "notify::state",
+                    G_CALLBACK (on_session_state), f);
+}
+
+static void
+test_restore_failure_offers_retry (Fixture *f, gconstpointer data)
+{
+  g_autofree char *url = g_strdup (cascade_test_server_get_url (f->server));
+  char *argv[] = { (char *) "cascade", (char *) "--server", url, NULL };
+  g_autoptr (CascadeSecretStore) store = cascade_secret_store_new ();
+  g_autofree char *expected = g_strdup_printf ("Could not reach the server at %s", url);
+  gboolean stored = FALSE;
+
+  /* Signed in last time, but the server is gone now. */
+  cascade_secret_store_store_async (store, url, "a-refresh-token", NULL, on_token_stored, &stored);
+  CASCADE_UI_TEST_WAIT_FOR (stored);
+  g_assert_cmpint (cascade_test_server_stop (f->server), ==, 0);
+
+  g_signal_connect_after (f->app, "startup", G_CALLBACK (on_startup_for_toast), f);
+  g_signal_connect_after (f->app, "activate", G_CALLBACK (on_activate_for_toast), f);
+  g_assert_cmpint (g_application_run (G_APPLICATION (f->app), G_N_ELEMENTS (argv) - 1, argv), ==,
+                   0);
+
+  /* A toast says so and offers to retry; Retry tries again. */
+  g_assert_false (f->timed_out);
+  g_assert_cmpstr (f->toast_text, ==, expected);
+  g_assert_cmpuint (f->restores_seen, ==, 2);
+}
+
+static void
 test_bad_server_option (Fixture *f, gconstpointer data)
 {
   char *argv[] = { (char *) "cascade", (char *) "--server", (char *) "ftp://example.org", NULL };
@@ -222,6 +341,8 @@ main (int argc, char *argv[])
               test_dev_sign_in, fixture_tear_down);
   g_test_add ("/cascade/ui/application/dev-sign-in-replaces-other-account", Fixture, NULL,
               fixture_set_up, test_dev_sign_in_replaces_other_account, fixture_tear_down);
+  g_test_add ("/cascade/ui/application/restore-failure-offers-retry", Fixture, NULL, fixture_set_up,
+              test_restore_failure_offers_retry, fixture_tear_down);
   g_test_add ("/cascade/ui/application/bad-server-option", Fixture, NULL, fixture_set_up,
               test_bad_server_option, fixture_tear_down);
 
