@@ -212,7 +212,9 @@ stop_window (Fixture *f)
   WAIT_FOR (!cascade_welcome_page_get_busy (f->welcome) &&
             cascade_session_get_state (f->session) != CASCADE_SESSION_STATE_RESTORING);
 
-  gtk_window_destroy (GTK_WINDOW (f->window));
+  /* A window closed by the test is destroyed already. */
+  if (gtk_widget_get_realized (GTK_WIDGET (f->window)))
+    gtk_window_destroy (GTK_WINDOW (f->window));
   g_assert_finalize_object (g_steal_pointer (&f->window));
   f->welcome = NULL;
   f->home = NULL;
@@ -546,6 +548,33 @@ test_restore_on_restart (Fixture *f, gconstpointer data)
 }
 
 static void
+test_remembers_size (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *url = g_strdup (cascade_test_server_get_url (f->server));
+  int width, height;
+
+  /* Opens at the size it had last time... */
+  stop_window (f);
+  g_settings_set_int (settings, "window-width", 900);
+  g_settings_set_int (settings, "window-height", 600);
+  g_settings_set_boolean (settings, "window-maximized", FALSE);
+  start_window (f, url);
+  gtk_window_get_default_size (GTK_WINDOW (f->window), &width, &height);
+  g_assert_cmpint (width, ==, 900);
+  g_assert_cmpint (height, ==, 600);
+  g_assert_false (gtk_window_is_maximized (GTK_WINDOW (f->window)));
+  WAIT_FOR (cascade_session_get_state (f->session) == CASCADE_SESSION_STATE_SIGNED_OUT);
+
+  /* ...and keeps the size it has when it is closed. */
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 650);
+  gtk_window_close (GTK_WINDOW (f->window));
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1000);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 650);
+  g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
+}
+
+static void
 add_test (const char *path, void (*func) (Fixture *, gconstpointer))
 {
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down);
@@ -566,6 +595,7 @@ main (int argc, char *argv[])
   add_test ("/cascade/ui/window/places", test_places);
   add_test ("/cascade/ui/window/narrow-window", test_narrow_window);
   add_test ("/cascade/ui/window/restore-on-restart", test_restore_on_restart);
+  add_test ("/cascade/ui/window/remembers-size", test_remembers_size);
 
   return g_test_run ();
 }
