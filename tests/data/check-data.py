@@ -70,7 +70,7 @@ def check_potfiles():
             listed.add(line)
             if not (root / line).exists():
                 fail(f"po/POTFILES names {line}, which does not exist")
-    marked = re.compile(r'\b_\(\s*"|\bN_\(\s*"|\bC_\(\s*"|\bngettext\s*\(|translatable="yes"')
+    marked = re.compile(r'\b[NC]?_\s*\(\s*"|\bngettext\s*\(|translatable="yes"')
     for folder in ("ui", "app"):
         for path in sorted((root / folder).rglob("*")):
             if path.suffix not in (".c", ".ui") or not path.is_file():
