@@ -280,7 +280,9 @@ adopt_tokens (CascadeSession *self, const CascadeAuthTokens *tokens)
   cascade_client_set_access_token (self->client, tokens->access_token);
   _cascade_clear_secret (&self->refresh_token);
   self->refresh_token = g_strdup (tokens->refresh_token);
-  schedule_refresh (self, lifetime_ms - MIN (REFRESH_MARGIN_MS, lifetime_ms / 5));
+  /* Token times are whole seconds: a token can die up to a second before
+   * expires_in says, so the margin has that second on top. */
+  schedule_refresh (self, MAX (0, lifetime_ms - MIN (REFRESH_MARGIN_MS, lifetime_ms / 5) - 1000));
 }
 
 static void
