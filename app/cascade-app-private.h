@@ -24,6 +24,20 @@ _cascade_clear_secret (char **secret)
   _cascade_secret_free (g_steal_pointer (secret));
 }
 
+/* A GTask tagged with the public function that started it. */
+static inline GTask *
+_cascade_task_new (gpointer source_object,
+                   gpointer source_tag,
+                   GCancellable *cancellable,
+                   GAsyncReadyCallback callback,
+                   gpointer user_data)
+{
+  GTask *task = g_task_new (source_object, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  return task;
+}
+
 /* Same id, username, display name, email and role. */
 gboolean _cascade_user_equal (CascadeUser *a, CascadeUser *b);
 

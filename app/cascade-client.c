@@ -444,19 +444,6 @@ start_request (CascadeClient *self,
                            g_steal_pointer (&owned_task));
 }
 
-static GTask *
-new_task (CascadeClient *self,
-          gpointer source_tag,
-          GCancellable *cancellable,
-          GAsyncReadyCallback callback,
-          gpointer user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  return task;
-}
-
 static gpointer
 propagate_pointer (CascadeClient *self, GAsyncResult *result, gpointer source_tag, GError **error)
 {
@@ -490,7 +477,7 @@ cascade_client_register_async (CascadeClient *self,
   g_return_if_fail (display_name == NULL || g_utf8_validate (display_name, -1, NULL));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = new_task (self, cascade_client_register_async, cancellable, callback, user_data);
+  task = _cascade_task_new (self, cascade_client_register_async, cancellable, callback, user_data);
   start_request (self, task, SOUP_METHOD_POST, "/api/v1/auth/register",
                  cascade_json_object_bytes_new (keys, values, G_N_ELEMENTS (keys)), FALSE,
                  parse_auth_tokens, (GDestroyNotify) cascade_auth_tokens_free);
@@ -519,7 +506,7 @@ cascade_client_login_async (CascadeClient *self,
   g_return_if_fail (password != NULL && g_utf8_validate (password, -1, NULL));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = new_task (self, cascade_client_login_async, cancellable, callback, user_data);
+  task = _cascade_task_new (self, cascade_client_login_async, cancellable, callback, user_data);
   start_request (self, task, SOUP_METHOD_POST, "/api/v1/auth/login",
                  cascade_json_object_bytes_new (keys, values, G_N_ELEMENTS (keys)), FALSE,
                  parse_auth_tokens, (GDestroyNotify) cascade_auth_tokens_free);
@@ -546,7 +533,7 @@ cascade_client_refresh_async (CascadeClient *self,
   g_return_if_fail (refresh_token != NULL && g_utf8_validate (refresh_token, -1, NULL));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = new_task (self, cascade_client_refresh_async, cancellable, callback, user_data);
+  task = _cascade_task_new (self, cascade_client_refresh_async, cancellable, callback, user_data);
   start_request (self, task, SOUP_METHOD_POST, "/api/v1/auth/refresh",
                  cascade_json_object_bytes_new (keys, values, G_N_ELEMENTS (keys)), FALSE,
                  parse_auth_tokens, (GDestroyNotify) cascade_auth_tokens_free);
@@ -573,7 +560,7 @@ cascade_client_logout_async (CascadeClient *self,
   g_return_if_fail (refresh_token == NULL || g_utf8_validate (refresh_token, -1, NULL));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = new_task (self, cascade_client_logout_async, cancellable, callback, user_data);
+  task = _cascade_task_new (self, cascade_client_logout_async, cancellable, callback, user_data);
   start_request (self, task, SOUP_METHOD_POST, "/api/v1/auth/logout",
                  cascade_json_object_bytes_new (keys, values, G_N_ELEMENTS (keys)), TRUE, NULL,
                  NULL);
@@ -601,7 +588,7 @@ cascade_client_get_me_async (CascadeClient *self,
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = new_task (self, cascade_client_get_me_async, cancellable, callback, user_data);
+  task = _cascade_task_new (self, cascade_client_get_me_async, cancellable, callback, user_data);
   start_request (self, task, SOUP_METHOD_GET, "/api/v1/me", NULL, TRUE, parse_user, g_object_unref);
 }
 

@@ -47,19 +47,6 @@ map_error (GError *error)
   return mapped;
 }
 
-static GTask *
-new_task (CascadeSecretStore *self,
-          gpointer source_tag,
-          GCancellable *cancellable,
-          GAsyncReadyCallback callback,
-          gpointer user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  return task;
-}
-
 static void
 on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -88,7 +75,8 @@ cascade_secret_store_store_async (CascadeSecretStore *self,
   g_return_if_fail (refresh_token != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = new_task (self, cascade_secret_store_store_async, cancellable, callback, user_data);
+  task =
+    _cascade_task_new (self, cascade_secret_store_store_async, cancellable, callback, user_data);
   label = g_strdup_printf ("Cascade sign-in on %s", server);
   secret_password_store (get_schema (), SECRET_COLLECTION_DEFAULT, label, refresh_token,
                          cancellable, on_stored, task, "server", server, NULL);
@@ -146,7 +134,8 @@ cascade_secret_store_lookup_async (CascadeSecretStore *self,
   g_return_if_fail (server != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = new_task (self, cascade_secret_store_lookup_async, cancellable, callback, user_data);
+  task =
+    _cascade_task_new (self, cascade_secret_store_lookup_async, cancellable, callback, user_data);
   secret_password_lookup (get_schema (), cancellable, on_looked_up, task, "server", server, NULL);
 }
 
@@ -188,7 +177,8 @@ cascade_secret_store_clear_async (CascadeSecretStore *self,
   g_return_if_fail (server != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = new_task (self, cascade_secret_store_clear_async, cancellable, callback, user_data);
+  task =
+    _cascade_task_new (self, cascade_secret_store_clear_async, cancellable, callback, user_data);
   secret_password_clear (get_schema (), cancellable, on_cleared, task, "server", server, NULL);
 }
 
