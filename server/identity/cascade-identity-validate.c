@@ -3,6 +3,13 @@
 
 #include "cascade-identity-validate.h"
 
+#include <gio/gio.h>
+#include <sodium.h>
+
+#include "cascade-identity-resources.h"
+
+#define COMMON_PASSWORDS_RESOURCE "/net/cascadecast/cascaded/identity/common-passwords.txt"
+
 static gboolean
 has_space_or_control (const char *text)
 {
@@ -72,7 +79,58 @@ cascade_identity_check_username (const char *username, GError **error)
   return TRUE;
 }
 
-/* 8 to 128 characters (not bytes); else %CASCADE_SERVER_ERROR_INVALID_PASSWORD */
+/* The shipped list of common passwords (data/common-passwords.txt), lower
+ * case, loaded once. */
+static GHashTable *
+common_passwords (void)
+{
+  static gsize table;
+
+  if (g_once_init_enter (&table))
+    {
+      GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_autoptr (GBytes) bytes = NULL;
+      g_auto (GStrv) lines = NULL;
+      g_autofree char *text = NULL;
+
+      bytes = g_resource_lookup_data (cascade_identity_get_resource (), COMMON_PASSWORDS_RESOURCE,
+                                      G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+      g_assert (bytes != NULL); /* compiled in */
+      text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+      lines = g_strsplit (text, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          g_strstrip (lines[i]);
+          if (lines[i][0] != '\0' && lines[i][0] != '#')
+            g_hash_table_add (set, g_utf8_strdown (lines[i], -1));
+        }
+      g_once_init_leave (&table, (gsize) set);
+    }
+  return (GHashTable *) table;
+}
+
+/**
+ * cascade_identity_is_common_password:
+ *
+ * Returns: whether @password is on the shipped list of common passwords,
+ *   compared without regard to case
+ */
+gboolean
+cascade_identity_is_common_password (const char *password)
+{
+  g_autofree char *lower = NULL;
+  gboolean common;
+
+  g_return_val_if_fail (password != NULL, FALSE);
+
+  lower = g_utf8_strdown (password, -1);
+  common = g_hash_table_contains (common_passwords (), lower);
+  sodium_memzero (lower, strlen (lower));
+  return common;
+}
+
+/* 8 to 128 characters (not bytes), and not one of the common passwords;
+ * else %CASCADE_SERVER_ERROR_INVALID_PASSWORD */
 gboolean
 cascade_identity_check_password (const char *password, GError **error)
 {
@@ -86,6 +144,13 @@ cascade_identity_check_password (const char *password, GError **error)
       g_set_error (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_INVALID_PASSWORD,
                    "A password is %d to %d characters long.", CASCADE_PASSWORD_MIN_CHARS,
                    CASCADE_PASSWORD_MAX_CHARS);
+      return FALSE;
+    }
+  if (cascade_identity_is_common_password (password))
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_INVALID_PASSWORD,
+                           "This password is one of the most common ones, which are tried first: "
+                           "choose another.");
       return FALSE;
     }
   return TRUE;

@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 char *cascade_identity_normalize_email (const char *email, GError **error);
 gboolean cascade_identity_check_username (const char *username, GError **error);
 gboolean cascade_identity_check_password (const char *password, GError **error);
+gboolean cascade_identity_is_common_password (const char *password);
 char *cascade_identity_normalize_display_name (const char *display_name, GError **error);
 
 G_END_DECLS

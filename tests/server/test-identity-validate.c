@@ -129,6 +129,45 @@ test_password (void)
     }
 }
 
+/* The common passwords are refused whatever their case, every one of the
+ * shipped list (data/common-passwords.txt) included; others are not. */
+static void
+test_common_password (void)
+{
+  const char *common[] = { "password", "PASSWORD1", "P@ssw0rd", "12345678", "QwertyUiop" };
+  const char *uncommon[] = { "password-escaping", "correct horse battery", "ppppppppq" };
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GError) error = NULL;
+  guint n_listed = 0;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (common); i++)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      g_assert_false (cascade_identity_check_password (common[i], &local_error));
+      g_assert_error (local_error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_INVALID_PASSWORD);
+      g_assert_nonnull (strstr (local_error->message, "common"));
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (uncommon); i++)
+    g_assert_true (cascade_identity_check_password (uncommon[i], NULL));
+
+  path = g_test_build_filename (G_TEST_DIST, "..", "data", "common-passwords.txt", NULL);
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (lines[i][0] == '\0' || lines[i][0] == '#')
+        continue;
+      n_listed++;
+      if (!cascade_identity_is_common_password (lines[i]))
+        g_error ("“%s” is listed but not refused", lines[i]);
+    }
+  g_assert_cmpuint (n_listed, >=, 250);
+}
+
 static void
 test_display_name (void)
 {
@@ -175,6 +214,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cascade/server/identity/email-invalid", test_email_invalid);
   g_test_add_func ("/cascade/server/identity/username", test_username);
   g_test_add_func ("/cascade/server/identity/password", test_password);
+  g_test_add_func ("/cascade/server/identity/common-password", test_common_password);
   g_test_add_func ("/cascade/server/identity/display-name", test_display_name);
 
   return g_test_run ();
