@@ -40,6 +40,7 @@ cascade_server_config_free (CascadeServerConfig *self)
   g_free (self->listen_host);
   g_free (self->data_dir);
   g_free (self->issuer);
+  g_clear_pointer (&self->file, g_key_file_unref);
   g_free (self);
 }
 
@@ -199,6 +200,8 @@ cascade_server_config_load_file (CascadeServerConfig *self, const char *path, GE
 
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
     return config_error (error, "Cannot read the config file %s: %s", path, local_error->message);
+  g_clear_pointer (&self->file, g_key_file_unref);
+  self->file = g_key_file_ref (file);
 
   return check_keys (file, path, "server", server_keys, error) &&
          check_keys (file, path, "auth", auth_keys, error) &&

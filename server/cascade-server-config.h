@@ -22,6 +22,7 @@ struct _CascadeServerConfig
   guint64 max_body_bytes;
   char *issuer;
   guint access_token_ttl; /* seconds */
+  GKeyFile *file; /* the file as loaded, for the groups a context reads itself ([limits]) */
 };
 
 CascadeServerConfig *cascade_server_config_new (void);

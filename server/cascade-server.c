@@ -83,6 +83,7 @@ config_copy (const CascadeServerConfig *config)
   copy->max_body_bytes = config->max_body_bytes;
   copy->issuer = g_strdup (config->issuer);
   copy->access_token_ttl = config->access_token_ttl;
+  copy->file = config->file != NULL ? g_key_file_ref (config->file) : NULL;
   return copy;
 }
 
@@ -100,6 +101,7 @@ cascade_server_new (const CascadeServerConfig *config, GError **error)
 {
   g_autoptr (CascadeServer) self = NULL;
   g_autofree char *db_path = NULL;
+  CascadeIdentityLimits limits;
 
   g_return_val_if_fail (config != NULL, NULL);
 
@@ -127,6 +129,10 @@ cascade_server_new (const CascadeServerConfig *config, GError **error)
                                          config->access_token_ttl, error);
   if (self->identity == NULL)
     return NULL;
+  cascade_identity_limits_init (&limits);
+  if (!cascade_identity_limits_load (&limits, config->file, error))
+    return NULL;
+  cascade_identity_set_limits (self->identity, &limits);
 
   self->gateway = cascade_gateway_new (self->store, config->max_body_bytes);
   cascade_identity_routes_install (self->gateway, self->identity);

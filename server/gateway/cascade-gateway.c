@@ -37,6 +37,7 @@ struct _CascadeGateway
   GArray *routes; /* RouteEntry */
   CascadeAuthenticator authenticator;
   GObject *authenticator_owner;
+  CascadeRateLimit *address_limit; /* for CASCADE_ROUTE_RATE_LIMITED routes */
 
   guint in_flight;
   gboolean shutting_down;
@@ -502,6 +503,26 @@ dispatch (CascadeGateway *self,
   g_task_run_in_thread (task, run_route_thread);
 }
 
+/* Before any work (and any password hash) is done for a rate-limited route:
+ * %FALSE when the client's address has used up its bucket, answered 429. */
+static gboolean
+check_address_limit (CascadeGateway *self, SoupServerMessage *msg, const RouteEntry *entry)
+{
+  const char *host = soup_server_message_get_remote_host (msg);
+  g_autofree char *retry = NULL;
+  guint retry_after = 0;
+
+  if ((entry->route->flags & CASCADE_ROUTE_RATE_LIMITED) == 0 || self->address_limit == NULL ||
+      cascade_rate_limit_take (self->address_limit, host != NULL ? host : "-", &retry_after))
+    return TRUE;
+  respond_error (msg, CASCADE_SERVER_ERROR_RATE_LIMITED,
+                 "Too many requests from your address: wait a little and try again.");
+  retry = g_strdup_printf ("%u", retry_after);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                retry);
+  return FALSE;
+}
+
 static void
 on_request (SoupServer *server,
             SoupServerMessage *msg,
@@ -532,7 +553,7 @@ on_request (SoupServer *server,
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
                                     "close");
     }
-  else
+  else if (check_address_limit (self, msg, entry))
     dispatch (self, msg, state, entry);
 }
 
@@ -578,6 +599,7 @@ cascade_gateway_dispose (GObject *object)
     }
   g_clear_pointer (&self->routes, g_array_unref);
   g_clear_object (&self->authenticator_owner);
+  g_clear_object (&self->address_limit);
   g_clear_object (&self->store);
 
   G_OBJECT_CLASS (cascade_gateway_parent_class)->dispose (object);
@@ -667,6 +689,23 @@ cascade_gateway_set_authenticator (CascadeGateway *self,
 
   self->authenticator = authenticator;
   g_set_object (&self->authenticator_owner, owner);
+}
+
+/**
+ * cascade_gateway_set_address_limit:
+ * @limit: (nullable): the buckets of client addresses, or %NULL for none
+ *
+ * Requests to routes flagged %CASCADE_ROUTE_RATE_LIMITED take a token from
+ * their address's bucket first, on the main loop; without one they are
+ * answered 429 with Retry-After and never reach a worker.
+ */
+void
+cascade_gateway_set_address_limit (CascadeGateway *self, CascadeRateLimit *limit)
+{
+  g_return_if_fail (CASCADE_IS_GATEWAY (self));
+  g_return_if_fail (limit == NULL || CASCADE_IS_RATE_LIMIT (limit));
+
+  g_set_object (&self->address_limit, limit);
 }
 
 gboolean

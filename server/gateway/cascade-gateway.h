@@ -5,6 +5,7 @@
 
 #include "cascade-server-types.h"
 #include "gateway/cascade-json-validate.h"
+#include "gateway/cascade-rate-limit.h"
 #include "gateway/cascade-request.h"
 #include "gateway/cascade-response.h"
 #include "store/cascade-store.h"
@@ -16,6 +17,7 @@ typedef enum
   CASCADE_ROUTE_PUBLIC = 0,
   CASCADE_ROUTE_AUTHENTICATED = 1 << 0, /* needs a valid bearer access token */
   CASCADE_ROUTE_BODY_OPTIONAL = 1 << 1, /* an empty body counts as {} */
+  CASCADE_ROUTE_RATE_LIMITED = 1 << 2,  /* counted against the client address's bucket */
 } CascadeRouteFlags;
 
 /* Runs on a worker thread. Fill @response, or return FALSE with @error set
@@ -54,6 +56,7 @@ void cascade_gateway_add_routes (CascadeGateway *self,
 void cascade_gateway_set_authenticator (CascadeGateway *self,
                                         CascadeAuthenticator authenticator,
                                         gpointer owner);
+void cascade_gateway_set_address_limit (CascadeGateway *self, CascadeRateLimit *limit);
 gboolean cascade_gateway_listen (CascadeGateway *self, GSocketAddress *address, GError **error);
 char *cascade_gateway_dup_url (CascadeGateway *self);
 void cascade_gateway_shutdown_async (CascadeGateway *self,

@@ -57,6 +57,11 @@ static const struct
     "payload_too_large", NULL },
   { CASCADE_SERVER_ERROR_UNSUPPORTED_MEDIA_TYPE, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
     "unsupported_media_type", NULL },
+  { CASCADE_SERVER_ERROR_RATE_LIMITED, 429 /* Too Many Requests */, "rate_limited", NULL },
+  { CASCADE_SERVER_ERROR_ACCOUNT_LOCKED, 429 /* Too Many Requests */, "account_locked", NULL },
+  { CASCADE_SERVER_ERROR_INVALID_RESET_TOKEN, SOUP_STATUS_BAD_REQUEST, "invalid_token", "token" },
+  { CASCADE_SERVER_ERROR_FORBIDDEN, SOUP_STATUS_FORBIDDEN, "forbidden", NULL },
+  { CASCADE_SERVER_ERROR_ACCOUNT_BANNED, SOUP_STATUS_FORBIDDEN, "account_banned", NULL },
 };
 
 /**

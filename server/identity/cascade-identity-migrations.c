@@ -34,6 +34,27 @@ const CascadeMigration _cascade_identity_migrations[] = {
        "  revoked_at INTEGER"
        ");"
        "CREATE INDEX identity_refresh_tokens_session ON identity_refresh_tokens (session_id);" },
+  { 2, "ALTER TABLE identity_users ADD COLUMN email_verified_at INTEGER;"
+       "ALTER TABLE identity_users ADD COLUMN banned_at INTEGER;"
+       /* Wrong passwords in a row, and locks, per account (brute-force guard). */
+       "CREATE TABLE identity_login_failures ("
+       "  user_id TEXT PRIMARY KEY REFERENCES identity_users (id) ON DELETE CASCADE,"
+       "  failures INTEGER NOT NULL,"
+       "  lockouts INTEGER NOT NULL,"
+       "  locked_until INTEGER NOT NULL,"
+       "  last_failure_at INTEGER NOT NULL"
+       ");"
+       /* Single-use tokens sent by email, kept only as a BLAKE2b-256 hash. */
+       "CREATE TABLE identity_email_tokens ("
+       "  token_hash BLOB PRIMARY KEY,"
+       "  user_id TEXT NOT NULL REFERENCES identity_users (id) ON DELETE CASCADE,"
+       "  purpose TEXT NOT NULL CHECK (purpose IN ('password_reset', 'verify_email')),"
+       "  email TEXT NOT NULL,"
+       "  created_at INTEGER NOT NULL,"
+       "  expires_at INTEGER NOT NULL,"
+       "  used_at INTEGER"
+       ");"
+       "CREATE INDEX identity_email_tokens_user ON identity_email_tokens (user_id);" },
 };
 
 const gsize _cascade_identity_n_migrations = G_N_ELEMENTS (_cascade_identity_migrations);

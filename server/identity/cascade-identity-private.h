@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "gateway/cascade-rate-limit.h"
 #include "identity/cascade-identity.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,9 @@ struct _CascadeIdentity
   GCond hash_cond;
   guint hash_slots;
   char *dummy_hash; /* verified against when a login names nobody */
+
+  CascadeIdentityLimits limits;
+  CascadeRateLimit *account_limit; /* sign-in attempts per login name */
 };
 
 extern const CascadeMigration _cascade_identity_migrations[];
@@ -29,5 +33,16 @@ CascadeAuthResult *_cascade_identity_open_session (CascadeIdentity *self,
                                                    CascadeStoreTx *tx,
                                                    CascadeUser *user,
                                                    GError **error);
+
+/* cascade-identity-guard.c: brute-force protection of sign-in */
+gboolean _cascade_identity_check_locked (CascadeIdentity *self,
+                                         const char *user_id,
+                                         guint *retry_after,
+                                         GError **error);
+gboolean _cascade_identity_record_failure (CascadeIdentity *self,
+                                           const char *user_id,
+                                           guint *retry_after,
+                                           GError **error);
+gboolean _cascade_identity_clear_failures (CascadeStoreTx *tx, const char *user_id, GError **error);
 
 G_END_DECLS

@@ -80,6 +80,18 @@ respond_auth (CascadeResponse *response, guint status, CascadeAuthResult *result
   cascade_response_set_json (response, status, json_builder_get_root (builder));
 }
 
+/* The Retry-After of a 429, when there is one to give. */
+static void
+set_retry_after (CascadeResponse *response, guint retry_after)
+{
+  g_autofree char *value = NULL;
+
+  if (retry_after == 0)
+    return;
+  value = g_strdup_printf ("%u", retry_after);
+  cascade_response_set_header (response, "Retry-After", value);
+}
+
 static gboolean
 handle_register (CascadeRequest *request,
                  CascadeResponse *response,
@@ -105,11 +117,16 @@ handle_login (CascadeRequest *request,
               GError **error)
 {
   g_autoptr (CascadeAuthResult) result = NULL;
+  guint retry_after = 0;
 
-  result = cascade_identity_login (user_data, cascade_request_get_string (request, "login"),
-                                   cascade_request_get_string (request, "password"), error);
+  result =
+    cascade_identity_login (user_data, cascade_request_get_string (request, "login"),
+                            cascade_request_get_string (request, "password"), &retry_after, error);
   if (result == NULL)
-    return FALSE;
+    {
+      set_retry_after (response, retry_after);
+      return FALSE;
+    }
   respond_auth (response, SOUP_STATUS_OK, result);
   return TRUE;
 }
@@ -188,8 +205,8 @@ handle_jwks (CascadeRequest *request, CascadeResponse *response, gpointer user_d
 }
 
 static const CascadeRoute identity_routes[] = {
-  { "POST", "/api/v1/auth/register", CASCADE_ROUTE_PUBLIC, register_body, handle_register },
-  { "POST", "/api/v1/auth/login", CASCADE_ROUTE_PUBLIC, login_body, handle_login },
+  { "POST", "/api/v1/auth/register", CASCADE_ROUTE_RATE_LIMITED, register_body, handle_register },
+  { "POST", "/api/v1/auth/login", CASCADE_ROUTE_RATE_LIMITED, login_body, handle_login },
   { "POST", "/api/v1/auth/refresh", CASCADE_ROUTE_PUBLIC, refresh_body, handle_refresh },
   { "POST", "/api/v1/auth/logout", CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_BODY_OPTIONAL,
     logout_body, handle_logout },
@@ -203,14 +220,20 @@ authenticate (const char *token, CascadePrincipal *principal, gpointer user_data
   return cascade_identity_authenticate (user_data, token, principal, error);
 }
 
-/* Adds the identity routes to @gateway and makes @identity the one that
- * checks bearer tokens. */
+/* Adds the identity routes to @gateway, makes @identity the one that checks
+ * bearer tokens, and gives the gateway the per-address buckets of the
+ * credential routes (from the identity's limits: set those first). */
 void
 cascade_identity_routes_install (CascadeGateway *gateway, CascadeIdentity *identity)
 {
   g_return_if_fail (CASCADE_IS_GATEWAY (gateway));
   g_return_if_fail (CASCADE_IS_IDENTITY (identity));
 
+  const CascadeIdentityLimits *limits = cascade_identity_get_limits (identity);
+  g_autoptr (CascadeRateLimit) address_limit = NULL;
+
+  address_limit = cascade_rate_limit_new (limits->address_burst, limits->address_per_minute);
+  cascade_gateway_set_address_limit (gateway, address_limit);
   cascade_gateway_add_routes (gateway, identity_routes, G_N_ELEMENTS (identity_routes), identity);
   cascade_gateway_set_authenticator (gateway, authenticate, identity);
 }

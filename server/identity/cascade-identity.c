@@ -25,6 +25,7 @@ cascade_identity_finalize (GObject *object)
   g_clear_pointer (&self->key, cascade_signing_key_free);
   g_free (self->issuer);
   g_free (self->dummy_hash);
+  g_clear_object (&self->account_limit);
   g_mutex_clear (&self->hash_lock);
   g_cond_clear (&self->hash_cond);
 
@@ -44,7 +45,38 @@ cascade_identity_init (CascadeIdentity *self)
 {
   g_mutex_init (&self->hash_lock);
   g_cond_init (&self->hash_cond);
-  self->hash_slots = MAX (1, g_get_num_processors ());
+  cascade_identity_limits_init (&self->limits);
+  self->hash_slots = self->limits.password_hashes;
+  self->account_limit =
+    cascade_rate_limit_new (self->limits.account_burst, self->limits.account_per_minute);
+}
+
+/**
+ * cascade_identity_set_limits:
+ *
+ * Replaces the sign-in limits. Call before serving.
+ */
+void
+cascade_identity_set_limits (CascadeIdentity *self, const CascadeIdentityLimits *limits)
+{
+  g_return_if_fail (CASCADE_IS_IDENTITY (self));
+  g_return_if_fail (limits != NULL);
+
+  g_mutex_lock (&self->hash_lock);
+  self->hash_slots += limits->password_hashes;
+  self->hash_slots -= self->limits.password_hashes;
+  self->limits = *limits;
+  g_mutex_unlock (&self->hash_lock);
+  g_clear_object (&self->account_limit);
+  self->account_limit = cascade_rate_limit_new (limits->account_burst, limits->account_per_minute);
+}
+
+const CascadeIdentityLimits *
+cascade_identity_get_limits (CascadeIdentity *self)
+{
+  g_return_val_if_fail (CASCADE_IS_IDENTITY (self), NULL);
+
+  return &self->limits;
 }
 
 /* Registers the identity tables with @store, before cascade_store_migrate(). */
@@ -426,6 +458,11 @@ login_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  if (!_cascade_identity_clear_failures (tx, data->user_id, error))
+    {
+      cascade_user_free (user);
+      return FALSE;
+    }
   data->result = _cascade_identity_open_session (data->self, tx, user, error);
   return data->result != NULL;
 }
@@ -433,20 +470,27 @@ login_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
 /**
  * cascade_identity_login:
  * @login: an email address or a username
+ * @retry_after: (out) (optional): with RATE_LIMITED or ACCOUNT_LOCKED, the
+ *   seconds to wait
  *
  * Blocking. A wrong login and a wrong password get the same answer, in about
- * the same time.
+ * the same time. Attempts on one login name are rate-limited before any
+ * hash is computed, and repeated wrong passwords lock the account for a
+ * while (cascade-identity-guard.c).
  *
  * Returns: (transfer full): a new session, or %NULL with
- *   %CASCADE_SERVER_ERROR_INVALID_CREDENTIALS
+ *   %CASCADE_SERVER_ERROR_INVALID_CREDENTIALS, %CASCADE_SERVER_ERROR_RATE_LIMITED
+ *   or %CASCADE_SERVER_ERROR_ACCOUNT_LOCKED
  */
 CascadeAuthResult *
 cascade_identity_login (CascadeIdentity *self,
                         const char *login,
                         const char *password,
+                        guint *retry_after,
                         GError **error)
 {
   g_autofree char *normalized = NULL;
+  g_autofree char *user_id = NULL;
   FindLogin find = { NULL };
   LoginData data = { self };
   gboolean ok;
@@ -455,9 +499,22 @@ cascade_identity_login (CascadeIdentity *self,
   g_return_val_if_fail (login != NULL && password != NULL, NULL);
 
   normalized = g_utf8_strdown (login, -1);
+  if (!cascade_rate_limit_take (self->account_limit, normalized, retry_after))
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_RATE_LIMITED,
+                           "Too many attempts to sign in to this account: wait a little and "
+                           "try again.");
+      return NULL;
+    }
   find.login = normalized;
   if (!cascade_store_transaction (self->store, CASCADE_STORE_READ, find_login_tx, &find, error))
     return NULL;
+  user_id = g_steal_pointer (&find.user_id);
+  if (user_id != NULL && !_cascade_identity_check_locked (self, user_id, retry_after, error))
+    {
+      g_free (find.password_hash);
+      return NULL;
+    }
 
   if (find.password_hash == NULL)
     {
@@ -469,15 +526,15 @@ cascade_identity_login (CascadeIdentity *self,
   g_free (find.password_hash);
   if (!ok)
     {
-      g_free (find.user_id);
+      if (user_id != NULL && !_cascade_identity_record_failure (self, user_id, retry_after, error))
+        return NULL;
       g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_INVALID_CREDENTIALS,
                            "Wrong username, email or password.");
       return NULL;
     }
 
-  data.user_id = find.user_id;
+  data.user_id = user_id;
   cascade_store_transaction (self->store, CASCADE_STORE_WRITE, login_tx, &data, error);
-  g_free (find.user_id);
   return data.result;
 }
 

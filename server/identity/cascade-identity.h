@@ -13,6 +13,23 @@ G_BEGIN_DECLS
 #define CASCADE_ACCESS_TOKEN_AUDIENCE "cascade"
 #define CASCADE_REFRESH_TOKEN_TTL (30 * 24 * 60 * 60)
 
+/* How the identity context protects sign-in ([limits] in the config). */
+typedef struct
+{
+  guint address_burst;       /* credential requests a client address may make at once */
+  guint address_per_minute;  /* ... and then a minute */
+  guint account_burst;       /* sign-in attempts on one login name at once */
+  guint account_per_minute;  /* ... and then a minute */
+  guint lockout_failures;    /* wrong passwords in a row that lock an account */
+  guint lockout_seconds;     /* the first lock; the n-th lasts n times as long */
+  guint lockout_max_seconds; /* the longest lock */
+  guint password_hashes;     /* password hashes computed at once, at most */
+} CascadeIdentityLimits;
+
+void cascade_identity_limits_init (CascadeIdentityLimits *limits);
+gboolean
+cascade_identity_limits_load (CascadeIdentityLimits *limits, GKeyFile *file, GError **error);
+
 #define CASCADE_TYPE_IDENTITY (cascade_identity_get_type ())
 
 G_DECLARE_FINAL_TYPE (CascadeIdentity, cascade_identity, CASCADE, IDENTITY, GObject)
@@ -24,6 +41,8 @@ CascadeIdentity *cascade_identity_new (CascadeStore *store,
                                        const char *issuer,
                                        guint access_token_ttl,
                                        GError **error);
+void cascade_identity_set_limits (CascadeIdentity *self, const CascadeIdentityLimits *limits);
+const CascadeIdentityLimits *cascade_identity_get_limits (CascadeIdentity *self);
 CascadeSigningKey *cascade_identity_get_signing_key (CascadeIdentity *self);
 guint cascade_identity_get_access_token_ttl (CascadeIdentity *self);
 
@@ -38,6 +57,7 @@ CascadeAuthResult *cascade_identity_register (CascadeIdentity *self,
 CascadeAuthResult *cascade_identity_login (CascadeIdentity *self,
                                            const char *login,
                                            const char *password,
+                                           guint *retry_after,
                                            GError **error);
 CascadeAuthResult *
 cascade_identity_refresh (CascadeIdentity *self, const char *refresh_token, GError **error);
