@@ -22,6 +22,8 @@ struct _CascadeServerConfig
   guint64 max_body_bytes;
   char *issuer;
   guint access_token_ttl; /* seconds */
+  /* the file as loaded, for the groups a context reads itself ([limits]) */
+  GKeyFile *file;
   GKeyFile *file; /* the file as loaded, for the groups a context reads itself ([limits]) */
 };
 
