@@ -24,7 +24,6 @@ struct _CascadeServerConfig
   guint access_token_ttl; /* seconds */
   /* the file as loaded, for the groups a context reads itself ([limits]) */
   GKeyFile *file;
-  GKeyFile *file; /* the file as loaded, for the groups a context reads itself ([limits]) */
 };
 
 CascadeServerConfig *cascade_server_config_new (void);
