@@ -11,6 +11,8 @@
 
 static const char *const server_keys[] = { "listen", "data-dir", "max-body-bytes", NULL };
 static const char *const auth_keys[] = { "issuer", "access-token-ttl", NULL };
+static const char *const streaming_keys[] = { "grace-seconds", NULL };
+static const char *const ice_keys[] = { "stun-urls", NULL };
 
 /**
  * cascade_server_config_new:
@@ -29,6 +31,8 @@ cascade_server_config_new (void)
   self->max_body_bytes = CASCADE_SERVER_DEFAULT_MAX_BODY_BYTES;
   self->issuer = g_strdup (CASCADE_SERVER_DEFAULT_ISSUER);
   self->access_token_ttl = CASCADE_SERVER_DEFAULT_ACCESS_TOKEN_TTL;
+  self->stream_grace_seconds = CASCADE_SERVER_DEFAULT_STREAM_GRACE_SECONDS;
+  self->ice_stun_urls = g_new0 (char *, 1);
   return self;
 }
 
@@ -41,6 +45,7 @@ cascade_server_config_free (CascadeServerConfig *self)
   g_free (self->data_dir);
   g_free (self->issuer);
   g_clear_pointer (&self->file, g_key_file_unref);
+  g_strfreev (self->ice_stun_urls);
   g_free (self);
 }
 
@@ -180,12 +185,49 @@ load_auth_group (CascadeServerConfig *self, GKeyFile *file, const char *path, GE
   return TRUE;
 }
 
+/* [streaming] grace-seconds (1 to 3600) and [ice] stun-urls ("stun:host:port;..."). */
+static gboolean
+load_streaming_groups (CascadeServerConfig *self, GKeyFile *file, const char *path, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_auto (GStrv) urls = NULL;
+  gint64 grace;
+
+  if (g_key_file_has_key (file, "streaming", "grace-seconds", NULL))
+    {
+      grace = g_key_file_get_int64 (file, "streaming", "grace-seconds", &local_error);
+      if (local_error != NULL || grace < 1 || grace > 3600)
+        return config_error (error, "%s: grace-seconds must be 1 to 3600 seconds", path);
+      self->stream_grace_seconds = (guint) grace;
+    }
+  urls = g_key_file_get_string_list (file, "ice", "stun-urls", NULL, NULL);
+  if (urls != NULL)
+    {
+      g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
+
+      for (guint i = 0; urls[i] != NULL; i++)
+        {
+          g_strstrip (urls[i]);
+          if (urls[i][0] == '\0')
+            continue;
+          if (!g_str_has_prefix (urls[i], "stun:") && !g_str_has_prefix (urls[i], "stuns:"))
+            return config_error (error, "%s: “%s” in stun-urls is not a stun: URL", path, urls[i]);
+          g_ptr_array_add (kept, g_strdup (urls[i]));
+        }
+      g_ptr_array_add (kept, NULL);
+      g_strfreev (self->ice_stun_urls);
+      self->ice_stun_urls = (char **) g_ptr_array_steal (kept, NULL);
+    }
+  return TRUE;
+}
+
 /**
  * cascade_server_config_load_file:
  * @path: a GKeyFile with the groups [server] (listen, data-dir,
- *   max-body-bytes) and [auth] (issuer, access-token-ttl)
+ *   max-body-bytes), [auth] (issuer, access-token-ttl), [streaming]
+ *   (grace-seconds) and [ice] (stun-urls)
  *
- * Overrides the settings the file names. Unknown keys in those two groups are
+ * Overrides the settings the file names. Unknown keys in those groups are
  * errors, so a typo does not go unnoticed; other groups belong to later
  * parts of the server and are left alone.
  */
@@ -205,5 +247,8 @@ cascade_server_config_load_file (CascadeServerConfig *self, const char *path, GE
 
   return check_keys (file, path, "server", server_keys, error) &&
          check_keys (file, path, "auth", auth_keys, error) &&
-         load_server_group (self, file, path, error) && load_auth_group (self, file, path, error);
+         check_keys (file, path, "streaming", streaming_keys, error) &&
+         check_keys (file, path, "ice", ice_keys, error) &&
+         load_server_group (self, file, path, error) && load_auth_group (self, file, path, error) &&
+         load_streaming_groups (self, file, path, error);
 }

@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 #define CASCADE_SERVER_DEFAULT_MAX_BODY_BYTES (1024 * 1024)
 #define CASCADE_SERVER_DEFAULT_ISSUER "cascaded"
 #define CASCADE_SERVER_DEFAULT_ACCESS_TOKEN_TTL 900
+#define CASCADE_SERVER_DEFAULT_STREAM_GRACE_SECONDS 30
 
 /* What cascaded is told to do: built from defaults, then the config file,
  * then the command line (the command line wins). */
@@ -24,6 +25,9 @@ struct _CascadeServerConfig
   guint access_token_ttl; /* seconds */
   /* the file as loaded, for the groups a context reads itself ([limits]) */
   GKeyFile *file;
+  /* [streaming] grace-seconds: a live stream without its publisher ends after this */
+  guint stream_grace_seconds;
+  char **ice_stun_urls; /* [ice] stun-urls, handed to peers; empty by default */
 };
 
 CascadeServerConfig *cascade_server_config_new (void);

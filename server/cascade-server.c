@@ -7,9 +7,14 @@
 #include <glib/gstdio.h>
 
 #include "gateway/cascade-gateway.h"
+#include "gateway/cascade-realtime-hub.h"
 #include "identity/cascade-identity-routes.h"
 #include "identity/cascade-identity.h"
+#include "notify/cascade-mailer.h"
 #include "store/cascade-store.h"
+#include "streaming/cascade-streaming-realtime.h"
+#include "streaming/cascade-streaming-routes.h"
+#include "streaming/cascade-streaming.h"
 
 /*
  * CascadeServer: puts cascaded together. The store first (its migrations
@@ -27,7 +32,10 @@ struct _CascadeServer
   CascadeServerConfig *config;
   CascadeStore *store;
   CascadeIdentity *identity;
+  CascadeMailer *mailer;
   CascadeGateway *gateway;
+  CascadeStreaming *streaming;
+  CascadeRealtimeHub *hub;
   char *url;
 };
 
@@ -38,10 +46,15 @@ cascade_server_dispose (GObject *object)
 {
   CascadeServer *self = CASCADE_SERVER (object);
 
+  g_clear_object (&self->hub);
+  g_clear_object (&self->streaming);
   g_clear_object (&self->gateway);
   g_clear_object (&self->identity);
+  if (self->mailer != NULL)
+    cascade_mailer_stop (self->mailer);
   if (self->store != NULL)
     cascade_store_close (self->store);
+  g_clear_object (&self->mailer); /* after the dispatcher that calls it */
   g_clear_object (&self->store);
 
   G_OBJECT_CLASS (cascade_server_parent_class)->dispose (object);
@@ -84,7 +97,23 @@ config_copy (const CascadeServerConfig *config)
   copy->issuer = g_strdup (config->issuer);
   copy->access_token_ttl = config->access_token_ttl;
   copy->file = config->file != NULL ? g_key_file_ref (config->file) : NULL;
+  copy->stream_grace_seconds = config->stream_grace_seconds;
+  copy->ice_stun_urls = g_strdupv (config->ice_stun_urls);
   return copy;
+}
+
+/* The names a realtime "hello" shows, from the identity context. */
+static gboolean
+lookup_user (
+  const char *user_id, char **out_username, char **out_display_name, gpointer owner, GError **error)
+{
+  g_autoptr (CascadeUser) user = cascade_identity_get_user (owner, user_id, error);
+
+  if (user == NULL)
+    return FALSE;
+  *out_username = g_strdup (user->username);
+  *out_display_name = g_strdup (user->display_name);
+  return TRUE;
 }
 
 /**
@@ -102,6 +131,7 @@ cascade_server_new (const CascadeServerConfig *config, GError **error)
   g_autoptr (CascadeServer) self = NULL;
   g_autofree char *db_path = NULL;
   CascadeIdentityLimits limits;
+  CascadeMailerSettings mail_settings;
 
   g_return_val_if_fail (config != NULL, NULL);
 
@@ -122,6 +152,8 @@ cascade_server_new (const CascadeServerConfig *config, GError **error)
   if (self->store == NULL)
     return NULL;
   cascade_identity_add_migrations (self->store);
+  cascade_mailer_add_migrations (self->store);
+  cascade_streaming_add_migrations (self->store);
   if (!cascade_store_migrate (self->store, error))
     return NULL;
 
@@ -133,9 +165,26 @@ cascade_server_new (const CascadeServerConfig *config, GError **error)
   if (!cascade_identity_limits_load (&limits, config->file, error))
     return NULL;
   cascade_identity_set_limits (self->identity, &limits);
+  cascade_mailer_settings_init (&mail_settings);
+  if (!cascade_mailer_settings_load (&mail_settings, config->file, error))
+    {
+      cascade_mailer_settings_clear (&mail_settings);
+      return NULL;
+    }
+  self->mailer = cascade_mailer_new (self->store, config->data_dir, &mail_settings);
+  cascade_mailer_settings_clear (&mail_settings);
 
   self->gateway = cascade_gateway_new (self->store, config->max_body_bytes);
   cascade_identity_routes_install (self->gateway, self->identity);
+
+  self->streaming =
+    cascade_streaming_new (self->store, self->identity, config->stream_grace_seconds,
+                           (const char *const *) config->ice_stun_urls);
+  if (!cascade_streaming_load_live (self->streaming, error))
+    return NULL;
+  cascade_streaming_routes_install (self->gateway, self->streaming);
+  self->hub = cascade_realtime_hub_new (self->gateway, lookup_user, self->identity);
+  cascade_streaming_realtime_install (self->hub, self->streaming);
   return g_steal_pointer (&self);
 }
 
@@ -165,6 +214,7 @@ cascade_server_start (CascadeServer *self, GError **error)
     }
   self->url = cascade_gateway_dup_url (self->gateway);
   cascade_store_start_dispatcher (self->store);
+  cascade_mailer_start (self->mailer);
   return TRUE;
 }
 
@@ -185,6 +235,7 @@ close_store_thread (GTask *task,
 {
   CascadeServer *self = source_object;
 
+  cascade_mailer_stop (self->mailer);
   cascade_store_close (self->store);
   g_task_return_boolean (task, TRUE);
 }
@@ -222,6 +273,7 @@ cascade_server_shutdown_async (CascadeServer *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cascade_server_shutdown_async);
+  cascade_realtime_hub_close_all (self->hub);
   cascade_gateway_shutdown_async (self->gateway, cancellable, on_gateway_shut_down, task);
 }
 

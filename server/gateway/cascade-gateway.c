@@ -112,6 +112,8 @@ write_response (SoupServerMessage *msg, CascadeResponse *response)
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   const char *const *extra = cascade_response_get_headers (response);
   JsonNode *body = cascade_response_get_body (response);
+  const char *bytes_type = NULL;
+  GBytes *bytes = cascade_response_get_bytes (response, &bytes_type);
 
   soup_server_message_set_status (msg, cascade_response_get_status (response), NULL);
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
@@ -124,6 +126,11 @@ write_response (SoupServerMessage *msg, CascadeResponse *response)
 
       length = strlen (text);
       soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, length);
+    }
+  else if (bytes != NULL)
+    {
+      soup_message_headers_set_content_type (headers, bytes_type, NULL);
+      soup_message_body_append_bytes (soup_server_message_get_response_body (msg), bytes);
     }
 }
 
@@ -324,6 +331,30 @@ on_early_request (SoupServer *server,
     }
 }
 
+/* A route's path matches segment by segment; a segment written "{name}"
+ * matches any one non-empty segment (handlers read it with
+ * cascade_request_get_path_segment()). */
+static gboolean
+path_matches (const char *route_path, const char *path)
+{
+  g_auto (GStrv) want = g_strsplit (route_path, "/", -1);
+  g_auto (GStrv) have = g_strsplit (path, "/", -1);
+
+  if (g_strv_length (want) != g_strv_length (have))
+    return FALSE;
+  for (guint i = 0; want[i] != NULL; i++)
+    {
+      if (want[i][0] == '{' && g_str_has_suffix (want[i], "}"))
+        {
+          if (have[i][0] == '\0')
+            return FALSE;
+        }
+      else if (strcmp (want[i], have[i]) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 method_matches (const char *route_method, const char *method)
 {
@@ -340,7 +371,7 @@ find_route (CascadeGateway *self, const char *method, const char *path, GString 
     {
       const RouteEntry *entry = &g_array_index (self->routes, RouteEntry, i);
 
-      if (g_strcmp0 (entry->route->path, path) != 0)
+      if (!path_matches (entry->route->path, path))
         continue;
       if (method_matches (entry->route->method, method))
         return entry;
@@ -379,6 +410,39 @@ bearer_token (const char *authorization, GError **error)
       return NULL;
     }
   return token;
+}
+
+/* Checks an Authorization header value with the installed authenticator.
+ * Blocking: call it from a worker thread (the realtime hub does, for the
+ * WebSocket upgrade). */
+gboolean
+cascade_gateway_authenticate (CascadeGateway *self,
+                              const char *authorization,
+                              CascadePrincipal *principal,
+                              GError **error)
+{
+  const char *token = bearer_token (authorization, error);
+
+  g_return_val_if_fail (CASCADE_IS_GATEWAY (self), FALSE);
+
+  if (token == NULL)
+    return FALSE;
+  if (self->authenticator == NULL)
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_FAILED,
+                           "No authenticator is installed");
+      return FALSE;
+    }
+  return self->authenticator (token, principal, self->authenticator_owner, error);
+}
+
+/* The SoupServer, for the realtime hub to add its WebSocket handler. */
+SoupServer *
+cascade_gateway_get_soup_server (CascadeGateway *self)
+{
+  g_return_val_if_fail (CASCADE_IS_GATEWAY (self), NULL);
+
+  return self->server;
 }
 
 static gboolean
@@ -492,6 +556,7 @@ dispatch (CascadeGateway *self,
     soup_message_headers_get_one (headers, "Authorization"), content_type,
     params != NULL ? g_hash_table_lookup (params, "charset") : NULL,
     g_steal_pointer (&state->body));
+  cascade_request_set_query (call->request, g_uri_get_query (soup_server_message_get_uri (msg)));
 
   soup_server_message_pause (msg);
   state->dispatched = TRUE;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 #include "cascade-server-types.h"
 #include "gateway/cascade-json-validate.h"
@@ -59,6 +60,11 @@ void cascade_gateway_set_authenticator (CascadeGateway *self,
 void cascade_gateway_set_address_limit (CascadeGateway *self, CascadeRateLimit *limit);
 gboolean cascade_gateway_listen (CascadeGateway *self, GSocketAddress *address, GError **error);
 char *cascade_gateway_dup_url (CascadeGateway *self);
+gboolean cascade_gateway_authenticate (CascadeGateway *self,
+                                       const char *authorization,
+                                       CascadePrincipal *principal,
+                                       GError **error);
+SoupServer *cascade_gateway_get_soup_server (CascadeGateway *self);
 void cascade_gateway_shutdown_async (CascadeGateway *self,
                                      GCancellable *cancellable,
                                      GAsyncReadyCallback callback,

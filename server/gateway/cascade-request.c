@@ -15,6 +15,8 @@ struct _CascadeRequest
   char *content_type;
   char *charset;
   GByteArray *body;
+  GHashTable *query; /* decoded name → value, or NULL */
+  char **segments;   /* the path split at "/" */
   JsonNode *json;
   CascadePrincipal principal;
 };
@@ -45,7 +47,48 @@ cascade_request_new (const char *method,
   self->content_type = g_strdup (content_type);
   self->charset = g_strdup (charset);
   self->body = body != NULL ? body : g_byte_array_new ();
+  self->segments = g_strsplit (path[0] == '/' ? path + 1 : path, "/", -1);
   return self;
+}
+
+/* The media type of the body, without parameters (nullable). */
+const char *
+cascade_request_get_content_type (CascadeRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->content_type;
+}
+
+/* @query: (nullable): the raw query string of the URI, without "?" */
+void
+cascade_request_set_query (CascadeRequest *self, const char *query)
+{
+  g_return_if_fail (self != NULL);
+
+  g_clear_pointer (&self->query, g_hash_table_unref);
+  if (query != NULL)
+    self->query = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
+}
+
+/* A decoded query parameter, or %NULL when absent. */
+const char *
+cascade_request_get_query_param (CascadeRequest *self, const char *name)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return self->query != NULL ? g_hash_table_lookup (self->query, name) : NULL;
+}
+
+/* The path's segment @index (0 is the one after the first "/"), or %NULL:
+ * how handlers of "/api/v1/streams/{id}" read the id. */
+const char *
+cascade_request_get_path_segment (CascadeRequest *self, guint index)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return index < g_strv_length (self->segments) ? self->segments[index] : NULL;
 }
 
 /* The body and the Authorization header may hold passwords and tokens: they
@@ -68,6 +111,8 @@ cascade_request_free (CascadeRequest *self)
   g_free (self->authorization);
   g_free (self->content_type);
   g_free (self->charset);
+  g_clear_pointer (&self->query, g_hash_table_unref);
+  g_strfreev (self->segments);
   g_free (self);
 }
 

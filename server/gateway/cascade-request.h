@@ -20,6 +20,10 @@ void cascade_request_free (CascadeRequest *self);
 const char *cascade_request_get_method (CascadeRequest *self);
 const char *cascade_request_get_path (CascadeRequest *self);
 const char *cascade_request_get_authorization (CascadeRequest *self);
+const char *cascade_request_get_content_type (CascadeRequest *self);
+void cascade_request_set_query (CascadeRequest *self, const char *query);
+const char *cascade_request_get_query_param (CascadeRequest *self, const char *name);
+const char *cascade_request_get_path_segment (CascadeRequest *self, guint index);
 gboolean cascade_request_has_json_content_type (CascadeRequest *self);
 const guint8 *cascade_request_get_body_data (CascadeRequest *self, gsize *length);
 

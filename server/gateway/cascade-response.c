@@ -11,6 +11,8 @@ struct _CascadeResponse
 {
   guint status;
   JsonNode *body;
+  GBytes *bytes; /* a body that is not JSON (images), with its media type */
+  char *bytes_type;
   GPtrArray *headers; /* name, value, name, value, ..., NULL */
 };
 
@@ -59,9 +61,18 @@ static const struct
     "unsupported_media_type", NULL },
   { CASCADE_SERVER_ERROR_RATE_LIMITED, 429 /* Too Many Requests */, "rate_limited", NULL },
   { CASCADE_SERVER_ERROR_ACCOUNT_LOCKED, 429 /* Too Many Requests */, "account_locked", NULL },
-  { CASCADE_SERVER_ERROR_INVALID_RESET_TOKEN, SOUP_STATUS_BAD_REQUEST, "invalid_token", "token" },
+  { CASCADE_SERVER_ERROR_INVALID_EMAIL_TOKEN, SOUP_STATUS_BAD_REQUEST, "invalid_email_token",
+    "token" },
   { CASCADE_SERVER_ERROR_FORBIDDEN, SOUP_STATUS_FORBIDDEN, "forbidden", NULL },
   { CASCADE_SERVER_ERROR_ACCOUNT_BANNED, SOUP_STATUS_FORBIDDEN, "account_banned", NULL },
+  { CASCADE_SERVER_ERROR_INVALID_TITLE, SOUP_STATUS_BAD_REQUEST, "invalid_title", "title" },
+  { CASCADE_SERVER_ERROR_INVALID_CATEGORY, SOUP_STATUS_BAD_REQUEST, "invalid_category",
+    "category" },
+  { CASCADE_SERVER_ERROR_INVALID_RENDITIONS, SOUP_STATUS_BAD_REQUEST, "invalid_renditions",
+    "renditions" },
+  { CASCADE_SERVER_ERROR_ALREADY_LIVE, SOUP_STATUS_CONFLICT, "already_live", NULL },
+  { CASCADE_SERVER_ERROR_NOT_OWNER, SOUP_STATUS_FORBIDDEN, "not_owner", NULL },
+  { CASCADE_SERVER_ERROR_STREAM_ENDED, SOUP_STATUS_CONFLICT, "stream_ended", NULL },
 };
 
 /**
@@ -114,6 +125,8 @@ cascade_response_free (CascadeResponse *self)
     return;
   cascade_json_wipe_strings (self->body); /* it may carry tokens */
   g_clear_pointer (&self->body, json_node_unref);
+  g_clear_pointer (&self->bytes, g_bytes_unref);
+  g_free (self->bytes_type);
   g_ptr_array_unref (self->headers);
   g_free (self);
 }
@@ -128,6 +141,35 @@ cascade_response_set_json (CascadeResponse *self, guint status, JsonNode *body)
   g_clear_pointer (&self->body, json_node_unref);
   self->status = status;
   self->body = body;
+}
+
+/* Answers with @bytes as they are, as @content_type (an image, say). */
+void
+cascade_response_set_bytes (CascadeResponse *self,
+                            guint status,
+                            const char *content_type,
+                            GBytes *bytes)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (content_type != NULL && bytes != NULL);
+
+  g_clear_pointer (&self->body, json_node_unref);
+  g_clear_pointer (&self->bytes, g_bytes_unref);
+  g_free (self->bytes_type);
+  self->status = status;
+  self->bytes = g_bytes_ref (bytes);
+  self->bytes_type = g_strdup (content_type);
+}
+
+/* (transfer none) (nullable): the body set with cascade_response_set_bytes() */
+GBytes *
+cascade_response_get_bytes (CascadeResponse *self, const char **content_type)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (content_type != NULL)
+    *content_type = self->bytes_type;
+  return self->bytes;
 }
 
 void

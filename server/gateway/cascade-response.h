@@ -14,6 +14,11 @@ void cascade_response_free (CascadeResponse *self);
 
 void cascade_response_set_json (CascadeResponse *self, guint status, JsonNode *body);
 void cascade_response_set_empty (CascadeResponse *self, guint status);
+void cascade_response_set_bytes (CascadeResponse *self,
+                                 guint status,
+                                 const char *content_type,
+                                 GBytes *bytes);
+GBytes *cascade_response_get_bytes (CascadeResponse *self, const char **content_type);
 void cascade_response_set_error (CascadeResponse *self, const GError *error, const char *field);
 void cascade_response_set_header (CascadeResponse *self, const char *name, const char *value);
 
