@@ -3,6 +3,7 @@
 
 #include "cascade-server-url.h"
 
+#include <gio/gio.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -62,4 +63,20 @@ cascade_server_url_normalize (const char *text, GError **error)
     trimmed[--len] = '\0';
 
   return g_steal_pointer (&trimmed);
+}
+
+gboolean
+cascade_server_url_is_loopback (const char *url)
+{
+  g_autoptr (GUri) uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+  const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  g_autoptr (GInetAddress) address = NULL;
+
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
 }
