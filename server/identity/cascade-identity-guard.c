@@ -26,6 +26,7 @@ cascade_identity_limits_init (CascadeIdentityLimits *limits)
   limits->lockout_seconds = 60;
   limits->lockout_max_seconds = 15 * 60;
   limits->password_hashes = CLAMP (g_get_num_processors (), 1, 4);
+  limits->reset_token_seconds = 20 * 60;
 }
 
 static gboolean
@@ -53,16 +54,17 @@ load_uint (GKeyFile *file, const char *key, guint min, guint max, guint *out, GE
  *
  * Reads the [limits] group: address-burst, address-per-minute,
  * account-burst, account-per-minute, lockout-failures, lockout-seconds,
- * lockout-max-seconds, password-hashes. Unknown keys are errors.
+ * lockout-max-seconds, password-hashes, reset-token-seconds (at most 20
+ * minutes). Unknown keys are errors.
  */
 gboolean
 cascade_identity_limits_load (CascadeIdentityLimits *limits, GKeyFile *file, GError **error)
 {
-  static const char *const known[] = {
-    "address-burst",       "address-per-minute", "account-burst",
-    "account-per-minute",  "lockout-failures",   "lockout-seconds",
-    "lockout-max-seconds", "password-hashes",    NULL
-  };
+  static const char *const known[] = { "address-burst",       "address-per-minute",
+                                       "account-burst",       "account-per-minute",
+                                       "lockout-failures",    "lockout-seconds",
+                                       "lockout-max-seconds", "password-hashes",
+                                       "reset-token-seconds", NULL };
   g_auto (GStrv) keys = NULL;
 
   g_return_val_if_fail (limits != NULL, FALSE);
@@ -85,7 +87,8 @@ cascade_identity_limits_load (CascadeIdentityLimits *limits, GKeyFile *file, GEr
          load_uint (file, "lockout-seconds", 1, 86400, &limits->lockout_seconds, error) &&
          load_uint (file, "lockout-max-seconds", 1, 7 * 86400, &limits->lockout_max_seconds,
                     error) &&
-         load_uint (file, "password-hashes", 1, 64, &limits->password_hashes, error);
+         load_uint (file, "password-hashes", 1, 64, &limits->password_hashes, error) &&
+         load_uint (file, "reset-token-seconds", 1, 20 * 60, &limits->reset_token_seconds, error);
 }
 
 typedef struct

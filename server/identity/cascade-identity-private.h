@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <sodium.h>
+
 #include "gateway/cascade-rate-limit.h"
 #include "identity/cascade-identity.h"
 
@@ -33,6 +35,31 @@ CascadeAuthResult *_cascade_identity_open_session (CascadeIdentity *self,
                                                    CascadeStoreTx *tx,
                                                    CascadeUser *user,
                                                    GError **error);
+
+gboolean _cascade_identity_hash_password (CascadeIdentity *self,
+                                          const char *password,
+                                          char out[crypto_pwhash_STRBYTES],
+                                          GError **error);
+
+typedef enum
+{
+  CASCADE_EMAIL_TOKEN_PASSWORD_RESET,
+  CASCADE_EMAIL_TOKEN_VERIFY_EMAIL,
+} CascadeEmailTokenPurpose;
+
+/* cascade-identity-email.c: sends @user a single-use token by email (an
+ * outbox event the notify context turns into a mail), inside @tx. */
+gboolean _cascade_identity_send_email_token (CascadeIdentity *self,
+                                             CascadeStoreTx *tx,
+                                             CascadeUser *user,
+                                             CascadeEmailTokenPurpose purpose,
+                                             GError **error);
+
+gboolean _cascade_identity_revoke_all_sessions (CascadeStoreTx *tx,
+                                                const char *user_id,
+                                                const char *except_session_id,
+                                                const char *reason,
+                                                GError **error);
 
 /* cascade-identity-guard.c: brute-force protection of sign-in */
 gboolean _cascade_identity_check_locked (CascadeIdentity *self,

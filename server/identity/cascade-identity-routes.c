@@ -35,6 +35,22 @@ static const CascadeJsonMember logout_body[] = {
   { NULL },
 };
 
+static const CascadeJsonMember reset_body[] = {
+  { "email", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { NULL },
+};
+
+static const CascadeJsonMember reset_confirm_body[] = {
+  { "token", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "password", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { NULL },
+};
+
+static const CascadeJsonMember verify_body[] = {
+  { "token", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { NULL },
+};
+
 static void
 add_user (JsonBuilder *builder, CascadeUser *user)
 {
@@ -49,6 +65,8 @@ add_user (JsonBuilder *builder, CascadeUser *user)
   json_builder_add_string_value (builder, user->display_name);
   json_builder_set_member_name (builder, "email");
   json_builder_add_string_value (builder, user->email);
+  json_builder_set_member_name (builder, "email_verified");
+  json_builder_add_boolean_value (builder, user->email_verified);
   json_builder_set_member_name (builder, "role");
   json_builder_add_string_value (builder, user->role);
   json_builder_set_member_name (builder, "created_at");
@@ -176,6 +194,59 @@ handle_me (CascadeRequest *request, CascadeResponse *response, gpointer user_dat
 }
 
 static gboolean
+handle_password_reset (CascadeRequest *request,
+                       CascadeResponse *response,
+                       gpointer user_data,
+                       GError **error)
+{
+  if (!cascade_identity_request_password_reset (
+        user_data, cascade_request_get_string (request, "email"), error))
+    return FALSE;
+  cascade_response_set_empty (response, SOUP_STATUS_ACCEPTED);
+  return TRUE;
+}
+
+static gboolean
+handle_password_reset_confirm (CascadeRequest *request,
+                               CascadeResponse *response,
+                               gpointer user_data,
+                               GError **error)
+{
+  if (!cascade_identity_confirm_password_reset (
+        user_data, cascade_request_get_string (request, "token"),
+        cascade_request_get_string (request, "password"), error))
+    return FALSE;
+  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
+  return TRUE;
+}
+
+static gboolean
+handle_verify_email (CascadeRequest *request,
+                     CascadeResponse *response,
+                     gpointer user_data,
+                     GError **error)
+{
+  if (!cascade_identity_verify_email (user_data, cascade_request_get_string (request, "token"),
+                                      error))
+    return FALSE;
+  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
+  return TRUE;
+}
+
+static gboolean
+handle_resend_verification (CascadeRequest *request,
+                            CascadeResponse *response,
+                            gpointer user_data,
+                            GError **error)
+{
+  if (!cascade_identity_resend_verification (
+        user_data, cascade_request_get_principal (request)->user_id, error))
+    return FALSE;
+  cascade_response_set_empty (response, SOUP_STATUS_ACCEPTED);
+  return TRUE;
+}
+
+static gboolean
 handle_jwks (CascadeRequest *request, CascadeResponse *response, gpointer user_data, GError **error)
 {
   CascadeSigningKey *key = cascade_identity_get_signing_key (user_data);
@@ -211,6 +282,14 @@ static const CascadeRoute identity_routes[] = {
   { "POST", "/api/v1/auth/logout", CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_BODY_OPTIONAL,
     logout_body, handle_logout },
   { "GET", "/api/v1/me", CASCADE_ROUTE_AUTHENTICATED, NULL, handle_me },
+  { "POST", "/api/v1/auth/password-reset", CASCADE_ROUTE_RATE_LIMITED, reset_body,
+    handle_password_reset },
+  { "POST", "/api/v1/auth/password-reset/confirm", CASCADE_ROUTE_RATE_LIMITED, reset_confirm_body,
+    handle_password_reset_confirm },
+  { "POST", "/api/v1/auth/verify-email", CASCADE_ROUTE_RATE_LIMITED, verify_body,
+    handle_verify_email },
+  { "POST", "/api/v1/me/verify-email", CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_BODY_OPTIONAL,
+    NULL, handle_resend_verification },
   { "GET", "/.well-known/jwks.json", CASCADE_ROUTE_PUBLIC, NULL, handle_jwks },
 };
 

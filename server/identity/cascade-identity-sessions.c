@@ -336,3 +336,55 @@ cascade_identity_logout (CascadeIdentity *self,
 
   return cascade_store_transaction (self->store, CASCADE_STORE_WRITE, logout_tx, &data, error);
 }
+
+/**
+ * _cascade_identity_revoke_all_sessions:
+ * @except_session_id: (nullable): a session to keep open
+ *
+ * Ends every open session of @user_id (but @except_session_id), inside @tx:
+ * their access tokens are refused from now on and their refresh tokens no
+ * longer work.
+ */
+gboolean
+_cascade_identity_revoke_all_sessions (CascadeStoreTx *tx,
+                                       const char *user_id,
+                                       const char *except_session_id,
+                                       const char *reason,
+                                       GError **error)
+{
+  g_autoptr (sqlite3_stmt) tokens = NULL;
+  g_autoptr (sqlite3_stmt) sessions = NULL;
+  gint64 now = cascade_store_tx_get_now (tx);
+
+  tokens = cascade_store_tx_prepare (tx,
+                                     "UPDATE identity_refresh_tokens SET revoked_at = ?1 "
+                                     "WHERE revoked_at IS NULL AND session_id IN "
+                                     "(SELECT id FROM identity_sessions WHERE user_id = ?2 "
+                                     " AND revoked_at IS NULL AND id IS NOT ?3)",
+                                     error);
+  sessions = tokens == NULL ? NULL
+                            : cascade_store_tx_prepare (tx,
+                                                        "UPDATE identity_sessions "
+                                                        "SET revoked_at = ?1, revoked_reason = ?4 "
+                                                        "WHERE user_id = ?2 AND revoked_at IS NULL "
+                                                        "AND id IS NOT ?3",
+                                                        error);
+  if (sessions == NULL)
+    return FALSE;
+  for (guint i = 0; i < 2; i++)
+    {
+      sqlite3_stmt *stmt = i == 0 ? tokens : sessions;
+
+      sqlite3_bind_int64 (stmt, 1, now);
+      sqlite3_bind_text (stmt, 2, user_id, -1, SQLITE_TRANSIENT);
+      if (except_session_id != NULL)
+        sqlite3_bind_text (stmt, 3, except_session_id, -1, SQLITE_TRANSIENT);
+      else
+        sqlite3_bind_null (stmt, 3);
+      if (i == 1)
+        sqlite3_bind_text (stmt, 4, reason, -1, SQLITE_TRANSIENT);
+      if (cascade_store_tx_step (tx, stmt, error) != SQLITE_DONE)
+        return FALSE;
+    }
+  return TRUE;
+}

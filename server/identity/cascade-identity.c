@@ -165,11 +165,11 @@ hash_slot_release (CascadeIdentity *self)
   g_mutex_unlock (&self->hash_lock);
 }
 
-static gboolean
-hash_password (CascadeIdentity *self,
-               const char *password,
-               char out[crypto_pwhash_STRBYTES],
-               GError **error)
+gboolean
+_cascade_identity_hash_password (CascadeIdentity *self,
+                                 const char *password,
+                                 char out[crypto_pwhash_STRBYTES],
+                                 GError **error)
 {
   int rc;
 
@@ -213,7 +213,7 @@ verify_dummy_password (CascadeIdentity *self, const char *password)
       for (gsize i = 0; i < sizeof random_password - 1; i++)
         random_password[i] = 'a' + ((guchar) random_password[i] % 26);
       random_password[sizeof random_password - 1] = '\0';
-      if (!hash_password (self, random_password, hash, NULL))
+      if (!_cascade_identity_hash_password (self, random_password, hash, NULL))
         return;
       g_mutex_lock (&self->hash_lock);
       if (self->dummy_hash == NULL)
@@ -245,7 +245,8 @@ _cascade_identity_load_user (CascadeStoreTx *tx, const char *user_id, GError **e
   CascadeUser *user;
 
   stmt = cascade_store_tx_prepare (tx,
-                                   "SELECT id, username, display_name, email, role, created_at "
+                                   "SELECT id, username, display_name, email, role, created_at, "
+                                   "email_verified_at IS NOT NULL "
                                    "FROM identity_users WHERE id = ?",
                                    error);
   if (stmt == NULL)
@@ -261,6 +262,7 @@ _cascade_identity_load_user (CascadeStoreTx *tx, const char *user_id, GError **e
   user->email = column_dup (stmt, 3);
   user->role = column_dup (stmt, 4);
   user->created_at = sqlite3_column_int64 (stmt, 5);
+  user->email_verified = sqlite3_column_int (stmt, 6) != 0;
   return user;
 }
 
@@ -356,7 +358,9 @@ register_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
     return FALSE;
 
   user = _cascade_identity_load_user (tx, id, error);
-  if (user == NULL || !append_user_registered (tx, user, error))
+  if (user == NULL || !append_user_registered (tx, user, error) ||
+      !_cascade_identity_send_email_token (data->self, tx, user, CASCADE_EMAIL_TOKEN_VERIFY_EMAIL,
+                                           error))
     return FALSE;
   data->result = _cascade_identity_open_session (data->self, tx, g_steal_pointer (&user), error);
   return data->result != NULL;
@@ -395,7 +399,7 @@ cascade_identity_register (CascadeIdentity *self,
     return NULL;
   normalized_name =
     cascade_identity_normalize_display_name (display_name != NULL ? display_name : username, error);
-  if (normalized_name == NULL || !hash_password (self, password, hash, error))
+  if (normalized_name == NULL || !_cascade_identity_hash_password (self, password, hash, error))
     return NULL;
 
   data.email = normalized_email;

@@ -24,6 +24,7 @@ typedef struct
   guint lockout_seconds;     /* the first lock; the n-th lasts n times as long */
   guint lockout_max_seconds; /* the longest lock */
   guint password_hashes;     /* password hashes computed at once, at most */
+  guint reset_token_seconds; /* how long a password reset token is valid */
 } CascadeIdentityLimits;
 
 void cascade_identity_limits_init (CascadeIdentityLimits *limits);
@@ -70,5 +71,16 @@ gboolean cascade_identity_authenticate (CascadeIdentity *self,
                                         CascadePrincipal *principal,
                                         GError **error);
 CascadeUser *cascade_identity_get_user (CascadeIdentity *self, const char *user_id, GError **error);
+
+/* cascade-identity-email.c: tokens sent by email. Blocking. */
+gboolean
+cascade_identity_request_password_reset (CascadeIdentity *self, const char *email, GError **error);
+gboolean cascade_identity_confirm_password_reset (CascadeIdentity *self,
+                                                  const char *token,
+                                                  const char *new_password,
+                                                  GError **error);
+gboolean cascade_identity_verify_email (CascadeIdentity *self, const char *token, GError **error);
+gboolean
+cascade_identity_resend_verification (CascadeIdentity *self, const char *user_id, GError **error);
 
 G_END_DECLS

@@ -16,6 +16,7 @@ struct _CascadeUser
   char *email;
   char *role;
   gint64 created_at; /* seconds since the epoch */
+  gboolean email_verified;
 };
 
 /* A signed-in session: what register, login and refresh give back. */
