@@ -1,0 +1,1158 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+#include <gst/webrtc/webrtc.h>
+
+#include "cascade-p2p-hop.h"
+#include "cascade-publisher.h"
+#include "cascade-stamp.h"
+#include "cascade-webrtc-util.h"
+
+#define KEYFRAME_INTERVAL_US G_USEC_PER_SEC
+
+typedef enum
+{
+  SOURCE_TEST,
+  SOURCE_PIPEWIRE,
+  SOURCE_FILE,
+} SourceKind;
+
+typedef struct
+{
+  CascadePublisher *publisher; /* unowned: branches die with their publisher */
+  char *peer_id;
+  GstElement *video_queue;
+  GstElement *audio_queue;
+  GstElement *webrtc;
+  GstPad *video_tee_pad;
+  GstPad *audio_tee_pad;
+  CascadePeerState state;
+  gboolean attached;
+  gboolean offered;
+} Branch;
+
+struct _CascadePublisher
+{
+  GObject parent_instance;
+
+  GMainContext *context;
+  CascadeQuality quality;
+  SourceKind source_kind;
+  int pipewire_fd;
+  guint32 pipewire_node;
+  char *file_path;
+  gboolean stamp;
+  gboolean stamp_set;
+  guint max_direct_viewers;
+  char *local_address;
+  GstElement *preview_sink; /* the UI's; fed from a raw tee before the encoder */
+
+  GstElement *pipeline;
+  GstElement *video_tee;
+  GstElement *audio_tee;
+  guint bus_watch;
+  gboolean playing;
+  GHashTable *branches; /* peer_id → Branch */
+
+  /* Written from streaming threads. */
+  gint64 last_keyframe_us;
+  guint keyframe_source;
+  gint64 encode_started_us;
+  guint64 frames_in;
+  guint64 frames_encoded;
+  guint64 video_bytes;
+  guint64 encode_time_us;
+  guint64 upload_bytes;
+
+  /* Last second, for the stats. */
+  guint stats_source;
+  gint64 stats_time_us;
+  guint64 stats_frames;
+  guint64 stats_video_bytes;
+  guint64 stats_encode_time_us;
+  guint64 stats_upload_bytes;
+  CascadePublisherStats stats;
+};
+
+G_DEFINE_FINAL_TYPE (CascadePublisher, cascade_publisher, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_QUALITY,
+  PROP_MAX_DIRECT_VIEWERS,
+  PROP_LOCAL_ADDRESS,
+  PROP_N_VIEWERS,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_SIGNAL,
+  VIEWER_STATE_CHANGED,
+  STATS_UPDATED,
+  ERROR,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+branch_free (gpointer data)
+{
+  Branch *branch = data;
+  CascadePublisher *self = branch->publisher;
+
+  if (branch->attached && self->pipeline != NULL)
+    {
+      GstElement *elements[] = { branch->video_queue, branch->audio_queue, branch->webrtc };
+
+      /* Unlink from the tees first so no buffer enters a branch being torn down. */
+      for (guint i = 0; i < 2; i++)
+        {
+          GstPad *tee_pad = i == 0 ? branch->video_tee_pad : branch->audio_tee_pad;
+          GstElement *tee = i == 0 ? self->video_tee : self->audio_tee;
+          g_autoptr (GstPad) peer = tee_pad != NULL ? gst_pad_get_peer (tee_pad) : NULL;
+
+          if (tee_pad == NULL)
+            continue;
+          if (peer != NULL)
+            gst_pad_unlink (tee_pad, peer);
+          gst_element_release_request_pad (tee, tee_pad);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (elements); i++)
+        {
+          gst_element_set_locked_state (elements[i], TRUE);
+          gst_element_set_state (elements[i], GST_STATE_NULL);
+          gst_bin_remove (GST_BIN (self->pipeline), elements[i]);
+        }
+    }
+  g_clear_object (&branch->video_tee_pad);
+  g_clear_object (&branch->audio_tee_pad);
+  if (branch->webrtc != NULL)
+    gst_element_set_state (branch->webrtc, GST_STATE_NULL);
+  gst_clear_object (&branch->webrtc);
+  gst_clear_object (&branch->video_queue);
+  gst_clear_object (&branch->audio_queue);
+  g_free (branch->peer_id);
+  g_free (branch);
+}
+
+static void
+cascade_publisher_dispose (GObject *object)
+{
+  CascadePublisher *self = CASCADE_PUBLISHER (object);
+
+  cascade_publisher_stop (self);
+  G_OBJECT_CLASS (cascade_publisher_parent_class)->dispose (object);
+}
+
+static void
+cascade_publisher_finalize (GObject *object)
+{
+  CascadePublisher *self = CASCADE_PUBLISHER (object);
+
+  g_hash_table_unref (self->branches);
+  g_free (self->file_path);
+  g_free (self->local_address);
+  g_clear_object (&self->preview_sink);
+  g_main_context_unref (self->context);
+  G_OBJECT_CLASS (cascade_publisher_parent_class)->finalize (object);
+}
+
+static void
+cascade_publisher_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  CascadePublisher *self = CASCADE_PUBLISHER (object);
+
+  switch (prop_id)
+    {
+      case PROP_QUALITY:
+        g_value_set_enum (value, self->quality);
+        break;
+      case PROP_MAX_DIRECT_VIEWERS:
+        g_value_set_uint (value, self->max_direct_viewers);
+        break;
+      case PROP_LOCAL_ADDRESS:
+        g_value_set_string (value, self->local_address);
+        break;
+      case PROP_N_VIEWERS:
+        g_value_set_uint (value, g_hash_table_size (self->branches));
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cascade_publisher_set_property (GObject *object,
+                                guint prop_id,
+                                const GValue *value,
+                                GParamSpec *pspec)
+{
+  CascadePublisher *self = CASCADE_PUBLISHER (object);
+
+  switch (prop_id)
+    {
+      case PROP_QUALITY:
+        self->quality = g_value_get_enum (value);
+        break;
+      case PROP_MAX_DIRECT_VIEWERS:
+        cascade_publisher_set_max_direct_viewers (self, g_value_get_uint (value));
+        break;
+      case PROP_LOCAL_ADDRESS:
+        if (g_strcmp0 (self->local_address, g_value_get_string (value)) != 0)
+          {
+            g_free (self->local_address);
+            self->local_address = g_value_dup_string (value);
+            g_object_notify_by_pspec (object, pspec);
+          }
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cascade_publisher_class_init (CascadePublisherClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cascade_publisher_dispose;
+  object_class->finalize = cascade_publisher_finalize;
+  object_class->get_property = cascade_publisher_get_property;
+  object_class->set_property = cascade_publisher_set_property;
+
+  properties[PROP_QUALITY] =
+    g_param_spec_enum ("quality", NULL, NULL, CASCADE_TYPE_QUALITY, CASCADE_QUALITY_720P30,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MAX_DIRECT_VIEWERS] =
+    g_param_spec_uint ("max-direct-viewers", NULL, NULL, 1, 64, 8,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* When set, ICE gathers only on this address (tests use 127.0.0.1). */
+  properties[PROP_LOCAL_ADDRESS] =
+    g_param_spec_string ("local-address", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_VIEWERS] = g_param_spec_uint ("n-viewers", NULL, NULL, 0, G_MAXUINT, 0,
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* (peer_id, JsonObject *signal): forward as a realtime `signal` to peer_id. */
+  signals[SIGNAL_SIGNAL] =
+    g_signal_new ("signal", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_OBJECT);
+  signals[VIEWER_STATE_CHANGED] =
+    g_signal_new ("viewer-state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, CASCADE_TYPE_PEER_STATE);
+  /* Once a second while running; read them with cascade_publisher_get_stats(). */
+  signals[STATS_UPDATED] = g_signal_new ("stats-updated", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* (GError *): the pipeline failed; the publisher has stopped. */
+  signals[ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+cascade_publisher_init (CascadePublisher *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+  self->source_kind = SOURCE_TEST;
+  self->pipewire_fd = -1;
+  self->max_direct_viewers = 8;
+  self->branches = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, branch_free);
+}
+
+CascadePublisher *
+cascade_publisher_new (CascadeQuality quality)
+{
+  return g_object_new (CASCADE_TYPE_PUBLISHER, "quality", quality, NULL);
+}
+
+void
+cascade_publisher_set_source_test (CascadePublisher *self)
+{
+  g_return_if_fail (CASCADE_IS_PUBLISHER (self));
+  g_return_if_fail (self->pipeline == NULL);
+
+  self->source_kind = SOURCE_TEST;
+}
+
+void
+cascade_publisher_set_source_pipewire (CascadePublisher *self, int fd, guint32 node_id)
+{
+  g_return_if_fail (CASCADE_IS_PUBLISHER (self));
+  g_return_if_fail (self->pipeline == NULL);
+
+  self->source_kind = SOURCE_PIPEWIRE;
+  self->pipewire_fd = fd;
+  self->pipewire_node = node_id;
+}
+
+void
+cascade_publisher_set_source_file (CascadePublisher *self, const char *path)
+{
+  g_return_if_fail (CASCADE_IS_PUBLISHER (self));
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (self->pipeline == NULL);
+
+  self->source_kind = SOURCE_FILE;
+  g_free (self->file_path);
+  self->file_path = g_strdup (path);
+}
+
+/* @sink (nullable) shows what is captured, scaled to 640×360, before encoding
+ * (the Go Live page's preview); set it before starting. */
+void
+cascade_publisher_set_preview_sink (CascadePublisher *self, GstElement *sink)
+{
+  g_return_if_fail (CASCADE_IS_PUBLISHER (self));
+  g_return_if_fail (sink == NULL || GST_IS_ELEMENT (sink));
+  g_return_if_fail (self->pipeline == NULL);
+
+  if (sink != NULL)
+    gst_object_ref_sink (sink);
+  g_clear_object (&self->preview_sink);
+  self->preview_sink = sink;
+}
+
+/* The stamp is on by default for the test pattern only: it draws over the picture. */
+void
+cascade_publisher_set_stamp (CascadePublisher *self, gboolean stamp)
+{
+  g_return_if_fail (CASCADE_IS_PUBLISHER (self));
+  g_return_if_fail (self->pipeline == NULL);
+
+  self->stamp = stamp;
+  self->stamp_set = TRUE;
+}
+
+CascadeQuality
+cascade_publisher_get_quality (CascadePublisher *self)
+{
+  g_return_val_if_fail (CASCADE_IS_PUBLISHER (self), CASCADE_QUALITY_720P30);
+  return self->quality;
+}
+
+guint
+cascade_publisher_get_max_direct_viewers (CascadePublisher *self)
+{
+  g_return_val_if_fail (CASCADE_IS_PUBLISHER (self), 0);
+  return self->max_direct_viewers;
+}
+
+void
+cascade_publisher_set_max_direct_viewers (CascadePublisher *self, guint max_direct_viewers)
+{
+  g_return_if_fail (CASCADE_IS_PUBLISHER (self));
+
+  max_direct_viewers = CLAMP (max_direct_viewers, 1, 64);
+  if (self->max_direct_viewers == max_direct_viewers)
+    return;
+  self->max_direct_viewers = max_direct_viewers;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_DIRECT_VIEWERS]);
+}
+
+gboolean
+cascade_publisher_is_running (CascadePublisher *self)
+{
+  g_return_val_if_fail (CASCADE_IS_PUBLISHER (self), FALSE);
+  return self->pipeline != NULL;
+}
+
+guint
+cascade_publisher_get_n_viewers (CascadePublisher *self)
+{
+  g_return_val_if_fail (CASCADE_IS_PUBLISHER (self), 0);
+  return g_hash_table_size (self->branches);
+}
+
+/* ---- the source and encoders ---- */
+
+static char *
+source_description (CascadePublisher *self, const CascadeQualityPreset *preset)
+{
+  g_autofree char *escaped = NULL;
+
+  switch (self->source_kind)
+    {
+      case SOURCE_PIPEWIRE:
+        /* The portal's remote (fd) and node; without a portal, the default daemon. */
+        if (self->pipewire_fd >= 0)
+          return g_strdup_printf ("pipewiresrc name=src fd=%d path=%u do-timestamp=true "
+                                  "keepalive-time=%d",
+                                  self->pipewire_fd, self->pipewire_node, 1000 / preset->fps);
+        return g_strdup_printf ("pipewiresrc name=src path=%u do-timestamp=true keepalive-time=%d",
+                                self->pipewire_node, 1000 / preset->fps);
+      case SOURCE_FILE:
+        escaped = g_strescape (self->file_path, NULL);
+        /* A file plays at its own pace: identity sync holds it to the clock. */
+        return g_strdup_printf ("filesrc location=\"%s\" ! decodebin name=dec "
+                                "dec. ! queue ! identity sync=true",
+                                escaped);
+      case SOURCE_TEST:
+      default:
+        return g_strdup ("videotestsrc name=src is-live=true pattern=ball motion=sweep "
+                         "background-color=0xff203040 foreground-color=0xffe0a020");
+    }
+}
+
+static char *
+audio_description (CascadePublisher *self)
+{
+  switch (self->source_kind)
+    {
+      case SOURCE_TEST:
+        return g_strdup ("audiotestsrc is-live=true wave=sine freq=440 volume=0.1");
+      case SOURCE_FILE:
+        return g_strdup ("dec. ! queue ! identity sync=true");
+      case SOURCE_PIPEWIRE:
+      default:
+        /* Desktop audio is a separate PipeWire stream the portal does not give us. */
+        return g_strdup ("audiotestsrc is-live=true wave=silence");
+    }
+}
+
+static char *
+pipeline_description (CascadePublisher *self)
+{
+  const CascadeQualityPreset *preset = cascade_quality_get_preset (self->quality);
+  g_autofree char *video = source_description (self, preset);
+  g_autofree char *audio = audio_description (self);
+
+  return g_strdup_printf (
+    "%s ! videoconvert ! videoscale ! videorate ! "
+    "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1,pixel-aspect-ratio=1/1 ! "
+    "tee name=rawtee allow-not-linked=true rawtee. ! "
+    "queue name=encq max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream ! "
+    "x264enc name=enc tune=zerolatency speed-preset=ultrafast bframes=0 key-int-max=%d "
+    "bitrate=%d vbv-buf-capacity=%d threads=%u sliced-threads=true %s ! "
+    "video/x-h264,profile=constrained-baseline,stream-format=byte-stream ! "
+    "h264parse config-interval=-1 ! "
+    "rtph264pay name=vpay pt=96 config-interval=-1 aggregate-mode=zero-latency mtu=1200 ! "
+    "application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000,"
+    "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true ! "
+    "tee name=vtee allow-not-linked=true "
+    "%s ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! "
+    "opusenc bitrate=96000 frame-size=10 ! rtpopuspay pt=111 ! "
+    "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! "
+    "tee name=atee allow-not-linked=true%s",
+    video, preset->width, preset->height, preset->fps, preset->keyframe_interval,
+    preset->bitrate_kbps, 1000 * 2 / preset->fps, MIN (g_get_num_processors (), 4),
+    self->source_kind == SOURCE_TEST ? "option-string=scenecut=0" : "", audio,
+    /* The preview: the newest raw frame only, never holding up the encoder. */
+    self->preview_sink != NULL
+      ? " rawtee. ! queue name=previewq max-size-buffers=1 max-size-bytes=0 max-size-time=0 "
+        "leaky=downstream ! videoscale ! capsfilter name=previewcaps "
+        "caps=video/x-raw,width=640,height=360"
+      : "");
+}
+
+static GstPadProbeReturn
+stamp_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CascadePublisher *self = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  g_autoptr (GstCaps) caps = NULL;
+  GstVideoInfo video_info;
+  GstVideoFrame frame;
+  gboolean stamp = self->stamp_set ? self->stamp : self->source_kind == SOURCE_TEST;
+
+  g_atomic_pointer_add (&self->frames_in, 1);
+  if (!stamp)
+    return GST_PAD_PROBE_OK;
+
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL || !gst_video_info_from_caps (&video_info, caps))
+    return GST_PAD_PROBE_OK;
+
+  buffer = gst_buffer_make_writable (buffer);
+  GST_PAD_PROBE_INFO_DATA (info) = buffer;
+  if (gst_video_frame_map (&frame, &video_info, buffer, GST_MAP_READWRITE))
+    {
+      cascade_stamp_write (&frame, g_get_real_time ());
+      gst_video_frame_unmap (&frame);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+encoder_in_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CascadePublisher *self = user_data;
+
+  g_atomic_pointer_set (&self->encode_started_us, g_get_monotonic_time ());
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+encoder_out_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CascadePublisher *self = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  gint64 started = (gint64) g_atomic_pointer_get (&self->encode_started_us);
+
+  g_atomic_pointer_add (&self->frames_encoded, 1);
+  g_atomic_pointer_add (&self->video_bytes, gst_buffer_get_size (buffer));
+  if (started > 0)
+    g_atomic_pointer_add (&self->encode_time_us, g_get_monotonic_time () - started);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Key frames on request (a viewer's PLI, or a join) at most once a second. */
+static GstPadProbeReturn
+keyframe_limit_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CascadePublisher *self = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  gint64 now, last;
+
+  if (!gst_video_event_is_force_key_unit (event))
+    return GST_PAD_PROBE_OK;
+  now = g_get_monotonic_time ();
+  last = (gint64) g_atomic_pointer_get (&self->last_keyframe_us);
+  if (last != 0 && now - last < KEYFRAME_INTERVAL_US)
+    return GST_PAD_PROBE_DROP;
+  g_atomic_pointer_set (&self->last_keyframe_us, now);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+upload_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CascadePublisher *self = user_data;
+
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER)
+    g_atomic_pointer_add (&self->upload_bytes,
+                          gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)));
+  else if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    g_atomic_pointer_add (&self->upload_bytes,
+                          gst_buffer_list_calculate_size (GST_PAD_PROBE_INFO_BUFFER_LIST (info)));
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+add_probe (GstElement *pipeline,
+           const char *element_name,
+           const char *pad_name,
+           GstPadProbeType type,
+           GstPadProbeCallback callback,
+           gpointer user_data)
+{
+  g_autoptr (GstElement) element = gst_bin_get_by_name (GST_BIN (pipeline), element_name);
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (element, pad_name);
+
+  gst_pad_add_probe (pad, type, callback, user_data, NULL);
+}
+
+static gboolean
+update_stats (gpointer user_data)
+{
+  CascadePublisher *self = user_data;
+  const CascadeQualityPreset *preset = cascade_quality_get_preset (self->quality);
+  gint64 now = g_get_monotonic_time ();
+  double seconds = (double) (now - self->stats_time_us) / G_USEC_PER_SEC;
+  guint64 frames = (guint64) g_atomic_pointer_get (&self->frames_encoded);
+  guint64 frames_in = (guint64) g_atomic_pointer_get (&self->frames_in);
+  guint64 video_bytes = (guint64) g_atomic_pointer_get (&self->video_bytes);
+  guint64 encode_time = (guint64) g_atomic_pointer_get (&self->encode_time_us);
+  guint64 upload = (guint64) g_atomic_pointer_get (&self->upload_bytes);
+  guint64 new_frames = frames - self->stats_frames;
+
+  if (seconds <= 0)
+    return G_SOURCE_CONTINUE;
+  self->stats.fps = new_frames / seconds;
+  self->stats.bitrate_kbps = (video_bytes - self->stats_video_bytes) * 8 / 1000.0 / seconds;
+  self->stats.upload_kbps = (upload - self->stats_upload_bytes) * 8 / 1000.0 / seconds;
+  self->stats.encoder_load = new_frames > 0 ? (double) (encode_time - self->stats_encode_time_us) /
+                                                new_frames / (G_USEC_PER_SEC / (double) preset->fps)
+                                            : 0;
+  self->stats.frames = frames;
+  /* Frames in flight in the encoder queue (at most two) are not dropped. */
+  self->stats.dropped = frames_in > frames + 2 ? frames_in - frames - 2 : 0;
+  self->stats.viewers = g_hash_table_size (self->branches);
+
+  self->stats_time_us = now;
+  self->stats_frames = frames;
+  self->stats_video_bytes = video_bytes;
+  self->stats_encode_time_us = encode_time;
+  self->stats_upload_bytes = upload;
+  g_signal_emit (self, signals[STATS_UPDATED], 0);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+cascade_publisher_get_stats (CascadePublisher *self, CascadePublisherStats *out_stats)
+{
+  g_return_if_fail (CASCADE_IS_PUBLISHER (self));
+  g_return_if_fail (out_stats != NULL);
+
+  *out_stats = self->stats;
+  out_stats->viewers = g_hash_table_size (self->branches);
+}
+
+static void
+fail_on_main (GObject *object, gpointer data)
+{
+  CascadePublisher *self = CASCADE_PUBLISHER (object);
+  GError *error = data;
+
+  cascade_publisher_stop (self);
+  g_signal_emit (self, signals[ERROR], 0, error);
+}
+
+static gboolean attach_branch (CascadePublisher *self, Branch *branch, GError **error);
+
+static void
+attach_waiting_branches (CascadePublisher *self)
+{
+  g_autoptr (GPtrArray) failed = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  Branch *branch;
+
+  self->playing = TRUE;
+  g_hash_table_iter_init (&iter, self->branches);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &branch))
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!branch->attached && !attach_branch (self, branch, &error))
+        {
+          g_debug ("viewer %s: %s", branch->peer_id, error->message);
+          g_ptr_array_add (failed, g_strdup (branch->peer_id));
+        }
+    }
+  for (guint i = 0; i < failed->len; i++)
+    {
+      cascade_publisher_remove_viewer (self, g_ptr_array_index (failed, i));
+      g_signal_emit (self, signals[VIEWER_STATE_CHANGED], 0, g_ptr_array_index (failed, i),
+                     CASCADE_PEER_STATE_FAILED);
+    }
+}
+
+static gboolean
+on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  CascadePublisher *self = user_data;
+
+  switch (GST_MESSAGE_TYPE (message))
+    {
+      case GST_MESSAGE_ERROR:
+        {
+          g_autoptr (GError) gst_error = NULL;
+          g_autofree char *debug = NULL;
+          GError *error;
+
+          gst_message_parse_error (message, &gst_error, &debug);
+          g_debug ("publisher pipeline error from %s: %s (%s)", GST_MESSAGE_SRC_NAME (message),
+                   gst_error->message, debug != NULL ? debug : "");
+          /* A failing viewer branch ends that viewer, not the stream. */
+          for (GstObject *parent = GST_MESSAGE_SRC (message); parent != NULL;
+               parent = GST_OBJECT_PARENT (parent))
+            {
+              GHashTableIter iter;
+              Branch *branch;
+
+              g_hash_table_iter_init (&iter, self->branches);
+              while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &branch))
+                {
+                  if (GST_OBJECT (branch->webrtc) == parent)
+                    {
+                      g_autofree char *peer_id = g_strdup (branch->peer_id);
+
+                      cascade_publisher_remove_viewer (self, peer_id);
+                      g_signal_emit (self, signals[VIEWER_STATE_CHANGED], 0, peer_id,
+                                     CASCADE_PEER_STATE_FAILED);
+                      return G_SOURCE_CONTINUE;
+                    }
+                }
+            }
+          error =
+            g_error_new (CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_FAILED, "%s", gst_error->message);
+          cascade_p2p_hop (self->context, G_OBJECT (self), fail_on_main, error,
+                           (GDestroyNotify) g_error_free);
+          break;
+        }
+      case GST_MESSAGE_LATENCY:
+        gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+        break;
+      case GST_MESSAGE_STATE_CHANGED:
+        if (GST_MESSAGE_SRC (message) == GST_OBJECT (self->pipeline) && !self->playing)
+          {
+            GstState state;
+
+            gst_message_parse_state_changed (message, NULL, &state, NULL);
+            if (state == GST_STATE_PLAYING)
+              attach_waiting_branches (self);
+          }
+        break;
+      default:
+        break;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+cascade_publisher_start (CascadePublisher *self, GError **error)
+{
+  g_autofree char *description = NULL;
+  g_autoptr (GError) parse_error = NULL;
+  g_autoptr (GstBus) bus = NULL;
+  GstElement *pipeline;
+
+  g_return_val_if_fail (CASCADE_IS_PUBLISHER (self), FALSE);
+  g_return_val_if_fail (self->pipeline == NULL, FALSE);
+
+  description = pipeline_description (self);
+  pipeline = gst_parse_launch_full (description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
+  if (pipeline == NULL)
+    {
+      g_set_error (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_MISSING_ELEMENT,
+                   "Cannot build the streaming pipeline: %s", parse_error->message);
+      return FALSE;
+    }
+  self->pipeline = gst_object_ref_sink (pipeline);
+  self->video_tee = gst_bin_get_by_name (GST_BIN (pipeline), "vtee");
+  self->audio_tee = gst_bin_get_by_name (GST_BIN (pipeline), "atee");
+  gst_object_unref (self->video_tee); /* borrowed: the pipeline owns them */
+  gst_object_unref (self->audio_tee);
+  if (self->preview_sink != NULL)
+    {
+      g_autoptr (GstElement) caps = gst_bin_get_by_name (GST_BIN (pipeline), "previewcaps");
+
+      gst_bin_add (GST_BIN (pipeline), self->preview_sink);
+      if (!gst_element_link (caps, self->preview_sink))
+        g_warning ("The preview sink does not take raw video");
+    }
+
+  add_probe (pipeline, "encq", "sink", GST_PAD_PROBE_TYPE_BUFFER, stamp_probe, self);
+  add_probe (pipeline, "enc", "sink", GST_PAD_PROBE_TYPE_BUFFER, encoder_in_probe, self);
+  add_probe (pipeline, "enc", "src", GST_PAD_PROBE_TYPE_BUFFER, encoder_out_probe, self);
+  add_probe (pipeline, "enc", "src", GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, keyframe_limit_probe, self);
+
+  bus = gst_pipeline_get_bus (GST_PIPELINE (pipeline));
+  self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
+
+  self->stats_time_us = g_get_monotonic_time ();
+  self->stats_source = g_timeout_add_seconds (1, update_stats, self);
+
+  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      cascade_publisher_stop (self);
+      g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_FAILED,
+                           "The streaming pipeline did not start");
+      return FALSE;
+    }
+  g_debug ("publisher started at %s", cascade_quality_get_preset (self->quality)->name);
+  return TRUE;
+}
+
+void
+cascade_publisher_stop (CascadePublisher *self)
+{
+  g_return_if_fail (CASCADE_IS_PUBLISHER (self));
+
+  g_clear_handle_id (&self->stats_source, g_source_remove);
+  g_clear_handle_id (&self->keyframe_source, g_source_remove);
+  g_clear_handle_id (&self->bus_watch, g_source_remove);
+  if (self->pipeline == NULL)
+    return;
+
+  gst_element_set_state (self->pipeline, GST_STATE_NULL);
+  self->playing = FALSE;
+  g_hash_table_remove_all (self->branches);
+  self->video_tee = NULL;
+  self->audio_tee = NULL;
+  gst_clear_object (&self->pipeline);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_VIEWERS]);
+}
+
+/* ---- keyframes ---- */
+
+static void
+push_keyframe_request (CascadePublisher *self)
+{
+  g_autoptr (GstElement) pay = gst_bin_get_by_name (GST_BIN (self->pipeline), "vpay");
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (pay, "sink");
+
+  gst_pad_push_event (sink,
+                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+static gboolean
+deferred_keyframe (gpointer user_data)
+{
+  CascadePublisher *self = user_data;
+
+  self->keyframe_source = 0;
+  cascade_publisher_request_keyframe (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A key frame now, or as soon as the rate limit allows (requests coalesce). */
+void
+cascade_publisher_request_keyframe (CascadePublisher *self)
+{
+  gint64 last, wait;
+
+  g_return_if_fail (CASCADE_IS_PUBLISHER (self));
+
+  if (self->pipeline == NULL || self->keyframe_source != 0)
+    return;
+  last = (gint64) g_atomic_pointer_get (&self->last_keyframe_us);
+  wait = last == 0 ? 0 : last + KEYFRAME_INTERVAL_US - g_get_monotonic_time ();
+  if (wait <= 0)
+    push_keyframe_request (self);
+  else
+    self->keyframe_source = g_timeout_add ((guint) (wait / 1000) + 1, deferred_keyframe, self);
+}
+
+/* ---- viewers ---- */
+
+typedef struct
+{
+  char *peer_id;
+  JsonObject *signal;
+  int state;
+} PeerEvent;
+
+static void
+peer_event_free (gpointer data)
+{
+  PeerEvent *event = data;
+
+  g_free (event->peer_id);
+  g_clear_pointer (&event->signal, json_object_unref);
+  g_free (event);
+}
+
+static PeerEvent *
+peer_event_new (const char *peer_id)
+{
+  PeerEvent *event = g_new0 (PeerEvent, 1);
+
+  event->peer_id = g_strdup (peer_id);
+  return event;
+}
+
+static void
+emit_signal_on_main (GObject *object, gpointer data)
+{
+  PeerEvent *event = data;
+
+  if (g_hash_table_contains (CASCADE_PUBLISHER (object)->branches, event->peer_id))
+    g_signal_emit (object, signals[SIGNAL_SIGNAL], 0, event->peer_id, event->signal);
+}
+
+static void
+on_ice_candidate (GstElement *webrtc, guint mline_index, char *candidate, gpointer user_data)
+{
+  Branch *branch = user_data;
+  PeerEvent *event = peer_event_new (branch->peer_id);
+
+  event->signal = _cascade_signal_new_ice (mline_index, candidate);
+  cascade_p2p_hop (branch->publisher->context, G_OBJECT (branch->publisher), emit_signal_on_main,
+                   event, peer_event_free);
+}
+
+static void
+state_on_main (GObject *object, gpointer data)
+{
+  CascadePublisher *self = CASCADE_PUBLISHER (object);
+  PeerEvent *event = data;
+  Branch *branch = g_hash_table_lookup (self->branches, event->peer_id);
+
+  if (branch == NULL || branch->state == (CascadePeerState) event->state)
+    return;
+  branch->state = event->state;
+  g_debug ("viewer %s is %s", event->peer_id, cascade_peer_state_to_string (event->state));
+  /* A new viewer starts mid-GOP: a key frame as soon as it can receive one. */
+  if (branch->state == CASCADE_PEER_STATE_CONNECTED)
+    cascade_publisher_request_keyframe (self);
+  g_signal_emit (self, signals[VIEWER_STATE_CHANGED], 0, event->peer_id, event->state);
+}
+
+static void
+on_connection_state (GObject *webrtc, GParamSpec *pspec, gpointer user_data)
+{
+  Branch *branch = user_data;
+  GstWebRTCPeerConnectionState state;
+  PeerEvent *event = peer_event_new (branch->peer_id);
+
+  g_object_get (webrtc, "connection-state", &state, NULL);
+  event->state = _cascade_peer_state_from_webrtc (state);
+  cascade_p2p_hop (branch->publisher->context, G_OBJECT (branch->publisher), state_on_main, event,
+                   peer_event_free);
+}
+
+/* On webrtcbin's thread: the branch lives until its webrtcbin is stopped. */
+static void
+on_offer_created (GstPromise *promise, gpointer user_data)
+{
+  Branch *branch = user_data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  GstWebRTCSessionDescription *offer = NULL;
+  g_autofree char *text = NULL;
+  PeerEvent *event;
+
+  if (reply != NULL)
+    gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
+  gst_promise_unref (promise);
+  if (offer == NULL)
+    {
+      g_debug ("webrtcbin made no offer for viewer %s", branch->peer_id);
+      return;
+    }
+  g_signal_emit_by_name (branch->webrtc, "set-local-description", offer, NULL);
+  text = gst_sdp_message_as_text (offer->sdp);
+  gst_webrtc_session_description_free (offer);
+
+  event = peer_event_new (branch->peer_id);
+  event->signal = _cascade_signal_new_sdp ("offer", text);
+  cascade_p2p_hop (branch->publisher->context, G_OBJECT (branch->publisher), emit_signal_on_main,
+                   event, peer_event_free);
+}
+
+static void
+offer_on_main (GObject *object, gpointer data)
+{
+  CascadePublisher *self = CASCADE_PUBLISHER (object);
+  PeerEvent *event = data;
+  Branch *branch = g_hash_table_lookup (self->branches, event->peer_id);
+
+  if (branch == NULL || branch->offered)
+    return;
+  branch->offered = TRUE;
+  g_signal_emit_by_name (branch->webrtc, "create-offer", NULL,
+                         gst_promise_new_with_change_func (on_offer_created, branch, NULL));
+}
+
+/* webrtcbin asks once both sink pads carry caps: that is when it can offer. */
+static void
+on_negotiation_needed (GstElement *webrtc, gpointer user_data)
+{
+  Branch *branch = user_data;
+
+  cascade_p2p_hop (branch->publisher->context, G_OBJECT (branch->publisher), offer_on_main,
+                   peer_event_new (branch->peer_id), peer_event_free);
+}
+
+static GstPadProbeReturn
+link_when_idle (GstPad *tee_sink, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstPad *queue_sink = user_data;
+  g_autoptr (GstElement) tee = gst_pad_get_parent_element (tee_sink);
+  g_autoptr (GstPad) tee_pad = NULL;
+
+  /* The tee pad waiting for this queue is the newest one without a peer. */
+  if (tee != NULL)
+    {
+      GstIterator *it = gst_element_iterate_src_pads (tee);
+      GValue item = G_VALUE_INIT;
+
+      while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
+        {
+          GstPad *pad = g_value_get_object (&item);
+
+          if (!gst_pad_is_linked (pad) &&
+              g_object_get_data (G_OBJECT (pad), "cascade-queue") == queue_sink)
+            g_set_object (&tee_pad, pad);
+          g_value_reset (&item);
+        }
+      g_value_unset (&item);
+      gst_iterator_free (it);
+    }
+  if (tee_pad != NULL && gst_pad_link (tee_pad, queue_sink) != GST_PAD_LINK_OK)
+    g_debug ("a viewer's queue could not be linked to the stream");
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static gboolean
+link_branch (CascadePublisher *self,
+             Branch *branch,
+             GstElement *tee,
+             GstElement *queue,
+             GstPad **out_tee_pad,
+             GError **error)
+{
+  g_autoptr (GstPad) queue_sink = gst_element_get_static_pad (queue, "sink");
+  g_autoptr (GstPad) queue_src = gst_element_get_static_pad (queue, "src");
+  g_autoptr (GstPad) webrtc_sink = gst_element_request_pad_simple (branch->webrtc, "sink_%u");
+  g_autoptr (GstPad) tee_sink = NULL;
+  GstWebRTCRTPTransceiver *transceiver = NULL;
+
+  if (webrtc_sink == NULL || gst_pad_link (queue_src, webrtc_sink) != GST_PAD_LINK_OK)
+    goto failed;
+  g_object_get (webrtc_sink, "transceiver", &transceiver, NULL);
+  if (transceiver != NULL)
+    {
+      g_object_set (transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+                    "do-nack", TRUE, NULL);
+      gst_object_unref (transceiver);
+    }
+  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     upload_probe, self, NULL);
+
+  /* Playing before it is linked: a tee pushing into a flushing queue would
+   * get FLUSHING back and stop the whole source. */
+  gst_element_sync_state_with_parent (queue);
+  *out_tee_pad = gst_element_request_pad_simple (tee, "src_%u");
+  if (*out_tee_pad == NULL)
+    goto failed;
+  g_object_set_data (G_OBJECT (*out_tee_pad), "cascade-queue", queue_sink);
+  /* Linked while the tee is between buffers, so the new pad's sticky events
+   * (stream-start, caps, segment) go out in order before any data. */
+  tee_sink = gst_element_get_static_pad (tee, "sink");
+  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_IDLE, link_when_idle, g_object_ref (queue_sink),
+                     gst_object_unref);
+  return TRUE;
+
+failed:
+  g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_FAILED,
+                       "Cannot connect a viewer to the stream");
+  return FALSE;
+}
+
+static GstElement *
+make_branch_queue (void)
+{
+  /* Small and leaky: a slow viewer loses packets (NACK recovers them) and
+   * never holds back the encoder or the other viewers. */
+  GstElement *queue = gst_element_factory_make ("queue", NULL);
+
+  g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
+                (guint64) 200 * GST_MSECOND, "leaky", 2, NULL);
+  return queue;
+}
+
+static gboolean
+attach_branch (CascadePublisher *self, Branch *branch, GError **error)
+{
+  gst_bin_add_many (GST_BIN (self->pipeline), branch->video_queue, branch->audio_queue,
+                    branch->webrtc, NULL);
+  branch->attached = TRUE;
+  g_signal_connect (branch->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), branch);
+  g_signal_connect (branch->webrtc, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed),
+                    branch);
+  g_signal_connect (branch->webrtc, "notify::connection-state", G_CALLBACK (on_connection_state),
+                    branch);
+  gst_element_sync_state_with_parent (branch->webrtc);
+
+  if (!link_branch (self, branch, self->video_tee, branch->video_queue, &branch->video_tee_pad,
+                    error) ||
+      !link_branch (self, branch, self->audio_tee, branch->audio_queue, &branch->audio_tee_pad,
+                    error))
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+cascade_publisher_add_viewer (CascadePublisher *self,
+                              const char *peer_id,
+                              JsonArray *ice_servers,
+                              GError **error)
+{
+  Branch *branch;
+
+  g_return_val_if_fail (CASCADE_IS_PUBLISHER (self), FALSE);
+  g_return_val_if_fail (peer_id != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->pipeline == NULL)
+    {
+      g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_FAILED,
+                           "The stream is not running");
+      return FALSE;
+    }
+  if (g_hash_table_contains (self->branches, peer_id))
+    cascade_publisher_remove_viewer (self, peer_id);
+  if (g_hash_table_size (self->branches) >= self->max_direct_viewers)
+    {
+      g_set_error (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_FULL,
+                   "Already serving %u viewers directly", self->max_direct_viewers);
+      return FALSE;
+    }
+
+  branch = g_new0 (Branch, 1);
+  branch->publisher = self;
+  branch->peer_id = g_strdup (peer_id);
+  branch->video_queue = make_branch_queue ();
+  branch->audio_queue = make_branch_queue ();
+  branch->webrtc = gst_element_factory_make ("webrtcbin", NULL);
+  if (branch->webrtc == NULL)
+    {
+      gst_object_ref_sink (branch->video_queue);
+      gst_object_ref_sink (branch->audio_queue);
+      branch_free (branch);
+      g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_MISSING_ELEMENT,
+                           "webrtcbin is missing (gstreamer1.0-plugins-bad)");
+      return FALSE;
+    }
+  _cascade_webrtc_configure (branch->webrtc, ice_servers, self->local_address);
+  gst_object_ref_sink (branch->webrtc);
+  gst_object_ref_sink (branch->video_queue);
+  gst_object_ref_sink (branch->audio_queue);
+  g_hash_table_insert (self->branches, branch->peer_id, branch);
+  /* Branches join a playing pipeline: a live source that is still starting
+   * has not sent the caps webrtcbin needs before it can offer. */
+  if (self->playing && !attach_branch (self, branch, error))
+    {
+      g_hash_table_remove (self->branches, peer_id);
+      return FALSE;
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_VIEWERS]);
+  return TRUE;
+}
+
+void
+cascade_publisher_remove_viewer (CascadePublisher *self, const char *peer_id)
+{
+  g_return_if_fail (CASCADE_IS_PUBLISHER (self));
+  g_return_if_fail (peer_id != NULL);
+
+  if (g_hash_table_remove (self->branches, peer_id))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_VIEWERS]);
+}
+
+gboolean
+cascade_publisher_handle_signal (CascadePublisher *self,
+                                 const char *peer_id,
+                                 JsonObject *signal,
+                                 GError **error)
+{
+  g_autoptr (GstWebRTCSessionDescription) sdp = NULL;
+  g_autofree char *candidate = NULL;
+  guint mline_index;
+  Branch *branch;
+
+  g_return_val_if_fail (CASCADE_IS_PUBLISHER (self), FALSE);
+  g_return_val_if_fail (peer_id != NULL, FALSE);
+
+  branch = g_hash_table_lookup (self->branches, peer_id);
+  if (branch == NULL)
+    {
+      g_set_error (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_UNKNOWN_PEER,
+                   "No viewer %s on this stream", peer_id);
+      return FALSE;
+    }
+  if (!_cascade_signal_parse (signal, &sdp, &candidate, &mline_index, error))
+    return FALSE;
+
+  if (sdp != NULL)
+    {
+      if (sdp->type != GST_WEBRTC_SDP_TYPE_ANSWER || !branch->offered)
+        {
+          g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_INVALID_SIGNAL,
+                               "A viewer may only answer the streamer's offer");
+          return FALSE;
+        }
+      g_signal_emit_by_name (branch->webrtc, "set-remote-description", sdp, NULL);
+    }
+  else if (*candidate != '\0')
+    {
+      g_signal_emit_by_name (branch->webrtc, "add-ice-candidate", mline_index, candidate);
+    }
+  return TRUE;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gst/gst.h>
+#include <json-glib/json-glib.h>
+
+#include "cascade-p2p-types.h"
+
+G_BEGIN_DECLS
+
+#define CASCADE_TYPE_PUBLISHER (cascade_publisher_get_type ())
+G_DECLARE_FINAL_TYPE (CascadePublisher, cascade_publisher, CASCADE, PUBLISHER, GObject)
+
+/*
+ * The streamer's side: one source, one H.264 encoder (no B-frames, zero
+ * latency) and one Opus encoder feeding a tee, and one webrtcbin per viewer
+ * served directly. The publisher does not know the transport: local SDP and
+ * ICE leave through the "signal" signal as the `sdp` / `ice` members of the
+ * realtime `signal` message, and the remote ones come back through
+ * cascade_publisher_handle_signal().
+ *
+ * Sources: the test pattern (with the pixel time stamp and a tone), a
+ * PipeWire node (the ScreenCast portal's fd and node id, or a node on the
+ * default PipeWire daemon when fd is -1), or a media file.
+ */
+
+typedef struct
+{
+  double bitrate_kbps; /* encoded video, last second */
+  double fps;          /* frames encoded, last second */
+  guint64 dropped;     /* frames dropped before the encoder since start */
+  double encoder_load; /* encode time / frame interval, 0..1+ */
+  guint viewers;       /* viewers served directly */
+  double upload_kbps;  /* RTP handed to all viewers, last second */
+  guint64 frames;      /* frames encoded since start */
+} CascadePublisherStats;
+
+CascadePublisher *cascade_publisher_new (CascadeQuality quality);
+
+void cascade_publisher_set_source_test (CascadePublisher *self);
+void cascade_publisher_set_source_pipewire (CascadePublisher *self, int fd, guint32 node_id);
+void cascade_publisher_set_source_file (CascadePublisher *self, const char *path);
+void cascade_publisher_set_stamp (CascadePublisher *self, gboolean stamp);
+void cascade_publisher_set_preview_sink (CascadePublisher *self, GstElement *sink);
+
+CascadeQuality cascade_publisher_get_quality (CascadePublisher *self);
+guint cascade_publisher_get_max_direct_viewers (CascadePublisher *self);
+void cascade_publisher_set_max_direct_viewers (CascadePublisher *self, guint max_direct_viewers);
+
+gboolean cascade_publisher_start (CascadePublisher *self, GError **error);
+void cascade_publisher_stop (CascadePublisher *self);
+gboolean cascade_publisher_is_running (CascadePublisher *self);
+
+gboolean cascade_publisher_add_viewer (CascadePublisher *self,
+                                       const char *peer_id,
+                                       JsonArray *ice_servers,
+                                       GError **error);
+gboolean cascade_publisher_handle_signal (CascadePublisher *self,
+                                          const char *peer_id,
+                                          JsonObject *signal,
+                                          GError **error);
+void cascade_publisher_remove_viewer (CascadePublisher *self, const char *peer_id);
+guint cascade_publisher_get_n_viewers (CascadePublisher *self);
+
+void cascade_publisher_request_keyframe (CascadePublisher *self);
+void cascade_publisher_get_stats (CascadePublisher *self, CascadePublisherStats *out_stats);
+
+G_END_DECLS

@@ -1,0 +1,824 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <gst/video/video.h>
+#include <gst/webrtc/webrtc.h>
+
+#include "cascade-p2p-hop.h"
+#include "cascade-stamp.h"
+#include "cascade-viewer.h"
+#include "cascade-webrtc-util.h"
+
+struct _CascadeViewer
+{
+  GObject parent_instance;
+
+  GMainContext *context;
+  GstElement *video_sink;
+  GstElement *audio_sink;
+  GstElement *volume;
+  JsonArray *ice_servers;
+  char *local_address;
+  guint latency_ms;
+  gboolean audio_output;
+  double volume_level;
+  gboolean mute;
+
+  GstElement *pipeline;
+  GstElement *webrtc;
+  guint bus_watch;
+  guint generation; /* bumped per connection; stale hops are ignored */
+  gint64 offer_time_us;
+  gboolean video_linked; /* streaming thread, under the pipeline's lock */
+  gboolean audio_linked;
+
+  CascadeViewerStats stats;
+  char *video_profile;
+};
+
+G_DEFINE_FINAL_TYPE (CascadeViewer, cascade_viewer, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_STATE,
+  PROP_LATENCY,
+  PROP_LOCAL_ADDRESS,
+  PROP_AUDIO_OUTPUT,
+  PROP_VOLUME,
+  PROP_MUTE,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_SIGNAL,
+  FRAME,
+  ERROR,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+typedef struct
+{
+  guint generation;
+  char *profile;
+  JsonObject *signal;
+  GError *error;
+  gint64 latency_us;
+  int state;
+} ViewerEvent;
+
+static ViewerEvent *
+viewer_event_new (CascadeViewer *self)
+{
+  ViewerEvent *event = g_new0 (ViewerEvent, 1);
+
+  event->generation = self->generation;
+  event->latency_us = -1;
+  return event;
+}
+
+static void
+viewer_event_free (gpointer data)
+{
+  ViewerEvent *event = data;
+
+  g_clear_pointer (&event->signal, json_object_unref);
+  g_clear_error (&event->error);
+  g_free (event->profile);
+  g_free (event);
+}
+
+static void
+set_state (CascadeViewer *self, CascadePeerState state)
+{
+  if (self->stats.state == state)
+    return;
+  self->stats.state = state;
+  g_debug ("viewer connection is %s", cascade_peer_state_to_string (state));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+teardown (CascadeViewer *self)
+{
+  g_clear_handle_id (&self->bus_watch, g_source_remove);
+  if (self->pipeline == NULL)
+    return;
+
+  self->generation++;
+  gst_element_set_state (self->pipeline, GST_STATE_NULL);
+  /* The sinks are the caller's (or ours) and outlive the connection. */
+  if (GST_OBJECT_PARENT (self->video_sink) == GST_OBJECT (self->pipeline))
+    gst_bin_remove (GST_BIN (self->pipeline), self->video_sink);
+  if (GST_OBJECT_PARENT (self->audio_sink) == GST_OBJECT (self->pipeline))
+    gst_bin_remove (GST_BIN (self->pipeline), self->audio_sink);
+  gst_element_set_state (self->video_sink, GST_STATE_NULL);
+  gst_element_set_state (self->audio_sink, GST_STATE_NULL);
+  self->webrtc = NULL;
+  self->volume = NULL;
+  gst_clear_object (&self->pipeline);
+}
+
+static void
+cascade_viewer_dispose (GObject *object)
+{
+  CascadeViewer *self = CASCADE_VIEWER (object);
+
+  teardown (self);
+  G_OBJECT_CLASS (cascade_viewer_parent_class)->dispose (object);
+}
+
+static void
+cascade_viewer_finalize (GObject *object)
+{
+  CascadeViewer *self = CASCADE_VIEWER (object);
+
+  gst_clear_object (&self->video_sink);
+  gst_clear_object (&self->audio_sink);
+  g_clear_pointer (&self->ice_servers, json_array_unref);
+  g_free (self->local_address);
+  g_free (self->video_profile);
+  g_main_context_unref (self->context);
+  G_OBJECT_CLASS (cascade_viewer_parent_class)->finalize (object);
+}
+
+static void
+cascade_viewer_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  CascadeViewer *self = CASCADE_VIEWER (object);
+
+  switch (prop_id)
+    {
+      case PROP_STATE:
+        g_value_set_enum (value, self->stats.state);
+        break;
+      case PROP_LATENCY:
+        g_value_set_uint (value, self->latency_ms);
+        break;
+      case PROP_LOCAL_ADDRESS:
+        g_value_set_string (value, self->local_address);
+        break;
+      case PROP_AUDIO_OUTPUT:
+        g_value_set_boolean (value, self->audio_output);
+        break;
+      case PROP_VOLUME:
+        g_value_set_double (value, self->volume_level);
+        break;
+      case PROP_MUTE:
+        g_value_set_boolean (value, self->mute);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cascade_viewer_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  CascadeViewer *self = CASCADE_VIEWER (object);
+
+  switch (prop_id)
+    {
+      case PROP_LATENCY:
+        if (self->latency_ms != g_value_get_uint (value))
+          {
+            self->latency_ms = g_value_get_uint (value);
+            if (self->webrtc != NULL)
+              g_object_set (self->webrtc, "latency", self->latency_ms, NULL);
+            g_object_notify_by_pspec (object, pspec);
+          }
+        break;
+      case PROP_LOCAL_ADDRESS:
+        if (g_strcmp0 (self->local_address, g_value_get_string (value)) != 0)
+          {
+            g_free (self->local_address);
+            self->local_address = g_value_dup_string (value);
+            g_object_notify_by_pspec (object, pspec);
+          }
+        break;
+      case PROP_AUDIO_OUTPUT:
+        self->audio_output = g_value_get_boolean (value);
+        break;
+      case PROP_VOLUME:
+        cascade_viewer_set_volume (self, g_value_get_double (value));
+        break;
+      case PROP_MUTE:
+        cascade_viewer_set_mute (self, g_value_get_boolean (value));
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cascade_viewer_constructed (GObject *object)
+{
+  CascadeViewer *self = CASCADE_VIEWER (object);
+
+  G_OBJECT_CLASS (cascade_viewer_parent_class)->constructed (object);
+
+  self->audio_sink =
+    gst_element_factory_make (self->audio_output ? "autoaudiosink" : "fakesink", NULL);
+  if (self->audio_sink == NULL)
+    self->audio_sink = gst_element_factory_make ("fakesink", NULL);
+  if (!self->audio_output)
+    g_object_set (self->audio_sink, "sync", FALSE, NULL);
+  gst_object_ref_sink (self->audio_sink);
+}
+
+static void
+cascade_viewer_class_init (CascadeViewerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = cascade_viewer_constructed;
+  object_class->dispose = cascade_viewer_dispose;
+  object_class->finalize = cascade_viewer_finalize;
+  object_class->get_property = cascade_viewer_get_property;
+  object_class->set_property = cascade_viewer_set_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, CASCADE_TYPE_PEER_STATE, CASCADE_PEER_STATE_NEW,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* The jitter buffer, in milliseconds: the only buffering stage on the way in. */
+  properties[PROP_LATENCY] =
+    g_param_spec_uint ("latency", NULL, NULL, 0, 2000, 30,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* When set, ICE gathers only on this address (tests use 127.0.0.1). */
+  properties[PROP_LOCAL_ADDRESS] =
+    g_param_spec_string ("local-address", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* TRUE plays sound through autoaudiosink; FALSE (headless) discards it. */
+  properties[PROP_AUDIO_OUTPUT] =
+    g_param_spec_boolean ("audio-output", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VOLUME] =
+    g_param_spec_double ("volume", NULL, NULL, 0, 1, 1,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MUTE] =
+    g_param_spec_boolean ("mute", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* (JsonObject *signal): forward as a realtime `signal` to the parent. */
+  signals[SIGNAL_SIGNAL] = g_signal_new ("signal", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
+  /* (gint64 latency_us): a frame was decoded and handed to the sink;
+   * latency_us is capture → now from its pixel stamp, or -1 without one. */
+  signals[FRAME] = g_signal_new ("frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+  /* (GError *): the connection failed (a bad offer, a broken pipeline). */
+  signals[ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+cascade_viewer_init (CascadeViewer *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+  self->latency_ms = 30;
+  self->volume_level = 1;
+  self->stats.latency_us = -1;
+  self->stats.first_frame_us = -1;
+}
+
+/**
+ * cascade_viewer_new:
+ * @video_sink: (nullable) (transfer floating): where decoded video goes;
+ *   %NULL for a fakesink
+ */
+CascadeViewer *
+cascade_viewer_new (GstElement *video_sink)
+{
+  CascadeViewer *self = g_object_new (CASCADE_TYPE_VIEWER, NULL);
+
+  if (video_sink == NULL)
+    {
+      video_sink = gst_element_factory_make ("fakesink", NULL);
+      g_object_set (video_sink, "sync", FALSE, NULL);
+    }
+  self->video_sink = gst_object_ref_sink (video_sink);
+  return self;
+}
+
+void
+cascade_viewer_set_ice_servers (CascadeViewer *self, JsonArray *ice_servers)
+{
+  g_return_if_fail (CASCADE_IS_VIEWER (self));
+
+  g_clear_pointer (&self->ice_servers, json_array_unref);
+  if (ice_servers != NULL)
+    self->ice_servers = json_array_ref (ice_servers);
+}
+
+CascadePeerState
+cascade_viewer_get_state (CascadeViewer *self)
+{
+  g_return_val_if_fail (CASCADE_IS_VIEWER (self), CASCADE_PEER_STATE_CLOSED);
+  return self->stats.state;
+}
+
+void
+cascade_viewer_get_stats (CascadeViewer *self, CascadeViewerStats *out_stats)
+{
+  g_return_if_fail (CASCADE_IS_VIEWER (self));
+  g_return_if_fail (out_stats != NULL);
+  *out_stats = self->stats;
+}
+
+double
+cascade_viewer_get_volume (CascadeViewer *self)
+{
+  g_return_val_if_fail (CASCADE_IS_VIEWER (self), 0);
+  return self->volume_level;
+}
+
+void
+cascade_viewer_set_volume (CascadeViewer *self, double volume)
+{
+  g_return_if_fail (CASCADE_IS_VIEWER (self));
+
+  volume = CLAMP (volume, 0, 1);
+  if (self->volume_level == volume)
+    return;
+  self->volume_level = volume;
+  if (self->volume != NULL)
+    g_object_set (self->volume, "volume", volume, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VOLUME]);
+}
+
+gboolean
+cascade_viewer_get_mute (CascadeViewer *self)
+{
+  g_return_val_if_fail (CASCADE_IS_VIEWER (self), FALSE);
+  return self->mute;
+}
+
+void
+cascade_viewer_set_mute (CascadeViewer *self, gboolean mute)
+{
+  g_return_if_fail (CASCADE_IS_VIEWER (self));
+
+  mute = !!mute;
+  if (self->mute == mute)
+    return;
+  self->mute = mute;
+  if (self->volume != NULL)
+    g_object_set (self->volume, "mute", mute, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MUTE]);
+}
+
+/* ---- from GStreamer threads, through the hop ---- */
+
+static void
+signal_on_main (GObject *object, gpointer data)
+{
+  CascadeViewer *self = CASCADE_VIEWER (object);
+  ViewerEvent *event = data;
+
+  if (event->generation == self->generation)
+    g_signal_emit (self, signals[SIGNAL_SIGNAL], 0, event->signal);
+}
+
+static void
+error_on_main (GObject *object, gpointer data)
+{
+  CascadeViewer *self = CASCADE_VIEWER (object);
+  ViewerEvent *event = data;
+
+  if (event->generation != self->generation)
+    return;
+  teardown (self);
+  set_state (self, CASCADE_PEER_STATE_FAILED);
+  g_signal_emit (self, signals[ERROR], 0, event->error);
+}
+
+static void
+state_on_main (GObject *object, gpointer data)
+{
+  CascadeViewer *self = CASCADE_VIEWER (object);
+  ViewerEvent *event = data;
+
+  if (event->generation == self->generation)
+    set_state (self, event->state);
+}
+
+static void
+frame_on_main (GObject *object, gpointer data)
+{
+  CascadeViewer *self = CASCADE_VIEWER (object);
+  ViewerEvent *event = data;
+
+  if (event->generation != self->generation)
+    return;
+  self->stats.frames++;
+  if (self->stats.first_frame_us < 0)
+    self->stats.first_frame_us = g_get_monotonic_time () - self->offer_time_us;
+  if (event->latency_us >= 0)
+    {
+      self->stats.stamped_frames++;
+      self->stats.latency_us = event->latency_us;
+    }
+  g_signal_emit (self, signals[FRAME], 0, event->latency_us);
+}
+
+static void
+profile_on_main (GObject *object, gpointer data)
+{
+  CascadeViewer *self = CASCADE_VIEWER (object);
+  ViewerEvent *event = data;
+
+  if (event->generation != self->generation)
+    return;
+  g_free (self->video_profile);
+  self->video_profile = g_steal_pointer (&event->profile);
+}
+
+/* The H.264 profile the parent actually sends, from its SPS (via h264parse). */
+static GstPadProbeReturn
+profile_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+  GstEvent *caps_event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstCaps *caps;
+  const char *profile;
+  ViewerEvent *event;
+
+  if (GST_EVENT_TYPE (caps_event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_caps (caps_event, &caps);
+  profile = gst_structure_get_string (gst_caps_get_structure (caps, 0), "profile");
+  if (profile == NULL)
+    return GST_PAD_PROBE_OK;
+  event = viewer_event_new (self);
+  event->profile = g_strdup (profile);
+  cascade_p2p_hop (self->context, G_OBJECT (self), profile_on_main, event, viewer_event_free);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+hop_error (CascadeViewer *self, guint generation, const char *message)
+{
+  ViewerEvent *event = viewer_event_new (self);
+
+  event->generation = generation;
+  event->error = g_error_new_literal (CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_FAILED, message);
+  cascade_p2p_hop (self->context, G_OBJECT (self), error_on_main, event, viewer_event_free);
+}
+
+static GstPadProbeReturn
+frame_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  ViewerEvent *event = viewer_event_new (self);
+  GstVideoInfo video_info;
+  GstVideoFrame frame;
+  gint64 stamp;
+
+  if (caps != NULL && gst_video_info_from_caps (&video_info, caps) &&
+      gst_video_frame_map (&frame, &video_info, GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ))
+    {
+      if (cascade_stamp_read (&frame, &stamp))
+        event->latency_us = MAX (g_get_real_time () - stamp, 0);
+      gst_video_frame_unmap (&frame);
+    }
+  cascade_p2p_hop (self->context, G_OBJECT (self), frame_on_main, event, viewer_event_free);
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+link_chain (GstElement *pipeline, GstPad *src, GstElement **chain, guint n)
+{
+  g_autoptr (GstPad) first = NULL;
+
+  for (guint i = 0; i < n; i++)
+    if (chain[i] == NULL)
+      return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (GST_OBJECT_PARENT (chain[i]) == NULL)
+      gst_bin_add (GST_BIN (pipeline), chain[i]);
+  for (guint i = 0; i + 1 < n; i++)
+    if (!gst_element_link (chain[i], chain[i + 1]))
+      return FALSE;
+  first = gst_element_get_static_pad (chain[0], "sink");
+  if (gst_pad_link (src, first) != GST_PAD_LINK_OK)
+    return FALSE;
+  for (guint i = n; i > 0; i--)
+    gst_element_sync_state_with_parent (chain[i - 1]);
+  return TRUE;
+}
+
+static gboolean
+link_video (CascadeViewer *self, GstPad *pad)
+{
+  GstElement *chain[] = {
+    gst_element_factory_make ("rtph264depay", NULL),
+    gst_element_factory_make ("h264parse", NULL),
+    gst_element_factory_make ("avdec_h264", NULL),
+    gst_element_factory_make ("videoconvert", NULL),
+    self->video_sink,
+  };
+  g_autoptr (GstPad) convert_sink = NULL;
+  g_autoptr (GstPad) parse_src = NULL;
+
+  if (chain[2] == NULL) /* without gstreamer1.0-libav, openh264 */
+    chain[2] = gst_element_factory_make ("openh264dec", NULL);
+  if (chain[0] == NULL || chain[1] == NULL || chain[2] == NULL || chain[3] == NULL)
+    return FALSE;
+  g_object_set (chain[0], "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
+  /* Field note 5: a viewer joins mid-GOP; never show it corrupt frames. */
+  g_object_set (chain[2], "automatic-request-sync-points", TRUE, "discard-corrupted-frames", TRUE,
+                NULL);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (chain[2]), "thread-type") != NULL)
+    gst_util_set_object_arg (G_OBJECT (chain[2]), "thread-type", "slice");
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (chain[2]), "output-corrupt") != NULL)
+    g_object_set (chain[2], "output-corrupt", FALSE, NULL);
+  parse_src = gst_element_get_static_pad (chain[1], "src");
+  gst_pad_add_probe (parse_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, profile_probe, self, NULL);
+  convert_sink = gst_element_get_static_pad (chain[3], "sink");
+  gst_pad_add_probe (convert_sink, GST_PAD_PROBE_TYPE_BUFFER, frame_probe, self, NULL);
+  if (!link_chain (self->pipeline, pad, chain, G_N_ELEMENTS (chain)))
+    return FALSE;
+
+  /* Ask for a key frame now rather than wait for the next one. */
+  gst_pad_send_event (pad,
+                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+  return TRUE;
+}
+
+static gboolean
+link_audio (CascadeViewer *self, GstPad *pad)
+{
+  GstElement *chain[] = {
+    gst_element_factory_make ("rtpopusdepay", NULL),
+    gst_element_factory_make ("opusdec", NULL),
+    gst_element_factory_make ("audioconvert", NULL),
+    gst_element_factory_make ("audioresample", NULL),
+    gst_element_factory_make ("volume", NULL),
+    self->audio_sink,
+  };
+
+  if (chain[4] != NULL)
+    {
+      g_object_set (chain[4], "volume", self->volume_level, "mute", self->mute, NULL);
+      self->volume = chain[4];
+    }
+  return link_chain (self->pipeline, pad, chain, G_N_ELEMENTS (chain));
+}
+
+static void
+on_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+  g_autoptr (GstCaps) caps = NULL;
+  const GstStructure *structure;
+  const char *media, *encoding;
+  gboolean linked = FALSE;
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  structure = gst_caps_get_structure (caps, 0);
+  media = gst_structure_get_string (structure, "media");
+  encoding = gst_structure_get_string (structure, "encoding-name");
+
+  GST_OBJECT_LOCK (self->pipeline);
+  if (g_strcmp0 (media, "video") == 0 && g_strcmp0 (encoding, "H264") == 0 && !self->video_linked)
+    self->video_linked = linked = TRUE;
+  else if (g_strcmp0 (media, "audio") == 0 && g_strcmp0 (encoding, "OPUS") == 0 &&
+           !self->audio_linked)
+    self->audio_linked = linked = TRUE;
+  GST_OBJECT_UNLOCK (self->pipeline);
+
+  if (!linked)
+    {
+      /* Anything else the parent sends is dropped, not decoded. */
+      GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+      GstElement *chain[] = { sink };
+
+      g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+      link_chain (self->pipeline, pad, chain, 1);
+      return;
+    }
+  if (!(g_strcmp0 (media, "video") == 0 ? link_video (self, pad) : link_audio (self, pad)))
+    hop_error (self, self->generation, "Cannot decode the stream (missing GStreamer plugins)");
+}
+
+static void
+on_ice_candidate (GstElement *webrtc, guint mline_index, char *candidate, gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+  ViewerEvent *event = viewer_event_new (self);
+
+  event->signal = _cascade_signal_new_ice (mline_index, candidate);
+  cascade_p2p_hop (self->context, G_OBJECT (self), signal_on_main, event, viewer_event_free);
+}
+
+static void
+on_connection_state (GObject *webrtc, GParamSpec *pspec, gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+  GstWebRTCPeerConnectionState state;
+  ViewerEvent *event = viewer_event_new (self);
+
+  g_object_get (webrtc, "connection-state", &state, NULL);
+  event->state = _cascade_peer_state_from_webrtc (state);
+  cascade_p2p_hop (self->context, G_OBJECT (self), state_on_main, event, viewer_event_free);
+}
+
+static void
+on_new_transceiver (GstElement *webrtc, GstWebRTCRTPTransceiver *transceiver, gpointer user_data)
+{
+  /* Field note 4: NACK is off unless asked for. */
+  g_object_set (transceiver, "do-nack", TRUE, NULL);
+}
+
+static void
+on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer user_data)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  /* Field note 1: webrtcbin's clocksyncs would add the jitter buffer latency again. */
+  if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "clocksync"))
+    g_object_set (element, "sync", FALSE, NULL);
+}
+
+static void
+on_answer_created (GstPromise *promise, gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  GstWebRTCSessionDescription *answer = NULL;
+  g_autofree char *text = NULL;
+  ViewerEvent *event;
+
+  if (reply != NULL)
+    gst_structure_get (reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
+  gst_promise_unref (promise);
+  if (answer == NULL)
+    {
+      hop_error (self, self->generation, "The stream's offer cannot be answered");
+      return;
+    }
+  g_signal_emit_by_name (self->webrtc, "set-local-description", answer, NULL);
+  text = gst_sdp_message_as_text (answer->sdp);
+  gst_webrtc_session_description_free (answer);
+
+  event = viewer_event_new (self);
+  event->signal = _cascade_signal_new_sdp ("answer", text);
+  cascade_p2p_hop (self->context, G_OBJECT (self), signal_on_main, event, viewer_event_free);
+}
+
+static void
+on_remote_set (GstPromise *promise, gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  gboolean failed = gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED ||
+                    (reply != NULL && gst_structure_has_field (reply, "error"));
+
+  gst_promise_unref (promise);
+  if (failed)
+    {
+      hop_error (self, self->generation, "The stream's offer was refused");
+      return;
+    }
+  g_signal_emit_by_name (self->webrtc, "create-answer", NULL,
+                         gst_promise_new_with_change_func (on_answer_created, self, NULL));
+}
+
+static gboolean
+on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+
+  switch (GST_MESSAGE_TYPE (message))
+    {
+      case GST_MESSAGE_ERROR:
+        {
+          g_autoptr (GError) error = NULL;
+          g_autofree char *debug = NULL;
+
+          gst_message_parse_error (message, &error, &debug);
+          g_debug ("viewer pipeline error from %s: %s (%s)", GST_MESSAGE_SRC_NAME (message),
+                   error->message, debug != NULL ? debug : "");
+          hop_error (self, self->generation, error->message);
+          break;
+        }
+      case GST_MESSAGE_LATENCY:
+        gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+        break;
+      default:
+        break;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+connect_offer (CascadeViewer *self, GstWebRTCSessionDescription *offer, GError **error)
+{
+  g_autoptr (GstBus) bus = NULL;
+
+  teardown (self);
+  self->video_linked = self->audio_linked = FALSE;
+  self->pipeline = gst_object_ref_sink (gst_pipeline_new ("cascade-viewer"));
+  self->webrtc = gst_element_factory_make ("webrtcbin", NULL);
+  if (self->webrtc == NULL)
+    {
+      gst_clear_object (&self->pipeline);
+      g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_MISSING_ELEMENT,
+                           "webrtcbin is missing (gstreamer1.0-plugins-bad)");
+      return FALSE;
+    }
+  g_object_set (self->webrtc, "latency", self->latency_ms, NULL);
+  _cascade_webrtc_configure (self->webrtc, self->ice_servers, self->local_address);
+  g_signal_connect (self->pipeline, "deep-element-added", G_CALLBACK (on_deep_element_added), NULL);
+  gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
+
+  g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
+  g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
+  g_signal_connect (self->webrtc, "on-new-transceiver", G_CALLBACK (on_new_transceiver), self);
+  g_signal_connect (self->webrtc, "notify::connection-state", G_CALLBACK (on_connection_state),
+                    self);
+
+  bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
+  self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
+
+  self->stats.frames = 0;
+  self->stats.stamped_frames = 0;
+  self->stats.latency_us = -1;
+  self->stats.first_frame_us = -1;
+  self->stats.connections++;
+  self->offer_time_us = g_get_monotonic_time ();
+  set_state (self, CASCADE_PEER_STATE_CONNECTING);
+
+  if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      teardown (self);
+      set_state (self, CASCADE_PEER_STATE_FAILED);
+      g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_FAILED,
+                           "The receiving pipeline did not start");
+      return FALSE;
+    }
+  g_signal_emit_by_name (self->webrtc, "set-remote-description", offer,
+                         gst_promise_new_with_change_func (on_remote_set, self, NULL));
+  return TRUE;
+}
+
+gboolean
+cascade_viewer_handle_signal (CascadeViewer *self, JsonObject *signal, GError **error)
+{
+  g_autoptr (GstWebRTCSessionDescription) sdp = NULL;
+  g_autofree char *candidate = NULL;
+  guint mline_index;
+
+  g_return_val_if_fail (CASCADE_IS_VIEWER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!_cascade_signal_parse (signal, &sdp, &candidate, &mline_index, error))
+    return FALSE;
+  if (sdp != NULL)
+    {
+      if (sdp->type != GST_WEBRTC_SDP_TYPE_OFFER)
+        {
+          g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_INVALID_SIGNAL,
+                               "A viewer only takes offers from its parent");
+          return FALSE;
+        }
+      return connect_offer (self, sdp, error);
+    }
+  if (self->webrtc == NULL)
+    {
+      g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_INVALID_SIGNAL,
+                           "An ICE candidate arrived before any offer");
+      return FALSE;
+    }
+  if (*candidate != '\0')
+    g_signal_emit_by_name (self->webrtc, "add-ice-candidate", mline_index, candidate);
+  return TRUE;
+}
+
+void
+cascade_viewer_close (CascadeViewer *self)
+{
+  g_return_if_fail (CASCADE_IS_VIEWER (self));
+
+  teardown (self);
+  set_state (self, CASCADE_PEER_STATE_CLOSED);
+}
+
+/* The H.264 profile of the stream being received ("constrained-baseline":
+ * no B-frames, so no reordering delay); NULL before the first key frame. */
+char *
+cascade_viewer_dup_video_profile (CascadeViewer *self)
+{
+  g_return_val_if_fail (CASCADE_IS_VIEWER (self), NULL);
+  return g_strdup (self->video_profile);
+}
