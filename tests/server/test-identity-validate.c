@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include "identity/cascade-identity-validate.h"
+#include "identity/cascade-identity.h"
+#include "notify/cascade-mailer.h"
 
 static void
 test_email_valid (void)
@@ -168,6 +170,58 @@ test_common_password (void)
   g_assert_cmpuint (n_listed, >=, 250);
 }
 
+/* data/cascaded.conf documents the real defaults of [limits] and [smtp]:
+ * uncommented, it loads and changes nothing. */
+static void
+test_sample_limits (void)
+{
+  g_autofree char *sample =
+    g_test_build_filename (G_TEST_DIST, "..", "data", "cascaded.conf", NULL);
+  g_autoptr (GRegex) setting = g_regex_new ("^#([a-z-]+=)", G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *replaced = NULL;
+  CascadeIdentityLimits defaults, limits;
+  CascadeMailerSettings mail_defaults, mail;
+
+  g_file_get_contents (sample, &contents, NULL, &error);
+  g_assert_no_error (error);
+  replaced = g_regex_replace (setting, contents, -1, 0, "\\1", 0, &error);
+  g_assert_no_error (error);
+  g_key_file_load_from_data (file, replaced, -1, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_key_file_has_key (file, "limits", "lockout-failures", NULL));
+  g_assert_true (g_key_file_has_key (file, "smtp", "retry-seconds", NULL));
+
+  cascade_identity_limits_init (&defaults);
+  cascade_identity_limits_init (&limits);
+  limits.password_hashes = 4; /* the sample shows the most */
+  defaults.password_hashes = 4;
+  g_assert_true (cascade_identity_limits_load (&limits, file, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (&limits, sizeof limits, &defaults, sizeof defaults);
+
+  cascade_mailer_settings_init (&mail_defaults);
+  cascade_mailer_settings_init (&mail);
+  g_assert_true (cascade_mailer_settings_load (&mail, file, &error));
+  g_assert_no_error (error);
+  g_assert_null (mail.host);
+  g_assert_cmpstr (mail.security, ==, mail_defaults.security);
+  g_assert_cmpstr (mail.from, ==, mail_defaults.from);
+  g_assert_cmpuint (mail.port, ==, 587);
+  g_assert_cmpuint (mail.retry_seconds, ==, mail_defaults.retry_seconds);
+  g_assert_cmpuint (mail.max_attempts, ==, mail_defaults.max_attempts);
+  g_assert_cmpuint (mail.timeout_seconds, ==, mail_defaults.timeout_seconds);
+  cascade_mailer_settings_clear (&mail);
+  cascade_mailer_settings_clear (&mail_defaults);
+
+  /* A typo is an error, not silence. */
+  g_key_file_set_string (file, "limits", "lockout-failure", "3");
+  g_assert_false (cascade_identity_limits_load (&limits, file, &error));
+  g_assert_error (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_CONFIG);
+}
+
 static void
 test_display_name (void)
 {
@@ -215,6 +269,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cascade/server/identity/username", test_username);
   g_test_add_func ("/cascade/server/identity/password", test_password);
   g_test_add_func ("/cascade/server/identity/common-password", test_common_password);
+  g_test_add_func ("/cascade/server/identity/sample-limits", test_sample_limits);
   g_test_add_func ("/cascade/server/identity/display-name", test_display_name);
 
   return g_test_run ();
