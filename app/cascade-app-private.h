@@ -38,6 +38,10 @@ _cascade_task_new (gpointer source_object,
   return task;
 }
 
+/* A copy of the client's access token (wipe it with _cascade_secret_free),
+ * for the realtime connection. */
+char *_cascade_client_dup_access_token (CascadeClient *self);
+
 /* Same id, username, display name, email and role. */
 gboolean _cascade_user_equal (CascadeUser *a, CascadeUser *b);
 

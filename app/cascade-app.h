@@ -3,6 +3,8 @@
 
 #include "cascade-app-types.h"
 #include "cascade-client.h"
+#include "cascade-realtime.h"
 #include "cascade-secret-store.h"
 #include "cascade-session.h"
+#include "cascade-stream.h"
 #include "cascade-user.h"

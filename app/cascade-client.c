@@ -7,6 +7,7 @@
 #include "cascade-app-private.h"
 #include "cascade-client.h"
 #include "cascade-json.h"
+#include "cascade-stream.h"
 
 /* Seconds a request may wait on the network (connecting, or silence while
  * waiting for the answer) before it fails. */
@@ -48,6 +49,7 @@ typedef struct
   gsize capacity;
   ParseFunc parse;
   GDestroyNotify free_result;
+  gboolean raw; /* the answer's bytes are the result (an image) */
 } Request;
 
 static void
@@ -268,6 +270,12 @@ finish_request (GTask *task)
       g_task_return_error (task, error_from_answer (request, status));
       return;
     }
+  if (request->raw)
+    {
+      g_task_return_pointer (task, g_bytes_new (request->buffer, request->length),
+                             (GDestroyNotify) g_bytes_unref);
+      return;
+    }
   if (request->parse == NULL)
     {
       g_task_return_boolean (task, TRUE);
@@ -388,16 +396,19 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 /* Sends one API call and completes task with parse's result (or TRUE when
- * parse is NULL), or with a CASCADE_CLIENT_ERROR. Takes task and body. */
+ * parse is NULL, or the answer's bytes when raw), or with a
+ * CASCADE_CLIENT_ERROR. Takes task and body (sent as content_type). */
 static void
-start_request (CascadeClient *self,
-               GTask *task,
-               const char *method,
-               const char *path,
-               GBytes *body,
-               gboolean authenticated,
-               ParseFunc parse,
-               GDestroyNotify free_result)
+start_request_full (CascadeClient *self,
+                    GTask *task,
+                    const char *method,
+                    const char *path,
+                    GBytes *body,
+                    const char *content_type,
+                    gboolean authenticated,
+                    ParseFunc parse,
+                    GDestroyNotify free_result,
+                    gboolean raw)
 {
   g_autoptr (GTask) owned_task = task;
   g_autoptr (GBytes) owned_body = body;
@@ -425,10 +436,11 @@ start_request (CascadeClient *self,
   request->base_url = g_strdup (self->base_url);
   request->parse = parse;
   request->free_result = free_result;
+  request->raw = raw;
   g_task_set_task_data (owned_task, request, (GDestroyNotify) request_free);
 
   headers = soup_message_get_request_headers (request->msg);
-  soup_message_headers_replace (headers, "Accept", "application/json");
+  soup_message_headers_replace (headers, "Accept", raw ? "image/*" : "application/json");
   if (authenticated && self->access_token != NULL)
     {
       char *value = g_strconcat ("Bearer ", self->access_token, NULL);
@@ -437,11 +449,25 @@ start_request (CascadeClient *self,
       _cascade_secret_free (value);
     }
   if (owned_body != NULL)
-    soup_message_set_request_body_from_bytes (request->msg, "application/json", owned_body);
+    soup_message_set_request_body_from_bytes (request->msg, content_type, owned_body);
 
   cancellable = g_task_get_cancellable (owned_task);
   soup_session_send_async (self->session, request->msg, G_PRIORITY_DEFAULT, cancellable, on_sent,
                            g_steal_pointer (&owned_task));
+}
+
+static void
+start_request (CascadeClient *self,
+               GTask *task,
+               const char *method,
+               const char *path,
+               GBytes *body,
+               gboolean authenticated,
+               ParseFunc parse,
+               GDestroyNotify free_result)
+{
+  start_request_full (self, task, method, path, body, "application/json", authenticated, parse,
+                      free_result, FALSE);
 }
 
 static gpointer
@@ -596,6 +622,270 @@ CascadeUser *
 cascade_client_get_me_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
   return propagate_pointer (self, result, cascade_client_get_me_async, error);
+}
+
+/* ---- streams -------------------------------------------------------------- */
+
+static gpointer
+parse_stream (JsonObject *root, GError **error)
+{
+  return cascade_stream_new_from_json (root, error);
+}
+
+static const CascadeJsonMember list_members[] = {
+  { "items", CASCADE_JSON_ARRAY, TRUE },
+  { "next_cursor", CASCADE_JSON_STRING, FALSE },
+};
+
+static gpointer
+parse_stream_list (JsonObject *root, GError **error)
+{
+  g_autoptr (GListStore) store = g_list_store_new (CASCADE_TYPE_STREAM);
+  JsonArray *items;
+
+  if (!cascade_json_check (root, list_members, G_N_ELEMENTS (list_members), error))
+    return NULL;
+  items = json_object_get_array_member (root, "items");
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *node = json_array_get_element (items, i);
+      g_autoptr (CascadeStream) stream = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_propagate_error (error, _cascade_client_error_new (CASCADE_CLIENT_ERROR_PROTOCOL, NULL,
+                                                               NULL, "a stream is not an object"));
+          return NULL;
+        }
+      stream = cascade_stream_new_from_json (json_node_get_object (node), error);
+      if (stream == NULL)
+        return NULL;
+      g_list_store_append (store, stream);
+    }
+  return g_steal_pointer (&store);
+}
+
+/* "/api/v1/streams/ID" + suffix, with the id escaped. */
+static char *
+stream_path (const char *id, const char *suffix)
+{
+  g_autofree char *escaped = g_uri_escape_string (id, NULL, FALSE);
+
+  return g_strconcat ("/api/v1/streams/", escaped, suffix, NULL);
+}
+
+/**
+ * cascade_client_start_stream_async:
+ * @renditions: (element-type JsonObject): what will be sent, each
+ *   {"width", "height", "fps", "bitrate_kbps", "codec": "h264"}
+ *
+ * Goes live (POST /api/v1/streams). A user already live gets
+ * CASCADE_CLIENT_ERROR_CONFLICT with code "already_live".
+ */
+void
+cascade_client_start_stream_async (CascadeClient *self,
+                                   const char *title,
+                                   const char *category,
+                                   JsonArray *renditions,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  g_autoptr (JsonObject) object = json_object_new ();
+  g_autoptr (JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  GTask *task;
+  gsize length;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (title != NULL && g_utf8_validate (title, -1, NULL));
+  g_return_if_fail (category != NULL && g_utf8_validate (category, -1, NULL));
+  g_return_if_fail (renditions != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  json_object_set_string_member (object, "title", title);
+  json_object_set_string_member (object, "category", category);
+  json_object_set_array_member (object, "renditions", json_array_ref (renditions));
+  node = json_node_init_object (json_node_alloc (), object);
+  text = json_to_string (node, FALSE);
+  length = strlen (text);
+
+  task =
+    _cascade_task_new (self, cascade_client_start_stream_async, cancellable, callback, user_data);
+  start_request (self, task, SOUP_METHOD_POST, "/api/v1/streams",
+                 g_bytes_new_take (g_steal_pointer (&text), length), TRUE, parse_stream,
+                 g_object_unref);
+}
+
+/* Returns: (transfer full): the live stream */
+CascadeStream *
+cascade_client_start_stream_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return propagate_pointer (self, result, cascade_client_start_stream_async, error);
+}
+
+/* Ends one's own stream (DELETE /api/v1/streams/ID). */
+void
+cascade_client_end_stream_async (CascadeClient *self,
+                                 const char *id,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  g_autofree char *path = NULL;
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  path = stream_path (id, NULL);
+  task =
+    _cascade_task_new (self, cascade_client_end_stream_async, cancellable, callback, user_data);
+  start_request (self, task, SOUP_METHOD_DELETE, path, NULL, TRUE, NULL, NULL);
+}
+
+gboolean
+cascade_client_end_stream_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (CASCADE_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cascade_client_end_stream_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* The live streams, most viewers first (the first 100). */
+void
+cascade_client_list_live_streams_async (CascadeClient *self,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = _cascade_task_new (self, cascade_client_list_live_streams_async, cancellable, callback,
+                            user_data);
+  start_request (self, task, SOUP_METHOD_GET, "/api/v1/streams?live=true&limit=100", NULL, TRUE,
+                 parse_stream_list, g_object_unref);
+}
+
+/* Returns: (transfer full): a GListStore of CascadeStream */
+GListStore *
+cascade_client_list_live_streams_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return propagate_pointer (self, result, cascade_client_list_live_streams_async, error);
+}
+
+void
+cascade_client_get_stream_async (CascadeClient *self,
+                                 const char *id,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  g_autofree char *path = NULL;
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  path = stream_path (id, NULL);
+  task =
+    _cascade_task_new (self, cascade_client_get_stream_async, cancellable, callback, user_data);
+  start_request (self, task, SOUP_METHOD_GET, path, NULL, TRUE, parse_stream, g_object_unref);
+}
+
+/* Returns: (transfer full): the stream, live or ended */
+CascadeStream *
+cascade_client_get_stream_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return propagate_pointer (self, result, cascade_client_get_stream_async, error);
+}
+
+/**
+ * cascade_client_upload_thumbnail_async:
+ * @image: a PNG or JPEG image, at most 512 KiB
+ * @content_type: "image/png" or "image/jpeg"
+ *
+ * Replaces the thumbnail of one's own live stream.
+ */
+void
+cascade_client_upload_thumbnail_async (CascadeClient *self,
+                                       const char *id,
+                                       GBytes *image,
+                                       const char *content_type,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
+  g_autofree char *path = NULL;
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (id != NULL && image != NULL);
+  g_return_if_fail (g_strcmp0 (content_type, "image/png") == 0 ||
+                    g_strcmp0 (content_type, "image/jpeg") == 0);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  path = stream_path (id, "/thumbnail");
+  task = _cascade_task_new (self, cascade_client_upload_thumbnail_async, cancellable, callback,
+                            user_data);
+  start_request_full (self, task, SOUP_METHOD_PUT, path, g_bytes_ref (image), content_type, TRUE,
+                      NULL, NULL, FALSE);
+}
+
+gboolean
+cascade_client_upload_thumbnail_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (CASCADE_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (
+    g_task_get_source_tag (G_TASK (result)) == cascade_client_upload_thumbnail_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* The stream's thumbnail; CASCADE_CLIENT_ERROR_NOT_FOUND when it has none. */
+void
+cascade_client_get_thumbnail_async (CascadeClient *self,
+                                    const char *id,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+  g_autofree char *path = NULL;
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  path = stream_path (id, "/thumbnail");
+  task =
+    _cascade_task_new (self, cascade_client_get_thumbnail_async, cancellable, callback, user_data);
+  start_request_full (self, task, SOUP_METHOD_GET, path, NULL, NULL, TRUE, NULL, NULL, TRUE);
+}
+
+/* Returns: (transfer full): the image's bytes (PNG or JPEG) */
+GBytes *
+cascade_client_get_thumbnail_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return propagate_pointer (self, result, cascade_client_get_thumbnail_async, error);
+}
+
+/* The access token to authenticate with, for the realtime connection. */
+char *
+_cascade_client_dup_access_token (CascadeClient *self)
+{
+  g_return_val_if_fail (CASCADE_IS_CLIENT (self), NULL);
+
+  return g_strdup (self->access_token);
 }
 
 /* ---- object --------------------------------------------------------------- */

@@ -3,7 +3,10 @@
 
 #include <gio/gio.h>
 
+#include <json-glib/json-glib.h>
+
 #include "cascade-app-types.h"
+#include "cascade-stream.h"
 #include "cascade-user.h"
 
 G_BEGIN_DECLS
@@ -75,5 +78,57 @@ void cascade_client_get_me_async (CascadeClient *self,
                                   gpointer user_data);
 CascadeUser *
 cascade_client_get_me_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+
+/* Streams (docs/api.md, "Streams"). Errors carry the server's code. */
+void cascade_client_start_stream_async (CascadeClient *self,
+                                        const char *title,
+                                        const char *category,
+                                        JsonArray *renditions,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data);
+CascadeStream *
+cascade_client_start_stream_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+
+void cascade_client_end_stream_async (CascadeClient *self,
+                                      const char *id,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+gboolean
+cascade_client_end_stream_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+
+void cascade_client_list_live_streams_async (CascadeClient *self,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer user_data);
+GListStore *
+cascade_client_list_live_streams_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+
+void cascade_client_get_stream_async (CascadeClient *self,
+                                      const char *id,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+CascadeStream *
+cascade_client_get_stream_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+
+void cascade_client_upload_thumbnail_async (CascadeClient *self,
+                                            const char *id,
+                                            GBytes *image,
+                                            const char *content_type,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data);
+gboolean
+cascade_client_upload_thumbnail_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+
+void cascade_client_get_thumbnail_async (CascadeClient *self,
+                                         const char *id,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data);
+GBytes *
+cascade_client_get_thumbnail_finish (CascadeClient *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

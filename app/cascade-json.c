@@ -17,6 +17,10 @@ type_name (CascadeJsonType type)
         return "an integer";
       case CASCADE_JSON_OBJECT:
         return "an object";
+      case CASCADE_JSON_BOOLEAN:
+        return "true or false";
+      case CASCADE_JSON_ARRAY:
+        return "an array";
       default:
         g_assert_not_reached ();
     }
@@ -33,6 +37,10 @@ has_type (JsonNode *node, CascadeJsonType type)
         return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64;
       case CASCADE_JSON_OBJECT:
         return JSON_NODE_HOLDS_OBJECT (node);
+      case CASCADE_JSON_BOOLEAN:
+        return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN;
+      case CASCADE_JSON_ARRAY:
+        return JSON_NODE_HOLDS_ARRAY (node);
       default:
         g_assert_not_reached ();
     }

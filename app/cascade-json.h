@@ -14,6 +14,8 @@ typedef enum
   CASCADE_JSON_STRING,
   CASCADE_JSON_INT,
   CASCADE_JSON_OBJECT,
+  CASCADE_JSON_BOOLEAN,
+  CASCADE_JSON_ARRAY,
 } CascadeJsonType;
 
 typedef struct

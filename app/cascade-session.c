@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "cascade-app-private.h"
+#include "cascade-realtime.h"
 #include "cascade-secret-store.h"
 #include "cascade-session.h"
 
@@ -46,6 +47,7 @@ struct _CascadeSession
   GObject parent_instance;
 
   CascadeClient *client;
+  CascadeRealtime *realtime; /* connected while signed in */
   CascadeSecretStore *store;
   char *server_url;
   CascadeSessionState state;
@@ -88,6 +90,16 @@ static GParamSpec *properties[N_PROPS];
 
 /* ---- properties ----------------------------------------------------------- */
 
+/* The realtime connection is up exactly while signed in. */
+static void
+sync_realtime (CascadeSession *self)
+{
+  if (self->state == CASCADE_SESSION_STATE_SIGNED_IN)
+    cascade_realtime_connect_async (self->realtime, NULL, NULL, NULL);
+  else
+    cascade_realtime_close (self->realtime);
+}
+
 static void
 set_state (CascadeSession *self, CascadeSessionState state)
 {
@@ -95,6 +107,7 @@ set_state (CascadeSession *self, CascadeSessionState state)
     return;
   g_debug ("session: state %d → %d", self->state, state);
   self->state = state;
+  sync_realtime (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
@@ -283,6 +296,10 @@ adopt_tokens (CascadeSession *self, const CascadeAuthTokens *tokens)
   /* Token times are whole seconds: a token can die up to a second before
    * expires_in says, so the margin has that second on top. */
   schedule_refresh (self, MAX (0, lifetime_ms - MIN (REFRESH_MARGIN_MS, lifetime_ms / 5) - 1000));
+  /* A realtime connection refused for an expired token gets the new one now. */
+  if (self->state == CASCADE_SESSION_STATE_SIGNED_IN &&
+      cascade_realtime_get_state (self->realtime) == CASCADE_REALTIME_STATE_DISCONNECTED)
+    cascade_realtime_connect_async (self->realtime, NULL, NULL, NULL);
 }
 
 static void
@@ -302,9 +319,12 @@ become_signed_in (CascadeSession *self, const CascadeAuthTokens *tokens)
 {
   g_object_freeze_notify (G_OBJECT (self));
   forget_tokens (self);
+  /* Whoever was signed in before, the connection is made again as this user. */
+  cascade_realtime_close (self->realtime);
   adopt_tokens (self, tokens);
   set_user (self, tokens->user);
   set_state (self, CASCADE_SESSION_STATE_SIGNED_IN);
+  sync_realtime (self);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -778,6 +798,19 @@ cascade_session_get_user (CascadeSession *self)
   return self->user;
 }
 
+/**
+ * cascade_session_get_realtime:
+ *
+ * Returns: (transfer none): the session's realtime connection, connected
+ *   while signed in
+ */
+CascadeRealtime *
+cascade_session_get_realtime (CascadeSession *self)
+{
+  g_return_val_if_fail (CASCADE_IS_SESSION (self), NULL);
+  return self->realtime;
+}
+
 CascadeClient *
 cascade_session_get_client (CascadeSession *self)
 {
@@ -837,6 +870,9 @@ cascade_session_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   _cascade_clear_secret (&self->refresh_token);
+  if (self->realtime != NULL)
+    cascade_realtime_close (self->realtime);
+  g_clear_object (&self->realtime);
   if (self->client != NULL)
     cascade_client_set_access_token (self->client, NULL);
   g_clear_object (&self->user);
@@ -931,6 +967,7 @@ cascade_session_init (CascadeSession *self)
   self->state = CASCADE_SESSION_STATE_SIGNED_OUT;
   self->secrets_available = TRUE;
   self->client = cascade_client_new ("http://127.0.0.1:8787");
+  self->realtime = cascade_realtime_new (self->client);
   self->store = cascade_secret_store_new ();
   self->cancellable = g_cancellable_new ();
   self->server_url = g_strdup (cascade_client_get_base_url (self->client));

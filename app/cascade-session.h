@@ -5,6 +5,7 @@
 
 #include "cascade-app-types.h"
 #include "cascade-client.h"
+#include "cascade-realtime.h"
 #include "cascade-user.h"
 
 G_BEGIN_DECLS
@@ -34,6 +35,7 @@ CascadeSession *cascade_session_new (const char *server_url);
 CascadeSessionState cascade_session_get_state (CascadeSession *self);
 CascadeUser *cascade_session_get_user (CascadeSession *self);
 CascadeClient *cascade_session_get_client (CascadeSession *self);
+CascadeRealtime *cascade_session_get_realtime (CascadeSession *self);
 const char *cascade_session_get_server_url (CascadeSession *self);
 void cascade_session_set_server_url (CascadeSession *self, const char *server_url);
 gboolean cascade_session_get_secrets_available (CascadeSession *self);
