@@ -218,6 +218,16 @@ cascade_server_start (CascadeServer *self, GError **error)
   return TRUE;
 }
 
+/* Makes the account with @email an admin (cascaded --create-admin).
+ * Blocking. */
+gboolean
+cascade_server_create_admin (CascadeServer *self, const char *email, GError **error)
+{
+  g_return_val_if_fail (CASCADE_IS_SERVER (self), FALSE);
+
+  return cascade_identity_make_admin (self->identity, email, error);
+}
+
 /* http://ADDR:PORT, with the real port; %NULL before start() */
 const char *
 cascade_server_get_url (CascadeServer *self)

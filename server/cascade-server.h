@@ -15,6 +15,7 @@ G_DECLARE_FINAL_TYPE (CascadeServer, cascade_server, CASCADE, SERVER, GObject)
 CascadeServer *cascade_server_new (const CascadeServerConfig *config, GError **error);
 gboolean cascade_server_start (CascadeServer *self, GError **error);
 const char *cascade_server_get_url (CascadeServer *self);
+gboolean cascade_server_create_admin (CascadeServer *self, const char *email, GError **error);
 void cascade_server_shutdown_async (CascadeServer *self,
                                     GCancellable *cancellable,
                                     GAsyncReadyCallback callback,

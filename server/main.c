@@ -89,6 +89,7 @@ main (int argc, char *argv[])
   g_autofree char *listen = NULL;
   g_autofree char *data_dir = NULL;
   g_autofree char *config_file = NULL;
+  g_autofree char *create_admin = NULL;
   gboolean version = FALSE;
   Daemon daemon = { NULL };
   const GOptionEntry entries[] = {
@@ -100,6 +101,8 @@ main (int argc, char *argv[])
       "Directory of the database and the signing key (default $XDG_DATA_HOME/cascaded)", "DIR" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file,
       "Read settings from this file; the command line wins over it", "FILE" },
+    { "create-admin", 0, 0, G_OPTION_ARG_STRING, &create_admin,
+      "Make the account with this email address an admin, then exit", "EMAIL" },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL },
   };
@@ -130,6 +133,16 @@ main (int argc, char *argv[])
   config = build_config (config_file, listen, data_dir, &error);
   if (config != NULL)
     server = cascade_server_new (config, &error);
+  if (server != NULL && create_admin != NULL)
+    {
+      if (!cascade_server_create_admin (server, create_admin, &error))
+        {
+          g_printerr ("cascaded: %s\n", error->message);
+          return 1;
+        }
+      g_print ("cascaded: %s is now an admin\n", create_admin);
+      return 0;
+    }
   if (server == NULL || !cascade_server_start (server, &error))
     {
       g_printerr ("cascaded: %s\n", error->message);

@@ -489,6 +489,30 @@ parse_body (const CascadeRoute *route, CascadeRequest *request, const char **fie
   return TRUE;
 }
 
+/* The one place where roles are checked: a route flagged ADMIN takes an
+ * admin, one flagged MODERATOR a moderator or an admin. The role is the
+ * account's current one (the authenticator reads it), not a token's claim. */
+static gboolean
+check_role (const CascadeRoute *route, const CascadePrincipal *principal, GError **error)
+{
+  const char *role = principal->role != NULL ? principal->role : "";
+
+  if ((route->flags & CASCADE_ROUTE_ADMIN) != 0 && g_strcmp0 (role, "admin") != 0)
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_FORBIDDEN,
+                           "Only an administrator may do this.");
+      return FALSE;
+    }
+  if ((route->flags & CASCADE_ROUTE_MODERATOR) != 0 && g_strcmp0 (role, "admin") != 0 &&
+      g_strcmp0 (role, "moderator") != 0)
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_FORBIDDEN,
+                           "Only a moderator or an administrator may do this.");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 run_route_thread (GTask *task,
                   gpointer source_object,
@@ -505,6 +529,8 @@ run_route_thread (GTask *task,
 
   if ((route->flags & CASCADE_ROUTE_AUTHENTICATED) != 0)
     ok = authenticate (self, call->request, &error);
+  if (ok)
+    ok = check_role (route, cascade_request_get_principal (call->request), &error);
   if (ok && route->body != NULL)
     ok = parse_body (route, call->request, &field, &error);
   if (ok)

@@ -19,6 +19,9 @@ typedef enum
   CASCADE_ROUTE_AUTHENTICATED = 1 << 0, /* needs a valid bearer access token */
   CASCADE_ROUTE_BODY_OPTIONAL = 1 << 1, /* an empty body counts as {} */
   CASCADE_ROUTE_RATE_LIMITED = 1 << 2,  /* counted against the client address's bucket */
+  /* Role checks (with AUTHENTICATED), all made in one place: the gateway. */
+  CASCADE_ROUTE_MODERATOR = 1 << 8, /* moderators and admins only */
+  CASCADE_ROUTE_ADMIN = 1 << 9,     /* admins only */
 } CascadeRouteFlags;
 
 /* Runs on a worker thread. Fill @response, or return FALSE with @error set

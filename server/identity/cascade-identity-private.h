@@ -61,6 +61,8 @@ gboolean _cascade_identity_revoke_all_sessions (CascadeStoreTx *tx,
                                                 const char *reason,
                                                 GError **error);
 
+gboolean _cascade_identity_banned_error (GError **error);
+
 /* cascade-identity-guard.c: brute-force protection of sign-in */
 gboolean _cascade_identity_check_locked (CascadeIdentity *self,
                                          const char *user_id,

@@ -51,6 +51,11 @@ static const CascadeJsonMember verify_body[] = {
   { NULL },
 };
 
+static const CascadeJsonMember role_body[] = {
+  { "role", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { NULL },
+};
+
 static void
 add_user (JsonBuilder *builder, CascadeUser *user)
 {
@@ -246,6 +251,63 @@ handle_resend_verification (CascadeRequest *request,
   return TRUE;
 }
 
+/* /api/v1/admin/users/{username}/... */
+static const char *
+target_username (CascadeRequest *request)
+{
+  return cascade_request_get_path_segment (request, 4);
+}
+
+static gboolean
+respond_user (CascadeResponse *response, CascadeUser *user)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  add_user (builder, user);
+  cascade_response_set_json (response, SOUP_STATUS_OK, json_builder_get_root (builder));
+  return TRUE;
+}
+
+static gboolean
+handle_admin_get_user (CascadeRequest *request,
+                       CascadeResponse *response,
+                       gpointer user_data,
+                       GError **error)
+{
+  g_autoptr (CascadeUser) user =
+    cascade_identity_find_user (user_data, target_username (request), error);
+
+  return user != NULL && respond_user (response, user);
+}
+
+static gboolean
+handle_admin_set_role (CascadeRequest *request,
+                       CascadeResponse *response,
+                       gpointer user_data,
+                       GError **error)
+{
+  g_autoptr (CascadeUser) user = cascade_identity_set_role (
+    user_data, cascade_request_get_principal (request), target_username (request),
+    cascade_request_get_string (request, "role"), error);
+
+  return user != NULL && respond_user (response, user);
+}
+
+static gboolean
+handle_admin_ban (CascadeRequest *request,
+                  CascadeResponse *response,
+                  gpointer user_data,
+                  GError **error)
+{
+  gboolean ban = g_strcmp0 (cascade_request_get_method (request), "DELETE") != 0;
+
+  if (!cascade_identity_set_banned (user_data, cascade_request_get_principal (request),
+                                    target_username (request), ban, error))
+    return FALSE;
+  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
+  return TRUE;
+}
+
 static gboolean
 handle_jwks (CascadeRequest *request, CascadeResponse *response, gpointer user_data, GError **error)
 {
@@ -291,6 +353,15 @@ static const CascadeRoute identity_routes[] = {
   { "POST", "/api/v1/me/verify-email", CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_BODY_OPTIONAL,
     NULL, handle_resend_verification },
   { "GET", "/.well-known/jwks.json", CASCADE_ROUTE_PUBLIC, NULL, handle_jwks },
+  { "GET", "/api/v1/admin/users/{username}", CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_MODERATOR,
+    NULL, handle_admin_get_user },
+  { "PUT", "/api/v1/admin/users/{username}/role", CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_ADMIN,
+    role_body, handle_admin_set_role },
+  { "PUT", "/api/v1/admin/users/{username}/ban",
+    CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_MODERATOR | CASCADE_ROUTE_BODY_OPTIONAL, NULL,
+    handle_admin_ban },
+  { "DELETE", "/api/v1/admin/users/{username}/ban",
+    CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_MODERATOR, NULL, handle_admin_ban },
 };
 
 static gboolean

@@ -246,7 +246,7 @@ _cascade_identity_load_user (CascadeStoreTx *tx, const char *user_id, GError **e
 
   stmt = cascade_store_tx_prepare (tx,
                                    "SELECT id, username, display_name, email, role, created_at, "
-                                   "email_verified_at IS NOT NULL "
+                                   "email_verified_at IS NOT NULL, banned_at IS NOT NULL "
                                    "FROM identity_users WHERE id = ?",
                                    error);
   if (stmt == NULL)
@@ -263,6 +263,7 @@ _cascade_identity_load_user (CascadeStoreTx *tx, const char *user_id, GError **e
   user->role = column_dup (stmt, 4);
   user->created_at = sqlite3_column_int64 (stmt, 5);
   user->email_verified = sqlite3_column_int (stmt, 6) != 0;
+  user->banned = sqlite3_column_int (stmt, 7) != 0;
   return user;
 }
 
@@ -462,6 +463,11 @@ login_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  if (user->banned)
+    {
+      cascade_user_free (user);
+      return _cascade_identity_banned_error (error);
+    }
   if (!_cascade_identity_clear_failures (tx, data->user_id, error))
     {
       cascade_user_free (user);
@@ -547,6 +553,8 @@ typedef struct
   const char *user_id;
   const char *session_id;
   gboolean open;
+  gboolean banned;
+  char *role;
 } SessionCheck;
 
 static gboolean
@@ -557,8 +565,10 @@ session_open_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
   int rc;
 
   stmt = cascade_store_tx_prepare (tx,
-                                   "SELECT 1 FROM identity_sessions "
-                                   "WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                                   "SELECT u.role, u.banned_at IS NOT NULL "
+                                   "FROM identity_sessions s JOIN identity_users u "
+                                   "ON u.id = s.user_id "
+                                   "WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL",
                                    error);
   if (stmt == NULL)
     return FALSE;
@@ -566,6 +576,11 @@ session_open_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
   bind_text (stmt, 2, check->user_id);
   rc = cascade_store_tx_step (tx, stmt, error);
   check->open = rc == SQLITE_ROW;
+  if (check->open)
+    {
+      check->role = column_dup (stmt, 0);
+      check->banned = sqlite3_column_int (stmt, 1) != 0;
+    }
   return rc >= 0;
 }
 
@@ -575,10 +590,11 @@ session_open_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
  * @principal: (out caller-allocates): filled on success
  *
  * Verifies the token (EdDSA signature with our key, issuer, audience,
- * expiry) and that its session is still open. Blocking.
+ * expiry), that its session is still open and its account not banned, and
+ * reads the account's current role. Blocking.
  *
- * Returns: %TRUE, or %FALSE with %CASCADE_SERVER_ERROR_INVALID_TOKEN or
- *   %CASCADE_SERVER_ERROR_TOKEN_EXPIRED
+ * Returns: %TRUE, or %FALSE with %CASCADE_SERVER_ERROR_INVALID_TOKEN,
+ *   %CASCADE_SERVER_ERROR_TOKEN_EXPIRED or %CASCADE_SERVER_ERROR_ACCOUNT_BANNED
  */
 gboolean
 cascade_identity_authenticate (CascadeIdentity *self,
@@ -610,11 +626,16 @@ cascade_identity_authenticate (CascadeIdentity *self,
                            "This session has ended; sign in again.");
       return FALSE;
     }
+  if (check.banned)
+    {
+      g_free (check.role);
+      return _cascade_identity_banned_error (error);
+    }
 
   cascade_principal_clear (principal);
   principal->user_id = g_steal_pointer (&claims->sub);
   principal->session_id = g_steal_pointer (&claims->sid);
-  principal->role = g_steal_pointer (&claims->role);
+  principal->role = check.role; /* the current one, not the token's claim */
   return TRUE;
 }
 

@@ -72,6 +72,21 @@ gboolean cascade_identity_authenticate (CascadeIdentity *self,
                                         GError **error);
 CascadeUser *cascade_identity_get_user (CascadeIdentity *self, const char *user_id, GError **error);
 
+/* cascade-identity-admin.c: roles and bans. Blocking. */
+CascadeUser *
+cascade_identity_find_user (CascadeIdentity *self, const char *username, GError **error);
+CascadeUser *cascade_identity_set_role (CascadeIdentity *self,
+                                        const CascadePrincipal *actor,
+                                        const char *username,
+                                        const char *role,
+                                        GError **error);
+gboolean cascade_identity_set_banned (CascadeIdentity *self,
+                                      const CascadePrincipal *actor,
+                                      const char *username,
+                                      gboolean banned,
+                                      GError **error);
+gboolean cascade_identity_make_admin (CascadeIdentity *self, const char *email, GError **error);
+
 /* cascade-identity-email.c: tokens sent by email. Blocking. */
 gboolean
 cascade_identity_request_password_reset (CascadeIdentity *self, const char *email, GError **error);

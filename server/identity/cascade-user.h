@@ -17,6 +17,7 @@ struct _CascadeUser
   char *role;
   gint64 created_at; /* seconds since the epoch */
   gboolean email_verified;
+  gboolean banned;
 };
 
 /* A signed-in session: what register, login and refresh give back. */
