@@ -294,7 +294,13 @@ cascade_viewer_init (CascadeViewer *self)
 CascadeViewer *
 cascade_viewer_new (GstElement *video_sink)
 {
-  CascadeViewer *self = g_object_new (CASCADE_TYPE_VIEWER, NULL);
+  return cascade_viewer_new_full (video_sink, FALSE);
+}
+
+CascadeViewer *
+cascade_viewer_new_full (GstElement *video_sink, gboolean audio_output)
+{
+  CascadeViewer *self = g_object_new (CASCADE_TYPE_VIEWER, "audio-output", audio_output, NULL);
 
   if (video_sink == NULL)
     {

@@ -37,6 +37,8 @@ typedef struct
 } CascadeViewerStats;
 
 CascadeViewer *cascade_viewer_new (GstElement *video_sink);
+/* The same, with sound through autoaudiosink when @audio_output (the app). */
+CascadeViewer *cascade_viewer_new_full (GstElement *video_sink, gboolean audio_output);
 
 void cascade_viewer_set_ice_servers (CascadeViewer *self, JsonArray *ice_servers);
 gboolean cascade_viewer_handle_signal (CascadeViewer *self, JsonObject *signal, GError **error);
