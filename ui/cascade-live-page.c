@@ -226,12 +226,6 @@ bind_card (GtkSignalListItemFactory *factory, GtkListItem *item, CascadeLivePage
 }
 
 static void
-unbind_card (GtkSignalListItemFactory *factory, GtkListItem *item, CascadeLivePage *self)
-{
-  cascade_stream_card_set_stream (CASCADE_STREAM_CARD (gtk_list_item_get_child (item)), NULL);
-}
-
-static void
 cascade_live_page_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   CascadeLivePage *self = CASCADE_LIVE_PAGE (object);
@@ -255,6 +249,9 @@ cascade_live_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
+  /* The stack is both the bin's child and a template child: let the bin drop
+   * it first, or both would unparent it. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CASCADE_TYPE_LIVE_PAGE);
   g_clear_object (&self->session);
   g_clear_object (&self->streams);
@@ -312,7 +309,8 @@ cascade_live_page_init (CascadeLivePage *self)
   self->streams = g_list_store_new (CASCADE_TYPE_STREAM);
   g_signal_connect (factory, "setup", G_CALLBACK (setup_card), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_card), self);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_card), self);
+  /* No unbind: a card keeps its stream until the next bind, so that a refresh
+   * does not blank the thumbnails it is about to show again. */
   gtk_grid_view_set_factory (self->grid, factory);
   g_object_unref (factory);
   gtk_grid_view_set_model (self->grid, GTK_SELECTION_MODEL (gtk_no_selection_new (

@@ -17,8 +17,12 @@
 #include <locale.h>
 
 #include "cascade-application.h"
+#include "cascade-go-live-page.h"
+#include "cascade-live-page.h"
 #include "cascade-server-url.h"
 #include "cascade-session.h"
+#include "cascade-stream-card.h"
+#include "cascade-watch-page.h"
 #include "cascade-welcome-page.h"
 #include "cascade-window.h"
 
@@ -29,12 +33,27 @@
 /* Frames drawn after a state is reached and before it is captured, so that
  * layout, icons and fonts have settled. */
 #define SETTLE_FRAMES 3
+/* Frames after those to get a picture of a window that redraws all the time. */
+#define MAX_RETRY_FRAMES 60
 
 /* The account Home is shown for. */
 #define DEMO_EMAIL "ada@example.org"
 #define DEMO_USERNAME "ada"
 #define DEMO_DISPLAY_NAME "Ada Lovelace"
 #define DEMO_PASSWORD "analytical-engine-1843"
+
+/* A second streamer, live from the test pattern in this same program, for
+ * the Live page to list and the Watch page to play. */
+#define GUEST_EMAIL "grace@example.org"
+#define GUEST_USERNAME "grace"
+#define GUEST_DISPLAY_NAME "Grace Hopper"
+#define GUEST_PASSWORD "compiler-pioneer-1952"
+#define GUEST_TITLE "Any% practice, then a few real attempts"
+#define GUEST_CATEGORY "Celeste"
+#define DEMO_TITLE "Ranked grind until Champion"
+#define DEMO_CATEGORY "Rocket League"
+/* Frames the preview and the player show before they are captured. */
+#define VIDEO_FRAMES 45
 
 typedef enum
 {
@@ -62,6 +81,11 @@ struct _Shooter
   CascadeWelcomePage *welcome;
   char *output_dir;
 
+  /* The second streamer: its own session, and a Go Live page nobody sees. */
+  CascadeSession *guest_session;
+  CascadeGoLivePage *guest_go_live;
+  gint64 guest_live_since;
+
   guint current;
   guint stage;
   gint64 deadline;
@@ -73,12 +97,15 @@ struct _Shooter
 
 static ShotStatus drive_welcome (Shooter *self, GError **error);
 static ShotStatus drive_home (Shooter *self, GError **error);
+static ShotStatus drive_go_live (Shooter *self, GError **error);
+static ShotStatus drive_live (Shooter *self, GError **error);
+static ShotStatus drive_watch (Shooter *self, GError **error);
 
 /* One entry per screenshot, in the order they are taken: later pages (live,
  * watch, go-live, account) are one more line here and one more driver. */
 static const Shot shots[] = {
-  { "welcome.png", drive_welcome },
-  { "home.png", drive_home },
+  { "welcome.png", drive_welcome }, { "home.png", drive_home },   { "go-live.png", drive_go_live },
+  { "live.png", drive_live },       { "watch.png", drive_watch },
 };
 
 static void next_shot (Shooter *self);
@@ -231,6 +258,221 @@ drive_home (Shooter *self, GError **error)
   return SHOT_FAILED;
 }
 
+static gpointer
+page_child (gpointer page, GType type, const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (page), type, name);
+
+  g_assert (child != NULL);
+  return child;
+}
+
+static gboolean
+realtime_connected (CascadeSession *session)
+{
+  return cascade_realtime_get_state (cascade_session_get_realtime (session)) ==
+         CASCADE_REALTIME_STATE_CONNECTED;
+}
+
+/* Fills the Go Live page's form and presses its button, as a person would. */
+static gboolean
+start_streaming (CascadeGoLivePage *page, const char *title, const char *category, GError **error)
+{
+  GtkWidget *button = page_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button");
+
+  gtk_editable_set_text (page_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "title_row"), title);
+  gtk_editable_set_text (page_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "category_row"), category);
+  if (!gtk_widget_get_sensitive (button))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _ ("The Go Live button cannot be pressed"));
+      return FALSE;
+    }
+  g_signal_emit_by_name (button, "clicked");
+  return TRUE;
+}
+
+static gboolean
+go_live_failed (CascadeGoLivePage *page, GError **error)
+{
+  GtkWidget *label = page_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "error_label");
+
+  if (!gtk_widget_get_visible (label))
+    return FALSE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("Could not go live: %s"),
+               gtk_label_get_text (GTK_LABEL (label)));
+  return TRUE;
+}
+
+/* Ada, signed in, goes live from the test pattern on her Go Live page. */
+static ShotStatus
+drive_go_live (Shooter *self, GError **error)
+{
+  CascadeGoLivePage *page = window_child (self, "go_live_page");
+  CascadePaintable *preview;
+
+  switch (self->stage)
+    {
+      case 0:
+        if (!realtime_connected (self->session))
+          return SHOT_WAIT;
+        gtk_widget_activate_action (GTK_WIDGET (self->window), "win.go-live", NULL);
+        if (!start_streaming (page, DEMO_TITLE, DEMO_CATEGORY, error))
+          return SHOT_FAILED;
+        self->stage = 1;
+        return SHOT_WAIT;
+
+      default:
+        if (go_live_failed (page, error))
+          return SHOT_FAILED;
+        preview = cascade_go_live_page_get_preview (page);
+        return cascade_go_live_page_get_state (page) == CASCADE_GO_LIVE_STATE_LIVE &&
+                   preview != NULL &&
+                   cascade_paintable_get_frames_shown (preview) >= VIDEO_FRAMES &&
+                   cascade_go_live_page_get_frames_per_second (page) > 0
+                 ? SHOT_READY
+                 : SHOT_WAIT;
+    }
+}
+
+static void
+on_guest_signed_up (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Shooter *self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (cascade_session_sign_up_finish (CASCADE_SESSION (source), result, &error))
+    return;
+  /* A second run against the same server: the account is there already. */
+  cascade_session_sign_in_async (self->guest_session, GUEST_USERNAME, GUEST_PASSWORD, NULL, NULL,
+                                 NULL);
+}
+
+static gboolean
+card_ready (CascadeStreamCard *card)
+{
+  return card != NULL && cascade_stream_card_get_stream (card) != NULL &&
+         gtk_picture_get_paintable (page_child (card, CASCADE_TYPE_STREAM_CARD, "thumbnail")) !=
+           NULL;
+}
+
+/* The cards the Live page's grid shows, in order. */
+static GPtrArray *
+live_cards (Shooter *self)
+{
+  GtkWidget *grid = page_child (window_child (self, "live_page"), CASCADE_TYPE_LIVE_PAGE, "grid");
+  GPtrArray *cards = g_ptr_array_new ();
+
+  for (GtkWidget *child = gtk_widget_get_first_child (grid); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *card = gtk_widget_get_first_child (child);
+
+      if (card != NULL && CASCADE_IS_STREAM_CARD (card))
+        g_ptr_array_add (cards, card);
+    }
+  return cards;
+}
+
+/* Grace goes live too (her own session, a Go Live page of her own); Ada's
+ * Live page lists both streams, with their thumbnails. */
+static ShotStatus
+drive_live (Shooter *self, GError **error)
+{
+  CascadeLivePage *live = window_child (self, "live_page");
+  g_autoptr (GPtrArray) cards = NULL;
+
+  switch (self->stage)
+    {
+      case 0:
+        self->guest_session = cascade_session_new (cascade_session_get_server_url (self->session));
+        self->guest_go_live = g_object_ref_sink (g_object_new (CASCADE_TYPE_GO_LIVE_PAGE, NULL));
+        cascade_go_live_page_set_session (self->guest_go_live, self->guest_session);
+        cascade_session_sign_up_async (self->guest_session, GUEST_EMAIL, GUEST_USERNAME,
+                                       GUEST_PASSWORD, GUEST_DISPLAY_NAME, NULL, on_guest_signed_up,
+                                       self);
+        self->stage = 1;
+        return SHOT_WAIT;
+
+      case 1:
+        if (!realtime_connected (self->guest_session))
+          return SHOT_WAIT;
+        if (!start_streaming (self->guest_go_live, GUEST_TITLE, GUEST_CATEGORY, error))
+          return SHOT_FAILED;
+        self->stage = 2;
+        return SHOT_WAIT;
+
+      case 2:
+        if (go_live_failed (self->guest_go_live, error))
+          return SHOT_FAILED;
+        if (cascade_go_live_page_get_state (self->guest_go_live) != CASCADE_GO_LIVE_STATE_LIVE)
+          return SHOT_WAIT;
+        self->guest_live_since = g_get_monotonic_time ();
+        self->stage = 3;
+        return SHOT_WAIT;
+
+      case 3:
+        /* Both streams have uploaded their first thumbnail by now. */
+        if (g_get_monotonic_time () - self->guest_live_since < 4 * G_USEC_PER_SEC)
+          return SHOT_WAIT;
+        gtk_list_box_select_row (
+          window_child (self, "sidebar_list"),
+          gtk_list_box_get_row_at_index (window_child (self, "sidebar_list"), 1));
+        cascade_live_page_refresh (live);
+        self->stage = 4;
+        return SHOT_WAIT;
+
+      default:
+        if (cascade_live_page_get_loading (live))
+          return SHOT_WAIT;
+        cards = live_cards (self);
+        if (cards->len < 2 || !card_ready (cards->pdata[0]) || !card_ready (cards->pdata[1]))
+          return SHOT_WAIT;
+        return SHOT_READY;
+    }
+}
+
+/* Ada opens Grace's stream: the Watch page plays it. */
+static ShotStatus
+drive_watch (Shooter *self, GError **error)
+{
+  CascadeWatchPage *watch = window_child (self, "watch_page");
+  CascadePaintable *video = cascade_watch_page_get_paintable (watch);
+  GtkLabel *latency = page_child (watch, CASCADE_TYPE_WATCH_PAGE, "latency_label");
+
+  if (self->stage == 0)
+    {
+      g_autoptr (GPtrArray) cards = live_cards (self);
+      GListModel *streams = cascade_live_page_get_streams (window_child (self, "live_page"));
+
+      for (guint i = 0; i < g_list_model_get_n_items (streams); i++)
+        {
+          g_autoptr (GObject) stream = g_list_model_get_item (streams, i);
+          g_autofree char *username = NULL;
+
+          g_object_get (stream, "channel-username", &username, NULL);
+          if (g_strcmp0 (username, GUEST_USERNAME) == 0)
+            {
+              g_signal_emit_by_name (
+                page_child (window_child (self, "live_page"), CASCADE_TYPE_LIVE_PAGE, "grid"),
+                "activate", i);
+              self->stage = 1;
+              return SHOT_WAIT;
+            }
+        }
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("%s’s stream is not listed"),
+                   GUEST_USERNAME);
+      return SHOT_FAILED;
+    }
+
+  return window_shows (self, "watch") &&
+             cascade_watch_page_get_state (watch) == CASCADE_WATCH_STATE_PLAYING && video != NULL &&
+             cascade_paintable_get_frames_shown (video) >= VIDEO_FRAMES &&
+             *gtk_label_get_text (latency) != '\0'
+           ? SHOT_READY
+           : SHOT_WAIT;
+}
+
 static gboolean
 capture (Shooter *self, const char *file, GError **error)
 {
@@ -248,7 +490,9 @@ capture (Shooter *self, const char *file, GError **error)
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   if (node == NULL || renderer == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("The window drew nothing for %s"),
+      /* Caught between a redraw being queued and made (live video queues
+       * one per frame): the caller tries again on the next frame. */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PENDING, _ ("The window drew nothing for %s"),
                    file);
       return FALSE;
     }
@@ -268,6 +512,12 @@ static gboolean
 quit_idle (gpointer user_data)
 {
   Shooter *self = user_data;
+
+  /* The streams end with the pages that run them. */
+  if (self->guest_go_live != NULL)
+    cascade_go_live_page_stop (self->guest_go_live);
+  g_clear_object (&self->guest_go_live);
+  g_clear_object (&self->guest_session);
 
   /* Closing the last window ends g_application_run, as it would for a person. */
   gtk_window_destroy (GTK_WINDOW (self->window));
@@ -297,14 +547,18 @@ on_tick (GtkWidget *widget, GdkFrameClock *frame_clock, gpointer user_data)
   if (++self->frames < SETTLE_FRAMES)
     return G_SOURCE_CONTINUE;
 
-  self->tick_id = 0;
   if (!capture (self, shots[self->current].file, &error))
     {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING) &&
+          self->frames < SETTLE_FRAMES + MAX_RETRY_FRAMES)
+        return G_SOURCE_CONTINUE;
+      self->tick_id = 0;
       g_printerr ("cascade-screenshots: %s\n", error->message);
       finish (self, EXIT_FAILURE);
       return G_SOURCE_REMOVE;
     }
 
+  self->tick_id = 0;
   self->current++;
   next_shot (self);
   return G_SOURCE_REMOVE;

@@ -18,6 +18,7 @@ struct _CascadeStreamCard
   CascadeStream *stream;
   CascadeClient *client;
   GCancellable *cancellable;
+  char *thumbnail_stream_id;
   GBinding *bindings[3];
 
   GtkPicture *thumbnail;
@@ -82,13 +83,18 @@ load_thumbnail (CascadeStreamCard *self)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  gtk_picture_set_paintable (self->thumbnail, NULL);
 
-  if (self->stream == NULL || self->client == NULL)
-    return;
+  if (self->stream != NULL)
+    g_object_get (self->stream, "id", &id, "thumbnail-url", &url, NULL);
 
-  g_object_get (self->stream, "id", &id, "thumbnail-url", &url, NULL);
-  if (url == NULL)
+  /* The same stream again (the page refreshed): keep its picture until the
+   * newer one arrives, instead of flashing an empty tile. */
+  if (g_strcmp0 (id, self->thumbnail_stream_id) != 0 || url == NULL)
+    gtk_picture_set_paintable (self->thumbnail, NULL);
+  g_free (self->thumbnail_stream_id);
+  self->thumbnail_stream_id = g_strdup (id);
+
+  if (url == NULL || self->client == NULL)
     return;
 
   self->cancellable = g_cancellable_new ();
@@ -154,6 +160,16 @@ cascade_stream_card_dispose (GObject *object)
 }
 
 static void
+cascade_stream_card_finalize (GObject *object)
+{
+  CascadeStreamCard *self = CASCADE_STREAM_CARD (object);
+
+  g_free (self->thumbnail_stream_id);
+
+  G_OBJECT_CLASS (cascade_stream_card_parent_class)->finalize (object);
+}
+
+static void
 cascade_stream_card_class_init (CascadeStreamCardClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -162,6 +178,7 @@ cascade_stream_card_class_init (CascadeStreamCardClass *klass)
   object_class->get_property = cascade_stream_card_get_property;
   object_class->set_property = cascade_stream_card_set_property;
   object_class->dispose = cascade_stream_card_dispose;
+  object_class->finalize = cascade_stream_card_finalize;
 
   /**
    * CascadeStreamCard:stream:

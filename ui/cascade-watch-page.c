@@ -87,6 +87,7 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void join (CascadeWatchPage *self);
+static gboolean on_refresh_stream (gpointer user_data);
 
 static CascadeRealtime *
 get_realtime (CascadeWatchPage *self)
@@ -231,8 +232,12 @@ on_stats (gpointer user_data)
   if (stats.state == CASCADE_PEER_STATE_CONNECTED)
     {
       self->down_since = 0;
-      if (stats.frames > 0)
-        set_state (self, CASCADE_WATCH_STATE_PLAYING);
+      if (stats.frames > 0 && self->state != CASCADE_WATCH_STATE_PLAYING)
+        {
+          set_state (self, CASCADE_WATCH_STATE_PLAYING);
+          /* The viewer count now includes us. */
+          on_refresh_stream (self);
+        }
       return G_SOURCE_CONTINUE;
     }
 
@@ -387,6 +392,10 @@ join (CascadeWatchPage *self)
   if (cascade_realtime_get_state (get_realtime (self)) != CASCADE_REALTIME_STATE_CONNECTED)
     return; /* on_realtime_state joins once it is */
 
+  /* Placed before: leave that place first, so the parent drops its branch
+   * for us and the tracker places us afresh. */
+  if (self->parent_peer_id != NULL)
+    send_simple (self, "stream.leave");
   g_clear_pointer (&self->parent_peer_id, g_free);
   send_simple (self, "stream.join");
 }
@@ -472,7 +481,7 @@ cascade_watch_page_watch (CascadeWatchPage *self, CascadeStream *stream)
   bin = cascade_video_sink_bin_new (&self->sink);
   self->paintable = g_object_ref (cascade_video_sink_get_paintable (self->sink));
   gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (self->paintable));
-  self->viewer = cascade_viewer_new (bin);
+  self->viewer = cascade_viewer_new_full (bin, TRUE);
   if (cascade_server_url_is_loopback (cascade_session_get_server_url (self->session)))
     g_object_set (self->viewer, "local-address", "127.0.0.1", NULL);
   cascade_viewer_set_volume (self->viewer, gtk_range_get_value (GTK_RANGE (self->volume_scale)));

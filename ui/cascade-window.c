@@ -6,8 +6,11 @@
 #include <glib/gi18n.h>
 
 #include "cascade-application.h"
+#include "cascade-go-live-page.h"
 #include "cascade-home-page.h"
+#include "cascade-live-page.h"
 #include "cascade-session.h"
+#include "cascade-watch-page.h"
 #include "cascade-welcome-page.h"
 
 struct _CascadeWindow
@@ -26,6 +29,7 @@ struct _CascadeWindow
   GtkWidget *sidebar;
   GtkListBox *sidebar_list;
   GtkListBoxRow *home_row;
+  GtkListBoxRow *go_live_row;
   GtkWidget *content;
   AdwWindowTitle *content_title;
   GtkWidget *back_button;
@@ -34,6 +38,9 @@ struct _CascadeWindow
   GtkRevealer *main_keyring_revealer;
   GtkStack *places_stack;
   CascadeHomePage *home_page;
+  CascadeLivePage *live_page;
+  CascadeGoLivePage *go_live_page;
+  CascadeWatchPage *watch_page;
 };
 
 G_DEFINE_FINAL_TYPE (CascadeWindow, cascade_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -79,6 +86,36 @@ on_back_clicked (CascadeWindow *self)
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
+/* A card of the Live page: the stream takes the whole window. */
+static void
+on_stream_activated (CascadeWindow *self, CascadeStream *stream)
+{
+  cascade_watch_page_watch (self->watch_page, stream);
+  gtk_stack_set_visible_child_name (self->main_stack, "watch");
+  gtk_widget_grab_focus (GTK_WIDGET (self->watch_page));
+}
+
+static void
+on_watch_closed (CascadeWindow *self)
+{
+  if (cascade_session_get_state (self->session) == CASCADE_SESSION_STATE_SIGNED_IN)
+    gtk_stack_set_visible_child_name (self->main_stack, "main");
+}
+
+static void
+go_live_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  CascadeWindow *self = CASCADE_WINDOW (widget);
+
+  if (cascade_session_get_state (self->session) != CASCADE_SESSION_STATE_SIGNED_IN)
+    return;
+
+  cascade_watch_page_stop (self->watch_page);
+  gtk_stack_set_visible_child_name (self->main_stack, "main");
+  gtk_list_box_select_row (self->sidebar_list, self->go_live_row);
+  adw_leaflet_set_visible_child (self->leaflet, self->content);
+}
+
 /* Shows what the session's state calls for: a spinner while it restores, the
  * welcome page when signed out, every place of the app when signed in. */
 static void
@@ -95,6 +132,9 @@ update_view (CascadeWindow *self)
         break;
 
       case CASCADE_SESSION_STATE_SIGNED_OUT:
+        /* Nobody watches or streams as someone who signed out. */
+        cascade_watch_page_stop (self->watch_page);
+        cascade_go_live_page_stop (self->go_live_page);
         if (previous == CASCADE_SESSION_STATE_SIGNED_IN)
           {
             /* Signed out: whoever comes next starts from a clean page. */
@@ -155,6 +195,9 @@ cascade_window_constructed (GObject *object)
 
   cascade_welcome_page_set_session (self->welcome_page, self->session);
   cascade_home_page_set_session (self->home_page, self->session);
+  cascade_live_page_set_session (self->live_page, self->session);
+  cascade_go_live_page_set_session (self->go_live_page, self->session);
+  cascade_watch_page_set_session (self->watch_page, self->session);
 
   g_object_bind_property (self->session, "secrets-available", self->welcome_keyring_revealer,
                           "reveal-child", G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
@@ -244,7 +287,10 @@ cascade_window_class_init (CascadeWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (CASCADE_TYPE_GO_LIVE_PAGE);
   g_type_ensure (CASCADE_TYPE_HOME_PAGE);
+  g_type_ensure (CASCADE_TYPE_LIVE_PAGE);
+  g_type_ensure (CASCADE_TYPE_WATCH_PAGE);
   g_type_ensure (CASCADE_TYPE_WELCOME_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/cascade-window.ui");
@@ -256,6 +302,7 @@ cascade_window_class_init (CascadeWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, sidebar_list);
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, home_row);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWindow, go_live_row);
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, content);
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, back_button);
@@ -264,9 +311,16 @@ cascade_window_class_init (CascadeWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, main_keyring_revealer);
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, places_stack);
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, home_page);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWindow, live_page);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWindow, go_live_page);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWindow, watch_page);
   gtk_widget_class_bind_template_callback (widget_class, on_sidebar_row_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_sidebar_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_stream_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_watch_closed);
+
+  gtk_widget_class_install_action (widget_class, "win.go-live", NULL, go_live_action);
   gtk_widget_class_bind_template_callback (widget_class, on_close_request);
 }
 

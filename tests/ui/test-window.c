@@ -13,7 +13,9 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "cascade-go-live-page.h"
 #include "cascade-home-page.h"
+#include "cascade-live-page.h"
 #include "cascade-secret-store.h"
 #include "cascade-session.h"
 #include "cascade-test-server.h"
@@ -449,8 +451,9 @@ test_places (Fixture *f, gconstpointer data)
     const char *name;
     const char *title;
   } places[] = {
-    { "live", "Live" },     { "videos", "Videos" }, { "articles", "Articles" },
-    { "events", "Events" }, { "search", "Search" }, { "home", "Home" },
+    { "live", "Live" },         { "go-live", "Go Live" }, { "videos", "Videos" },
+    { "articles", "Articles" }, { "events", "Events" },   { "search", "Search" },
+    { "home", "Home" },
   };
   GtkListBox *sidebar = window_child (f, "sidebar_list");
   GtkStack *places_stack = window_child (f, "places_stack");
@@ -482,6 +485,23 @@ test_places (Fixture *f, gconstpointer data)
       if (g_str_equal (places[i].name, "home"))
         {
           g_assert_true (CASCADE_IS_HOME_PAGE (page));
+          continue;
+        }
+      if (g_str_equal (places[i].name, "live"))
+        {
+          /* Nobody is live on a fresh server: it says so, and offers to go live. */
+          g_assert_true (CASCADE_IS_LIVE_PAGE (page));
+          WAIT_FOR (g_strcmp0 (gtk_stack_get_visible_child_name (
+                                 child_of (page, CASCADE_TYPE_LIVE_PAGE, "stack")),
+                               "empty") == 0);
+          g_assert_cmpstr (
+            adw_status_page_get_title (child_of (page, CASCADE_TYPE_LIVE_PAGE, "empty_status")), ==,
+            "No One Is Live Right Now");
+          continue;
+        }
+      if (g_str_equal (places[i].name, "go-live"))
+        {
+          g_assert_true (CASCADE_IS_GO_LIVE_PAGE (page));
           continue;
         }
 
