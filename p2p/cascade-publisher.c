@@ -10,7 +10,9 @@
 #include "cascade-stamp.h"
 #include "cascade-webrtc-util.h"
 
-#define KEYFRAME_INTERVAL_US G_USEC_PER_SEC
+/* Key frames on request at most twice a second: a joining viewer waits at
+ * most this long, and a storm of requests costs at most two big frames a second. */
+#define KEYFRAME_INTERVAL_US (G_USEC_PER_SEC / 2)
 
 typedef enum
 {
@@ -58,6 +60,7 @@ struct _CascadePublisher
 
   /* Written from streaming threads. */
   gint64 last_keyframe_us;
+  gint keyframe_deferred;
   guint keyframe_source;
   gint64 encode_started_us;
   guint64 frames_in;
@@ -501,7 +504,16 @@ encoder_out_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* Key frames on request (a viewer's PLI, or a join) at most once a second. */
+static void
+deferred_keyframe_on_main (GObject *object, gpointer data)
+{
+  CascadePublisher *self = CASCADE_PUBLISHER (object);
+
+  g_atomic_int_set (&self->keyframe_deferred, FALSE);
+  cascade_publisher_request_keyframe (self);
+}
+
+/* Key frames on request (a viewer's PLI, or a join), rate-limited. */
 static GstPadProbeReturn
 keyframe_limit_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
@@ -514,7 +526,13 @@ keyframe_limit_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   now = g_get_monotonic_time ();
   last = (gint64) g_atomic_pointer_get (&self->last_keyframe_us);
   if (last != 0 && now - last < KEYFRAME_INTERVAL_US)
-    return GST_PAD_PROBE_DROP;
+    {
+      /* Not dropped for good: a viewer asking now (one that just finished
+       * connecting and missed the last key frame) gets one when allowed. */
+      if (!g_atomic_int_exchange (&self->keyframe_deferred, TRUE))
+        cascade_p2p_hop (self->context, G_OBJECT (self), deferred_keyframe_on_main, NULL, NULL);
+      return GST_PAD_PROBE_DROP;
+    }
   g_atomic_pointer_set (&self->last_keyframe_us, now);
   return GST_PAD_PROBE_OK;
 }

@@ -29,7 +29,8 @@ struct _CascadeViewer
   guint bus_watch;
   guint generation; /* bumped per connection; stale hops are ignored */
   gint64 offer_time_us;
-  gboolean video_linked; /* streaming thread, under the pipeline's lock */
+  gboolean video_linked;   /* streaming thread, under the pipeline's lock */
+  GstElement *video_depay; /* borrowed from the pipeline, under its lock */
   gboolean audio_linked;
 
   CascadeViewerStats stats;
@@ -111,6 +112,7 @@ teardown (CascadeViewer *self)
 
   self->generation++;
   gst_element_set_state (self->pipeline, GST_STATE_NULL);
+  self->video_depay = NULL;
   /* The sinks are the caller's (or ours) and outlive the connection. */
   if (GST_OBJECT_PARENT (self->video_sink) == GST_OBJECT (self->pipeline))
     gst_bin_remove (GST_BIN (self->pipeline), self->video_sink);
@@ -214,12 +216,35 @@ cascade_viewer_set_property (GObject *object, guint prop_id, const GValue *value
     }
 }
 
+/* Loads the plugins a connection needs once, when the viewer is made, so
+ * that joining a stream does not wait for libav, DTLS and ICE to load. */
+static void
+preload_plugins (void)
+{
+  static gsize loaded = 0;
+  const char *names[] = { "webrtcbin",    "rtph264depay", "h264parse",   "avdec_h264",
+                          "rtpopusdepay", "opusdec",      "videoconvert" };
+
+  if (!g_once_init_enter (&loaded))
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr (GstElementFactory) factory = gst_element_factory_find (names[i]);
+      g_autoptr (GstPluginFeature) feature = NULL;
+
+      if (factory != NULL)
+        feature = gst_plugin_feature_load (GST_PLUGIN_FEATURE (factory));
+    }
+  g_once_init_leave (&loaded, 1);
+}
+
 static void
 cascade_viewer_constructed (GObject *object)
 {
   CascadeViewer *self = CASCADE_VIEWER (object);
 
   G_OBJECT_CLASS (cascade_viewer_parent_class)->constructed (object);
+  preload_plugins ();
 
   self->audio_sink =
     gst_element_factory_make (self->audio_output ? "autoaudiosink" : "fakesink", NULL);
@@ -403,14 +428,37 @@ error_on_main (GObject *object, gpointer data)
   g_signal_emit (self, signals[ERROR], 0, event->error);
 }
 
+/* Connected means DTLS is done here too: ask for a key frame now, since one
+ * the parent sent while the handshake was finishing was lost. */
+static void
+request_keyframe (CascadeViewer *self)
+{
+  g_autoptr (GstElement) depay = NULL;
+  g_autoptr (GstPad) src = NULL;
+
+  GST_OBJECT_LOCK (self->pipeline);
+  if (self->video_depay != NULL)
+    depay = gst_object_ref (self->video_depay);
+  GST_OBJECT_UNLOCK (self->pipeline);
+  if (depay == NULL)
+    return;
+  src = gst_element_get_static_pad (depay, "src");
+  gst_pad_send_event (src,
+                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
 static void
 state_on_main (GObject *object, gpointer data)
 {
   CascadeViewer *self = CASCADE_VIEWER (object);
   ViewerEvent *event = data;
 
-  if (event->generation == self->generation)
-    set_state (self, event->state);
+  if (event->generation != self->generation)
+    return;
+  if (event->state == CASCADE_PEER_STATE_CONNECTED && self->pipeline != NULL &&
+      self->stats.state != CASCADE_PEER_STATE_CONNECTED && self->stats.frames == 0)
+    request_keyframe (self);
+  set_state (self, event->state);
 }
 
 static void
@@ -550,6 +598,9 @@ link_video (CascadeViewer *self, GstPad *pad)
   gst_pad_add_probe (convert_sink, GST_PAD_PROBE_TYPE_BUFFER, frame_probe, self, NULL);
   if (!link_chain (self->pipeline, pad, chain, G_N_ELEMENTS (chain)))
     return FALSE;
+  GST_OBJECT_LOCK (self->pipeline);
+  self->video_depay = chain[0];
+  GST_OBJECT_UNLOCK (self->pipeline);
 
   /* Ask for a key frame now rather than wait for the next one. */
   gst_pad_send_event (pad,
