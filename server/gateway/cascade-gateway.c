@@ -583,6 +583,8 @@ dispatch (CascadeGateway *self,
     params != NULL ? g_hash_table_lookup (params, "charset") : NULL,
     g_steal_pointer (&state->body));
   cascade_request_set_query (call->request, g_uri_get_query (soup_server_message_get_uri (msg)));
+  cascade_request_set_client (call->request, soup_server_message_get_remote_host (msg),
+                              soup_message_headers_get_one (headers, "User-Agent"));
 
   soup_server_message_pause (msg);
   state->dispatched = TRUE;

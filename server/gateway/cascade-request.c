@@ -17,6 +17,8 @@ struct _CascadeRequest
   GByteArray *body;
   GHashTable *query; /* decoded name → value, or NULL */
   char **segments;   /* the path split at "/" */
+  char *client_address;
+  char *user_agent;
   JsonNode *json;
   CascadePrincipal principal;
 };
@@ -81,7 +83,37 @@ cascade_request_get_query_param (CascadeRequest *self, const char *name)
   return self->query != NULL ? g_hash_table_lookup (self->query, name) : NULL;
 }
 
-/* The path's segment @index (0 is the one after the first "/"), or %NULL:
+/* Who sent the request: the peer's address and the User-Agent header (each
+ * may be %NULL), for the sessions a user sees. */
+void
+cascade_request_set_client (CascadeRequest *self, const char *address, const char *user_agent)
+{
+  g_return_if_fail (self != NULL);
+
+  g_free (self->client_address);
+  self->client_address = g_strdup (address);
+  g_free (self->user_agent);
+  self->user_agent = g_strdup (user_agent);
+}
+
+const char *
+cascade_request_get_client_address (CascadeRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->client_address;
+}
+
+const char *
+cascade_request_get_user_agent (CascadeRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->user_agent;
+}
+
+/* The path's segment @index
+ (0 is the one after the first "/"), or %NULL:
  * how handlers of "/api/v1/streams/{id}" read the id. */
 const char *
 cascade_request_get_path_segment (CascadeRequest *self, guint index)
@@ -111,6 +143,8 @@ cascade_request_free (CascadeRequest *self)
   g_free (self->authorization);
   g_free (self->content_type);
   g_free (self->charset);
+  g_free (self->client_address);
+  g_free (self->user_agent);
   g_clear_pointer (&self->query, g_hash_table_unref);
   g_strfreev (self->segments);
   g_free (self);

@@ -55,6 +55,10 @@ const CascadeMigration _cascade_identity_migrations[] = {
        "  used_at INTEGER"
        ");"
        "CREATE INDEX identity_email_tokens_user ON identity_email_tokens (user_id);" },
+  /* What a user sees of their sessions. */
+  { 3, "ALTER TABLE identity_sessions ADD COLUMN device TEXT;"
+       "ALTER TABLE identity_sessions ADD COLUMN address TEXT;"
+       "ALTER TABLE identity_sessions ADD COLUMN last_used_at INTEGER;" },
 };
 
 const gsize _cascade_identity_n_migrations = G_N_ELEMENTS (_cascade_identity_migrations);

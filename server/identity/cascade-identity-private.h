@@ -34,7 +34,13 @@ CascadeUser *_cascade_identity_load_user (CascadeStoreTx *tx, const char *user_i
 CascadeAuthResult *_cascade_identity_open_session (CascadeIdentity *self,
                                                    CascadeStoreTx *tx,
                                                    CascadeUser *user,
+                                                   const CascadeClientInfo *client,
                                                    GError **error);
+gboolean _cascade_identity_check_password_of (CascadeIdentity *self,
+                                              const char *user_id,
+                                              const char *password,
+                                              guint *retry_after,
+                                              GError **error);
 
 gboolean _cascade_identity_hash_password (CascadeIdentity *self,
                                           const char *password,
@@ -55,6 +61,10 @@ gboolean _cascade_identity_send_email_token (CascadeIdentity *self,
                                              CascadeEmailTokenPurpose purpose,
                                              GError **error);
 
+gboolean _cascade_identity_revoke_session (CascadeStoreTx *tx,
+                                           const char *session_id,
+                                           const char *reason,
+                                           GError **error);
 gboolean _cascade_identity_revoke_all_sessions (CascadeStoreTx *tx,
                                                 const char *user_id,
                                                 const char *except_session_id,

@@ -51,6 +51,17 @@ static const CascadeJsonMember verify_body[] = {
   { NULL },
 };
 
+static const CascadeJsonMember password_body[] = {
+  { "current_password", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "new_password", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { NULL },
+};
+
+static const CascadeJsonMember delete_account_body[] = {
+  { "password", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { NULL },
+};
+
 static const CascadeJsonMember role_body[] = {
   { "role", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
   { NULL },
@@ -115,6 +126,15 @@ set_retry_after (CascadeResponse *response, guint retry_after)
   cascade_response_set_header (response, "Retry-After", value);
 }
 
+static CascadeClientInfo
+client_of (CascadeRequest *request)
+{
+  CascadeClientInfo client = { cascade_request_get_user_agent (request),
+                               cascade_request_get_client_address (request) };
+
+  return client;
+}
+
 static gboolean
 handle_register (CascadeRequest *request,
                  CascadeResponse *response,
@@ -122,11 +142,13 @@ handle_register (CascadeRequest *request,
                  GError **error)
 {
   g_autoptr (CascadeAuthResult) result = NULL;
+  CascadeClientInfo client = client_of (request);
 
   result = cascade_identity_register (user_data, cascade_request_get_string (request, "email"),
                                       cascade_request_get_string (request, "username"),
                                       cascade_request_get_string (request, "password"),
-                                      cascade_request_get_string (request, "display_name"), error);
+                                      cascade_request_get_string (request, "display_name"), &client,
+                                      error);
   if (result == NULL)
     return FALSE;
   respond_auth (response, SOUP_STATUS_CREATED, result);
@@ -140,11 +162,12 @@ handle_login (CascadeRequest *request,
               GError **error)
 {
   g_autoptr (CascadeAuthResult) result = NULL;
+  CascadeClientInfo client = client_of (request);
   guint retry_after = 0;
 
-  result =
-    cascade_identity_login (user_data, cascade_request_get_string (request, "login"),
-                            cascade_request_get_string (request, "password"), &retry_after, error);
+  result = cascade_identity_login (user_data, cascade_request_get_string (request, "login"),
+                                   cascade_request_get_string (request, "password"), &client,
+                                   &retry_after, error);
   if (result == NULL)
     {
       set_retry_after (response, retry_after);
@@ -251,6 +274,86 @@ handle_resend_verification (CascadeRequest *request,
   return TRUE;
 }
 
+static gboolean
+handle_list_sessions (CascadeRequest *request,
+                      CascadeResponse *response,
+                      gpointer user_data,
+                      GError **error)
+{
+  JsonNode *list =
+    cascade_identity_list_sessions (user_data, cascade_request_get_principal (request), error);
+
+  if (list == NULL)
+    return FALSE;
+  cascade_response_set_json (response, SOUP_STATUS_OK, list);
+  return TRUE;
+}
+
+static gboolean
+handle_end_session (CascadeRequest *request,
+                    CascadeResponse *response,
+                    gpointer user_data,
+                    GError **error)
+{
+  if (!cascade_identity_end_session (user_data, cascade_request_get_principal (request),
+                                     cascade_request_get_path_segment (request, 4), error))
+    return FALSE;
+  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
+  return TRUE;
+}
+
+static gboolean
+handle_end_other_sessions (CascadeRequest *request,
+                           CascadeResponse *response,
+                           gpointer user_data,
+                           GError **error)
+{
+  if (!cascade_identity_end_other_sessions (user_data, cascade_request_get_principal (request),
+                                            error))
+    return FALSE;
+  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
+  return TRUE;
+}
+
+static gboolean
+handle_change_password (CascadeRequest *request,
+                        CascadeResponse *response,
+                        gpointer user_data,
+                        GError **error)
+{
+  guint retry_after = 0;
+
+  if (!cascade_identity_change_password (user_data, cascade_request_get_principal (request),
+                                         cascade_request_get_string (request, "current_password"),
+                                         cascade_request_get_string (request, "new_password"),
+                                         &retry_after, error))
+    {
+      set_retry_after (response, retry_after);
+      return FALSE;
+    }
+  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
+  return TRUE;
+}
+
+static gboolean
+handle_delete_account (CascadeRequest *request,
+                       CascadeResponse *response,
+                       gpointer user_data,
+                       GError **error)
+{
+  guint retry_after = 0;
+
+  if (!cascade_identity_delete_account (user_data, cascade_request_get_principal (request),
+                                        cascade_request_get_string (request, "password"),
+                                        &retry_after, error))
+    {
+      set_retry_after (response, retry_after);
+      return FALSE;
+    }
+  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
+  return TRUE;
+}
+
 /* /api/v1/admin/users/{username}/... */
 static const char *
 target_username (CascadeRequest *request)
@@ -344,6 +447,13 @@ static const CascadeRoute identity_routes[] = {
   { "POST", "/api/v1/auth/logout", CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_BODY_OPTIONAL,
     logout_body, handle_logout },
   { "GET", "/api/v1/me", CASCADE_ROUTE_AUTHENTICATED, NULL, handle_me },
+  { "DELETE", "/api/v1/me", CASCADE_ROUTE_AUTHENTICATED, delete_account_body,
+    handle_delete_account },
+  { "GET", "/api/v1/me/sessions", CASCADE_ROUTE_AUTHENTICATED, NULL, handle_list_sessions },
+  { "DELETE", "/api/v1/me/sessions", CASCADE_ROUTE_AUTHENTICATED, NULL, handle_end_other_sessions },
+  { "DELETE", "/api/v1/me/sessions/{id}", CASCADE_ROUTE_AUTHENTICATED, NULL, handle_end_session },
+  { "PUT", "/api/v1/me/password", CASCADE_ROUTE_AUTHENTICATED, password_body,
+    handle_change_password },
   { "POST", "/api/v1/auth/password-reset", CASCADE_ROUTE_RATE_LIMITED, reset_body,
     handle_password_reset },
   { "POST", "/api/v1/auth/password-reset/confirm", CASCADE_ROUTE_RATE_LIMITED, reset_confirm_body,

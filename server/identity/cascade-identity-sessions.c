@@ -111,19 +111,34 @@ CascadeAuthResult *
 _cascade_identity_open_session (CascadeIdentity *self,
                                 CascadeStoreTx *tx,
                                 CascadeUser *user,
+                                const CascadeClientInfo *client,
                                 GError **error)
 {
   g_autoptr (CascadeUser) owned_user = user;
   g_autoptr (sqlite3_stmt) stmt = NULL;
   g_autofree char *session_id = g_uuid_string_random ();
+  g_autofree char *device = NULL;
+  gint64 now = cascade_store_tx_get_now (tx);
 
-  stmt = cascade_store_tx_prepare (
-    tx, "INSERT INTO identity_sessions (id, user_id, created_at) VALUES (?, ?, ?)", error);
+  /* A User-Agent is shown to the user: one line, at most 200 characters. */
+  if (client != NULL && client->device != NULL && g_utf8_validate (client->device, -1, NULL))
+    {
+      device = g_utf8_substring (client->device, 0, 200);
+      g_strdelimit (device, "\r\n\t", ' ');
+    }
+  stmt = cascade_store_tx_prepare (tx,
+                                   "INSERT INTO identity_sessions "
+                                   "(id, user_id, created_at, last_used_at, device, address) "
+                                   "VALUES (?, ?, ?, ?, ?, ?)",
+                                   error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, session_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, user->id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 3, cascade_store_tx_get_now (tx));
+  sqlite3_bind_int64 (stmt, 3, now);
+  sqlite3_bind_int64 (stmt, 4, now);
+  sqlite3_bind_text (stmt, 5, device, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 6, client != NULL ? client->address : NULL, -1, SQLITE_TRANSIENT);
   if (cascade_store_tx_step (tx, stmt, error) != SQLITE_DONE)
     return NULL;
   return issue_tokens (self, tx, g_steal_pointer (&owned_user), session_id, error);
@@ -131,8 +146,11 @@ _cascade_identity_open_session (CascadeIdentity *self,
 
 /* Ends a session: its access tokens are refused from now on and none of its
  * refresh tokens works any more. */
-static gboolean
-revoke_session (CascadeStoreTx *tx, const char *session_id, const char *reason, GError **error)
+gboolean
+_cascade_identity_revoke_session (CascadeStoreTx *tx,
+                                  const char *session_id,
+                                  const char *reason,
+                                  GError **error)
 {
   g_autoptr (sqlite3_stmt) session = NULL;
   g_autoptr (sqlite3_stmt) tokens = NULL;
@@ -181,6 +199,21 @@ use_up_token (CascadeStoreTx *tx, const guint8 *hash, GError **error)
   return cascade_store_tx_step (tx, stmt, error) == SQLITE_DONE;
 }
 
+/* A refresh is a use of the session. */
+static gboolean
+touch_session (CascadeStoreTx *tx, const char *session_id, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+
+  stmt = cascade_store_tx_prepare (tx, "UPDATE identity_sessions SET last_used_at = ? WHERE id = ?",
+                                   error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, cascade_store_tx_get_now (tx));
+  sqlite3_bind_text (stmt, 2, session_id, -1, SQLITE_TRANSIENT);
+  return cascade_store_tx_step (tx, stmt, error) == SQLITE_DONE;
+}
+
 /* Commits in every outcome: a reused token must revoke its session even
  * though the caller gets an error. */
 static gboolean
@@ -214,13 +247,13 @@ refresh_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
   if (sqlite3_column_int (stmt, 3) != 0)
     {
       data->outcome = REFRESH_REUSED;
-      return revoke_session (tx, session_id, "refresh_token_reused", error);
+      return _cascade_identity_revoke_session (tx, session_id, "refresh_token_reused", error);
     }
   if (sqlite3_column_int (stmt, 4) != 0)
     return TRUE; /* expired or revoked */
 
   user = _cascade_identity_load_user (tx, (const char *) sqlite3_column_text (stmt, 1), error);
-  if (user == NULL || !use_up_token (tx, hash, error))
+  if (user == NULL || !use_up_token (tx, hash, error) || !touch_session (tx, session_id, error))
     {
       cascade_user_free (user);
       return FALSE;
@@ -306,13 +339,14 @@ logout_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
   LogoutData *data = user_data;
   g_autofree char *other_session = NULL;
 
-  if (!revoke_session (tx, data->principal->session_id, "logout", error))
+  if (!_cascade_identity_revoke_session (tx, data->principal->session_id, "logout", error))
     return FALSE;
   if (data->refresh_token == NULL)
     return TRUE;
   if (!session_of_token (tx, data->refresh_token, data->principal->user_id, &other_session, error))
     return FALSE;
-  return other_session == NULL || revoke_session (tx, other_session, "logout", error);
+  return other_session == NULL ||
+         _cascade_identity_revoke_session (tx, other_session, "logout", error);
 }
 
 /**

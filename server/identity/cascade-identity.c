@@ -288,6 +288,7 @@ typedef struct
   const char *username;
   const char *display_name;
   const char *password_hash;
+  const CascadeClientInfo *client;
   CascadeAuthResult *result;
 } RegisterData;
 
@@ -363,7 +364,8 @@ register_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
       !_cascade_identity_send_email_token (data->self, tx, user, CASCADE_EMAIL_TOKEN_VERIFY_EMAIL,
                                            error))
     return FALSE;
-  data->result = _cascade_identity_open_session (data->self, tx, g_steal_pointer (&user), error);
+  data->result =
+    _cascade_identity_open_session (data->self, tx, g_steal_pointer (&user), data->client, error);
   return data->result != NULL;
 }
 
@@ -384,6 +386,7 @@ cascade_identity_register (CascadeIdentity *self,
                            const char *username,
                            const char *password,
                            const char *display_name,
+                           const CascadeClientInfo *client,
                            GError **error)
 {
   g_autofree char *normalized_email = NULL;
@@ -407,6 +410,7 @@ cascade_identity_register (CascadeIdentity *self,
   data.username = username;
   data.display_name = normalized_name;
   data.password_hash = hash;
+  data.client = client;
   cascade_store_transaction (self->store, CASCADE_STORE_WRITE, register_tx, &data, error);
   sodium_memzero (hash, sizeof hash);
   return data.result;
@@ -444,6 +448,7 @@ typedef struct
 {
   CascadeIdentity *self;
   const char *user_id;
+  const CascadeClientInfo *client;
   CascadeAuthResult *result;
 } LoginData;
 
@@ -473,13 +478,14 @@ login_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
       cascade_user_free (user);
       return FALSE;
     }
-  data->result = _cascade_identity_open_session (data->self, tx, user, error);
+  data->result = _cascade_identity_open_session (data->self, tx, user, data->client, error);
   return data->result != NULL;
 }
 
 /**
  * cascade_identity_login:
  * @login: an email address or a username
+ * @client: (nullable): where the sign-in comes from
  * @retry_after: (out) (optional): with RATE_LIMITED or ACCOUNT_LOCKED, the
  *   seconds to wait
  *
@@ -496,6 +502,7 @@ CascadeAuthResult *
 cascade_identity_login (CascadeIdentity *self,
                         const char *login,
                         const char *password,
+                        const CascadeClientInfo *client,
                         guint *retry_after,
                         GError **error)
 {
@@ -544,6 +551,7 @@ cascade_identity_login (CascadeIdentity *self,
     }
 
   data.user_id = user_id;
+  data.client = client;
   cascade_store_transaction (self->store, CASCADE_STORE_WRITE, login_tx, &data, error);
   return data.result;
 }
@@ -682,4 +690,58 @@ cascade_identity_get_user (CascadeIdentity *self, const char *user_id, GError **
     g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_INVALID_TOKEN,
                          "This account no longer exists.");
   return get.user;
+}
+
+typedef struct
+{
+  const char *user_id;
+  char *password_hash;
+} PasswordOf;
+
+static gboolean
+password_of_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
+{
+  PasswordOf *data = user_data;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  stmt =
+    cascade_store_tx_prepare (tx, "SELECT password_hash FROM identity_users WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, data->user_id);
+  rc = cascade_store_tx_step (tx, stmt, error);
+  if (rc == SQLITE_ROW)
+    data->password_hash = column_dup (stmt, 0);
+  return rc >= 0;
+}
+
+/* For changes a signed-in user makes to their own account: @password must
+ * be the account's, within the per-account rate limit (checked before the
+ * hash). %FALSE with RATE_LIMITED or WRONG_PASSWORD. */
+gboolean
+_cascade_identity_check_password_of (CascadeIdentity *self,
+                                     const char *user_id,
+                                     const char *password,
+                                     guint *retry_after,
+                                     GError **error)
+{
+  g_autofree char *key = g_strconcat ("password:", user_id, NULL);
+  PasswordOf data = { user_id, NULL };
+  gboolean ok;
+
+  if (!cascade_rate_limit_take (self->account_limit, key, retry_after))
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_RATE_LIMITED,
+                           "Too many attempts: wait a little and try again.");
+      return FALSE;
+    }
+  if (!cascade_store_transaction (self->store, CASCADE_STORE_READ, password_of_tx, &data, error))
+    return FALSE;
+  ok = data.password_hash != NULL && verify_password (self, data.password_hash, password);
+  g_free (data.password_hash);
+  if (!ok)
+    g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_WRONG_PASSWORD,
+                         "This is not your current password.");
+  return ok;
 }

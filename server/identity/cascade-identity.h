@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include <json-glib/json-glib.h>
 
 #include "cascade-server-types.h"
 #include "identity/cascade-signing-key.h"
@@ -31,6 +32,13 @@ void cascade_identity_limits_init (CascadeIdentityLimits *limits);
 gboolean
 cascade_identity_limits_load (CascadeIdentityLimits *limits, GKeyFile *file, GError **error);
 
+/* Where a sign-in comes from, shown in the user's list of sessions. */
+typedef struct
+{
+  const char *device;  /* the User-Agent, or NULL */
+  const char *address; /* the client's IP address, or NULL */
+} CascadeClientInfo;
+
 #define CASCADE_TYPE_IDENTITY (cascade_identity_get_type ())
 
 G_DECLARE_FINAL_TYPE (CascadeIdentity, cascade_identity, CASCADE, IDENTITY, GObject)
@@ -54,10 +62,12 @@ CascadeAuthResult *cascade_identity_register (CascadeIdentity *self,
                                               const char *username,
                                               const char *password,
                                               const char *display_name,
+                                              const CascadeClientInfo *client,
                                               GError **error);
 CascadeAuthResult *cascade_identity_login (CascadeIdentity *self,
                                            const char *login,
                                            const char *password,
+                                           const CascadeClientInfo *client,
                                            guint *retry_after,
                                            GError **error);
 CascadeAuthResult *
@@ -71,6 +81,30 @@ gboolean cascade_identity_authenticate (CascadeIdentity *self,
                                         CascadePrincipal *principal,
                                         GError **error);
 CascadeUser *cascade_identity_get_user (CascadeIdentity *self, const char *user_id, GError **error);
+
+/* cascade-identity-account.c: what a user does with their own account.
+ * Blocking. */
+JsonNode *cascade_identity_list_sessions (CascadeIdentity *self,
+                                          const CascadePrincipal *principal,
+                                          GError **error);
+gboolean cascade_identity_end_session (CascadeIdentity *self,
+                                       const CascadePrincipal *principal,
+                                       const char *session_id,
+                                       GError **error);
+gboolean cascade_identity_end_other_sessions (CascadeIdentity *self,
+                                              const CascadePrincipal *principal,
+                                              GError **error);
+gboolean cascade_identity_change_password (CascadeIdentity *self,
+                                           const CascadePrincipal *principal,
+                                           const char *current_password,
+                                           const char *new_password,
+                                           guint *retry_after,
+                                           GError **error);
+gboolean cascade_identity_delete_account (CascadeIdentity *self,
+                                          const CascadePrincipal *principal,
+                                          const char *password,
+                                          guint *retry_after,
+                                          GError **error);
 
 /* cascade-identity-admin.c: roles and bans. Blocking. */
 CascadeUser *

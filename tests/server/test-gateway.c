@@ -96,9 +96,12 @@ test_wrong_method (Fixture *f, gconstpointer data)
     const char *path;
     const char *allow;
   } cases[] = {
-    { "DELETE", "/api/v1/me", "GET, HEAD" },    { "POST", "/api/v1/me", "GET, HEAD" },
-    { "GET", "/api/v1/auth/register", "POST" }, { "PUT", "/api/v1/auth/login", "POST" },
-    { "POST", "/healthz", "GET, HEAD" },        { "PATCH", "/.well-known/jwks.json", "GET, HEAD" },
+    { "PATCH", "/api/v1/me", "GET, HEAD, DELETE" },
+    { "POST", "/api/v1/me", "GET, HEAD, DELETE" },
+    { "GET", "/api/v1/auth/register", "POST" },
+    { "PUT", "/api/v1/auth/login", "POST" },
+    { "POST", "/healthz", "GET, HEAD" },
+    { "PATCH", "/.well-known/jwks.json", "GET, HEAD" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
