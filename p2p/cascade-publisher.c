@@ -750,6 +750,8 @@ cascade_publisher_start (CascadePublisher *self, GError **error)
   add_probe (pipeline, "enc", "src", GST_PAD_PROBE_TYPE_BUFFER, encoder_out_probe, self);
   add_probe (pipeline, "enc", "src", GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, keyframe_limit_probe, self);
 
+  g_signal_connect (pipeline, "deep-element-added",
+                    G_CALLBACK (_cascade_webrtc_on_deep_element_added), NULL);
   bus = gst_pipeline_get_bus (GST_PIPELINE (pipeline));
   self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
 

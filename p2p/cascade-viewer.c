@@ -698,16 +698,6 @@ on_new_transceiver (GstElement *webrtc, GstWebRTCRTPTransceiver *transceiver, gp
 }
 
 static void
-on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer user_data)
-{
-  GstElementFactory *factory = gst_element_get_factory (element);
-
-  /* Field note 1: webrtcbin's clocksyncs would add the jitter buffer latency again. */
-  if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "clocksync"))
-    g_object_set (element, "sync", FALSE, NULL);
-}
-
-static void
 on_answer_created (GstPromise *promise, gpointer user_data)
 {
   CascadeViewer *self = user_data;
@@ -796,7 +786,8 @@ connect_offer (CascadeViewer *self, GstWebRTCSessionDescription *offer, GError *
     }
   g_object_set (self->webrtc, "latency", self->latency_ms, NULL);
   _cascade_webrtc_configure (self->webrtc, self->ice_servers, self->local_address);
-  g_signal_connect (self->pipeline, "deep-element-added", G_CALLBACK (on_deep_element_added), NULL);
+  g_signal_connect (self->pipeline, "deep-element-added",
+                    G_CALLBACK (_cascade_webrtc_on_deep_element_added), NULL);
   gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
 
   g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);

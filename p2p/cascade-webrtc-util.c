@@ -252,3 +252,15 @@ _cascade_peer_state_from_webrtc (GstWebRTCPeerConnectionState state)
         return CASCADE_PEER_STATE_CLOSED;
     }
 }
+
+void
+_cascade_webrtc_on_deep_element_added (GstBin *bin,
+                                       GstBin *sub_bin,
+                                       GstElement *element,
+                                       gpointer user_data)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "clocksync"))
+    g_object_set (element, "sync", FALSE, NULL);
+}

@@ -32,6 +32,13 @@ gboolean _cascade_signal_parse (JsonObject *signal,
  * @local_address, when set, is the only address ICE gathers on (tests: 127.0.0.1). */
 void
 _cascade_webrtc_configure (GstElement *webrtc, JsonArray *ice_servers, const char *local_address);
+/* Connect to a pipeline's "deep-element-added": field note 1, webrtcbin's
+ * clocksyncs would hold every packet for the pipeline latency once more. */
+void _cascade_webrtc_on_deep_element_added (GstBin *bin,
+                                            GstBin *sub_bin,
+                                            GstElement *element,
+                                            gpointer user_data);
+
 CascadePeerState _cascade_peer_state_from_webrtc (GstWebRTCPeerConnectionState state);
 
 G_END_DECLS
