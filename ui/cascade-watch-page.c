@@ -551,6 +551,15 @@ leave_fullscreen_action (GtkWidget *widget, const char *action_name, GVariant *p
 }
 
 static void
+toggle_mute_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  CascadeWatchPage *self = CASCADE_WATCH_PAGE (widget);
+
+  gtk_toggle_button_set_active (self->mute_button,
+                                !gtk_toggle_button_get_active (self->mute_button));
+}
+
+static void
 close_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   CascadeWatchPage *self = CASCADE_WATCH_PAGE (widget);
@@ -692,6 +701,8 @@ cascade_watch_page_class_init (CascadeWatchPageClass *klass)
   gtk_widget_class_install_action (widget_class, "watch.leave-fullscreen", NULL,
                                    leave_fullscreen_action);
   gtk_widget_class_install_action (widget_class, "watch.close", NULL, close_action);
+  gtk_widget_class_install_action (widget_class, "watch.toggle-mute", NULL, toggle_mute_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, 0, "watch.toggle-mute", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "watch.toggle-fullscreen",
                                        NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, 0, "watch.toggle-fullscreen", NULL);

@@ -303,6 +303,18 @@ test_watch (Fixture *f, gconstpointer data)
   shot = render_widget (f->viewer.window, child_of (watch, CASCADE_TYPE_WATCH_PAGE, "picture"));
   g_assert_cmpfloat (lit_share (shot), >, 0.3);
 
+  /* M mutes, and the button says so; M again unmutes. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (watch), "watch.toggle-mute", NULL));
+  g_assert_true (
+    gtk_toggle_button_get_active (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "mute_button")));
+  g_assert_cmpstr (
+    gtk_widget_get_tooltip_text (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "mute_button")), ==,
+    "Unmute");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (watch), "watch.toggle-mute", NULL));
+  g_assert_cmpstr (
+    gtk_widget_get_tooltip_text (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "mute_button")), ==,
+    "Mute");
+
   /* The streamer sees one viewer; the viewer sees the latency. */
   WAIT_FOR (cascade_go_live_page_get_viewers (go_live_page) == 1);
   WAIT_FOR (g_str_has_prefix (
