@@ -235,6 +235,30 @@ test_go_live_start_stop (Fixture *f, gconstpointer data)
   g_assert_true (gtk_widget_is_sensitive (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "title_row")));
 }
 
+/* No ScreenCast portal on this bus: picking the screen says why it cannot
+ * start, creates no stream, and leaves the form ready for another try. */
+static void
+test_screen_without_portal (Fixture *f, gconstpointer data)
+{
+  CascadeGoLivePage *page = window_child (&f->streamer, "go_live_page");
+  GtkWidget *error_label = child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "error_label");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->streamer.window), "win.go-live", NULL));
+  adw_combo_row_set_selected (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "source_row"),
+                              CASCADE_GO_LIVE_SOURCE_SCREEN);
+  gtk_editable_set_text (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "title_row"), "Desktop");
+  gtk_editable_set_text (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "category_row"), "Minecraft");
+  click (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button"));
+
+  WAIT_FOR (gtk_widget_get_visible (error_label) &&
+            cascade_go_live_page_get_state (page) == CASCADE_GO_LIVE_STATE_IDLE);
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (error_label)),
+                                   "Could not capture the screen: "));
+  g_assert_cmpuint (live_streams_on_server (f, NULL), ==, 0);
+  g_assert_true (
+    gtk_widget_is_sensitive (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button")));
+}
+
 static CascadeStreamCard *
 first_card (CascadeLivePage *page)
 {
@@ -341,6 +365,8 @@ main (int argc, char *argv[])
 
   g_test_add ("/cascade/ui/live/go-live-start-stop", Fixture, NULL, fixture_set_up,
               test_go_live_start_stop, fixture_tear_down);
+  g_test_add ("/cascade/ui/live/screen-without-portal", Fixture, NULL, fixture_set_up,
+              test_screen_without_portal, fixture_tear_down);
   g_test_add ("/cascade/ui/live/watch", Fixture, NULL, fixture_set_up, test_watch,
               fixture_tear_down);
 
