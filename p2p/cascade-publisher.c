@@ -723,6 +723,7 @@ cascade_publisher_start (CascadePublisher *self, GError **error)
   g_return_val_if_fail (CASCADE_IS_PUBLISHER (self), FALSE);
   g_return_val_if_fail (self->pipeline == NULL, FALSE);
 
+  _cascade_webrtc_preload ();
   description = pipeline_description (self);
   pipeline = gst_parse_launch_full (description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
   if (pipeline == NULL)

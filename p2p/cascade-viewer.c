@@ -216,35 +216,13 @@ cascade_viewer_set_property (GObject *object, guint prop_id, const GValue *value
     }
 }
 
-/* Loads the plugins a connection needs once, when the viewer is made, so
- * that joining a stream does not wait for libav, DTLS and ICE to load. */
-static void
-preload_plugins (void)
-{
-  static gsize loaded = 0;
-  const char *names[] = { "webrtcbin",    "rtph264depay", "h264parse",   "avdec_h264",
-                          "rtpopusdepay", "opusdec",      "videoconvert" };
-
-  if (!g_once_init_enter (&loaded))
-    return;
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autoptr (GstElementFactory) factory = gst_element_factory_find (names[i]);
-      g_autoptr (GstPluginFeature) feature = NULL;
-
-      if (factory != NULL)
-        feature = gst_plugin_feature_load (GST_PLUGIN_FEATURE (factory));
-    }
-  g_once_init_leave (&loaded, 1);
-}
-
 static void
 cascade_viewer_constructed (GObject *object)
 {
   CascadeViewer *self = CASCADE_VIEWER (object);
 
   G_OBJECT_CLASS (cascade_viewer_parent_class)->constructed (object);
-  preload_plugins ();
+  _cascade_webrtc_preload ();
 
   self->audio_sink =
     gst_element_factory_make (self->audio_output ? "autoaudiosink" : "fakesink", NULL);

@@ -264,3 +264,37 @@ _cascade_webrtc_on_deep_element_added (GstBin *bin,
   if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "clocksync"))
     g_object_set (element, "sync", FALSE, NULL);
 }
+
+static gpointer
+preload_thread (gpointer data)
+{
+  const char *names[] = { "webrtcbin",    "rtph264depay", "h264parse",   "avdec_h264",
+                          "rtpopusdepay", "opusdec",      "videoconvert" };
+  GstElement *dtls;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr (GstElementFactory) factory = gst_element_factory_find (names[i]);
+      g_autoptr (GstPluginFeature) feature = NULL;
+
+      if (factory != NULL)
+        feature = gst_plugin_feature_load (GST_PLUGIN_FEATURE (factory));
+    }
+  /* dtlsdec makes the process's generated certificate on first use. */
+  dtls = gst_element_factory_make ("dtlsdec", NULL);
+  if (dtls != NULL)
+    gst_object_unref (gst_object_ref_sink (dtls));
+  return NULL;
+}
+
+void
+_cascade_webrtc_preload (void)
+{
+  static gsize started = 0;
+
+  if (g_once_init_enter (&started))
+    {
+      g_thread_unref (g_thread_new ("cascade-p2p-preload", preload_thread, NULL));
+      g_once_init_leave (&started, 1);
+    }
+}

@@ -39,6 +39,10 @@ void _cascade_webrtc_on_deep_element_added (GstBin *bin,
                                             GstElement *element,
                                             gpointer user_data);
 
+/* Once a process, in a worker thread: loads the plugins a connection needs and
+ * makes the DTLS certificate (an RSA key), so a join does not wait for them. */
+void _cascade_webrtc_preload (void);
+
 CascadePeerState _cascade_peer_state_from_webrtc (GstWebRTCPeerConnectionState state);
 
 G_END_DECLS
