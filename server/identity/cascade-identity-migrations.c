@@ -59,6 +59,21 @@ const CascadeMigration _cascade_identity_migrations[] = {
   { 3, "ALTER TABLE identity_sessions ADD COLUMN device TEXT;"
        "ALTER TABLE identity_sessions ADD COLUMN address TEXT;"
        "ALTER TABLE identity_sessions ADD COLUMN last_used_at INTEGER;" },
+  /* Two-factor authentication: a TOTP secret (in force once enabled_at is
+   * set), the last time step used, and hashed single-use recovery codes. */
+  { 4, "CREATE TABLE identity_totp ("
+       "  user_id TEXT PRIMARY KEY REFERENCES identity_users (id) ON DELETE CASCADE,"
+       "  secret BLOB NOT NULL,"
+       "  created_at INTEGER NOT NULL,"
+       "  enabled_at INTEGER,"
+       "  last_step INTEGER NOT NULL"
+       ");"
+       "CREATE TABLE identity_recovery_codes ("
+       "  user_id TEXT NOT NULL REFERENCES identity_users (id) ON DELETE CASCADE,"
+       "  code_hash BLOB NOT NULL,"
+       "  used_at INTEGER"
+       ");"
+       "CREATE INDEX identity_recovery_codes_user ON identity_recovery_codes (user_id);" },
 };
 
 const gsize _cascade_identity_n_migrations = G_N_ELEMENTS (_cascade_identity_migrations);

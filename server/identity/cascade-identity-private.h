@@ -73,6 +73,11 @@ gboolean _cascade_identity_revoke_all_sessions (CascadeStoreTx *tx,
 
 gboolean _cascade_identity_banned_error (GError **error);
 
+/* cascade-identity-totp.c */
+guint _cascade_identity_totp_code (const guint8 *secret, gsize secret_length, gint64 step);
+gboolean _cascade_identity_check_second_factor (
+  CascadeIdentity *self, const char *user_id, const char *otp, gboolean *wrong, GError **error);
+
 /* cascade-identity-guard.c: brute-force protection of sign-in */
 gboolean _cascade_identity_check_locked (CascadeIdentity *self,
                                          const char *user_id,

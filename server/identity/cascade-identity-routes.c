@@ -22,6 +22,12 @@ static const CascadeJsonMember register_body[] = {
 static const CascadeJsonMember login_body[] = {
   { "login", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
   { "password", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "otp", CASCADE_JSON_STRING, CASCADE_JSON_OPTIONAL },
+  { NULL },
+};
+
+static const CascadeJsonMember otp_body[] = {
+  { "code", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
   { NULL },
 };
 
@@ -166,7 +172,8 @@ handle_login (CascadeRequest *request,
   guint retry_after = 0;
 
   result = cascade_identity_login (user_data, cascade_request_get_string (request, "login"),
-                                   cascade_request_get_string (request, "password"), &client,
+                                   cascade_request_get_string (request, "password"),
+                                   cascade_request_get_string (request, "otp"), &client,
                                    &retry_after, error);
   if (result == NULL)
     {
@@ -354,6 +361,55 @@ handle_delete_account (CascadeRequest *request,
   return TRUE;
 }
 
+static gboolean
+respond_node (CascadeResponse *response, JsonNode *node)
+{
+  if (node == NULL)
+    return FALSE;
+  cascade_response_set_json (response, SOUP_STATUS_OK, node);
+  return TRUE;
+}
+
+static gboolean
+handle_begin_totp (CascadeRequest *request,
+                   CascadeResponse *response,
+                   gpointer user_data,
+                   GError **error)
+{
+  return respond_node (response, cascade_identity_begin_totp (
+                                   user_data, cascade_request_get_principal (request), error));
+}
+
+static gboolean
+handle_confirm_totp (CascadeRequest *request,
+                     CascadeResponse *response,
+                     gpointer user_data,
+                     GError **error)
+{
+  return respond_node (
+    response, cascade_identity_confirm_totp (user_data, cascade_request_get_principal (request),
+                                             cascade_request_get_string (request, "code"), error));
+}
+
+static gboolean
+handle_disable_totp (CascadeRequest *request,
+                     CascadeResponse *response,
+                     gpointer user_data,
+                     GError **error)
+{
+  guint retry_after = 0;
+
+  if (!cascade_identity_disable_totp (user_data, cascade_request_get_principal (request),
+                                      cascade_request_get_string (request, "password"),
+                                      &retry_after, error))
+    {
+      set_retry_after (response, retry_after);
+      return FALSE;
+    }
+  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
+  return TRUE;
+}
+
 /* /api/v1/admin/users/{username}/... */
 static const char *
 target_username (CascadeRequest *request)
@@ -454,6 +510,11 @@ static const CascadeRoute identity_routes[] = {
   { "DELETE", "/api/v1/me/sessions/{id}", CASCADE_ROUTE_AUTHENTICATED, NULL, handle_end_session },
   { "PUT", "/api/v1/me/password", CASCADE_ROUTE_AUTHENTICATED, password_body,
     handle_change_password },
+  { "POST", "/api/v1/me/totp", CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_BODY_OPTIONAL, NULL,
+    handle_begin_totp },
+  { "POST", "/api/v1/me/totp/confirm", CASCADE_ROUTE_AUTHENTICATED, otp_body, handle_confirm_totp },
+  { "DELETE", "/api/v1/me/totp", CASCADE_ROUTE_AUTHENTICATED, delete_account_body,
+    handle_disable_totp },
   { "POST", "/api/v1/auth/password-reset", CASCADE_ROUTE_RATE_LIMITED, reset_body,
     handle_password_reset },
   { "POST", "/api/v1/auth/password-reset/confirm", CASCADE_ROUTE_RATE_LIMITED, reset_confirm_body,

@@ -485,6 +485,8 @@ login_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
 /**
  * cascade_identity_login:
  * @login: an email address or a username
+ * @otp: (nullable): for an account with two-factor authentication, a code
+ *   of its authenticator app or a recovery code
  * @client: (nullable): where the sign-in comes from
  * @retry_after: (out) (optional): with RATE_LIMITED or ACCOUNT_LOCKED, the
  *   seconds to wait
@@ -495,13 +497,16 @@ login_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
  * while (cascade-identity-guard.c).
  *
  * Returns: (transfer full): a new session, or %NULL with
- *   %CASCADE_SERVER_ERROR_INVALID_CREDENTIALS, %CASCADE_SERVER_ERROR_RATE_LIMITED
- *   or %CASCADE_SERVER_ERROR_ACCOUNT_LOCKED
+ *   %CASCADE_SERVER_ERROR_INVALID_CREDENTIALS, %CASCADE_SERVER_ERROR_RATE_LIMITED,
+ *   %CASCADE_SERVER_ERROR_ACCOUNT_LOCKED, %CASCADE_SERVER_ERROR_OTP_REQUIRED (the
+ *   password was right) or %CASCADE_SERVER_ERROR_INVALID_OTP (counted as a
+ *   failure towards the lock)
  */
 CascadeAuthResult *
 cascade_identity_login (CascadeIdentity *self,
                         const char *login,
                         const char *password,
+                        const char *otp,
                         const CascadeClientInfo *client,
                         guint *retry_after,
                         GError **error)
@@ -510,6 +515,7 @@ cascade_identity_login (CascadeIdentity *self,
   g_autofree char *user_id = NULL;
   FindLogin find = { NULL };
   LoginData data = { self };
+  gboolean wrong_otp = FALSE;
   gboolean ok;
 
   g_return_val_if_fail (CASCADE_IS_IDENTITY (self), NULL);
@@ -547,6 +553,21 @@ cascade_identity_login (CascadeIdentity *self,
         return NULL;
       g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_INVALID_CREDENTIALS,
                            "Wrong username, email or password.");
+      return NULL;
+    }
+
+  if (!_cascade_identity_check_second_factor (self, user_id, otp, &wrong_otp, error))
+    {
+      if (wrong_otp)
+        {
+          g_autoptr (GError) lock_error = NULL;
+
+          if (!_cascade_identity_record_failure (self, user_id, retry_after, &lock_error))
+            {
+              g_clear_error (error);
+              g_propagate_error (error, g_steal_pointer (&lock_error));
+            }
+        }
       return NULL;
     }
 

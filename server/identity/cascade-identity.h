@@ -67,6 +67,7 @@ CascadeAuthResult *cascade_identity_register (CascadeIdentity *self,
 CascadeAuthResult *cascade_identity_login (CascadeIdentity *self,
                                            const char *login,
                                            const char *password,
+                                           const char *otp,
                                            const CascadeClientInfo *client,
                                            guint *retry_after,
                                            GError **error);
@@ -105,6 +106,20 @@ gboolean cascade_identity_delete_account (CascadeIdentity *self,
                                           const char *password,
                                           guint *retry_after,
                                           GError **error);
+
+/* cascade-identity-totp.c: two-factor authentication. Blocking. */
+JsonNode *cascade_identity_begin_totp (CascadeIdentity *self,
+                                       const CascadePrincipal *principal,
+                                       GError **error);
+JsonNode *cascade_identity_confirm_totp (CascadeIdentity *self,
+                                         const CascadePrincipal *principal,
+                                         const char *code,
+                                         GError **error);
+gboolean cascade_identity_disable_totp (CascadeIdentity *self,
+                                        const CascadePrincipal *principal,
+                                        const char *password,
+                                        guint *retry_after,
+                                        GError **error);
 
 /* cascade-identity-admin.c: roles and bans. Blocking. */
 CascadeUser *

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <libsoup/soup.h>
+
+#include "server-test-util.h"
+
+/* Two-factor authentication against a real cascaded. The TOTP codes are
+ * computed here, with GLib's HMAC, independently of the server's code. */
+
+typedef struct
+{
+  CascadeTestServer *server;
+  JsonNode *account;
+  GBytes *secret;
+  JsonNode *recovery;
+} Fixture;
+
+static GBytes *
+base32_decode (const char *text)
+{
+  GByteArray *out = g_byte_array_new ();
+  guint buffer = 0;
+  int bits = 0;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      const char *at = strchr ("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", *p);
+
+      g_assert_nonnull (at);
+      buffer = (buffer << 5) | (guint) (at - "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+      bits += 5;
+      if (bits >= 8)
+        {
+          guint8 byte = (buffer >> (bits - 8)) & 0xff;
+
+          g_byte_array_append (out, &byte, 1);
+          bits -= 8;
+        }
+    }
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* RFC 6238 with HMAC-SHA1, 6 digits, 30 s steps; @offset steps from now. */
+static char *
+totp (Fixture *f, int offset)
+{
+  gsize length;
+  const guint8 *key = g_bytes_get_data (f->secret, &length);
+  g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA1, key, length);
+  guint64 step = g_get_real_time () / G_USEC_PER_SEC / 30 + offset;
+  guint8 counter[8];
+  guint8 digest[20];
+  gsize digest_length = sizeof digest;
+  guint o;
+
+  for (int i = 7; i >= 0; i--, step >>= 8)
+    counter[i] = step & 0xff;
+  g_hmac_update (hmac, counter, 8);
+  g_hmac_get_digest (hmac, digest, &digest_length);
+  o = digest[19] & 0xf;
+  return g_strdup_printf ("%06u", (((guint) (digest[o] & 0x7f) << 24) | (digest[o + 1] << 16) |
+                                   (digest[o + 2] << 8) | digest[o + 3]) %
+                                    1000000);
+}
+
+static guint
+call (Fixture *f, const char *method, const char *path, const char *body, JsonNode **out)
+{
+  JsonNode *ignored = NULL;
+  guint status =
+    cascade_test_server_request (f->server, method, path, test_string (f->account, "access_token"),
+                                 body, out != NULL ? out : &ignored);
+
+  g_clear_pointer (&ignored, json_node_unref);
+  return status;
+}
+
+static guint
+login (Fixture *f, const char *otp, JsonNode **out)
+{
+  g_autofree char *body = NULL;
+  JsonNode *ignored = NULL;
+  guint status;
+
+  if (otp != NULL)
+    body = g_strdup_printf (
+      "{\"login\": \"tia\", \"password\": \"" TEST_PASSWORD "\", \"otp\": \"%s\"}", otp);
+  else
+    body = g_strdup ("{\"login\": \"tia\", \"password\": \"" TEST_PASSWORD "\"}");
+  status = cascade_test_server_request (f->server, "POST", "/api/v1/auth/login", NULL, body,
+                                        out != NULL ? out : &ignored);
+  g_clear_pointer (&ignored, json_node_unref);
+  return status;
+}
+
+static void
+assert_login_error (Fixture *f, const char *otp, const char *code)
+{
+  g_autoptr (JsonNode) response = NULL;
+  guint status = login (f, otp, &response);
+
+  test_assert_error (status, response, 401, code, "otp");
+}
+
+/* Enrols: the secret and its otpauth URI, a wrong code refused, the right
+ * one turns it on and gives ten recovery codes. */
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonNode) begun = NULL;
+  g_autoptr (JsonNode) wrong = NULL;
+  g_autofree char *right = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *wrong_body = NULL;
+  const char *secret;
+  guint status;
+
+  f->server = cascade_test_server_new (NULL);
+  f->account = test_register (f->server, "tia@example.com", "tia", TEST_PASSWORD);
+  g_assert_cmpuint (call (f, "POST", "/api/v1/me/totp", NULL, &begun), ==, 200);
+  secret = test_string (begun, "secret");
+  g_assert_cmpuint (strlen (secret), ==, 32); /* 160 bits */
+  g_assert_true (g_str_has_prefix (test_string (begun, "otpauth_uri"), "otpauth://totp/"));
+  g_assert_nonnull (strstr (test_string (begun, "otpauth_uri"), secret));
+  f->secret = base32_decode (secret);
+
+  /* Not in force before it is confirmed. */
+  g_assert_cmpuint (login (f, NULL, NULL), ==, 200);
+
+  right = totp (f, 0);
+  wrong_body = g_strdup_printf ("{\"code\": \"%06u\"}",
+                                ((guint) g_ascii_strtoull (right, NULL, 10) + 1) % 1000000);
+  status = call (f, "POST", "/api/v1/me/totp/confirm", wrong_body, &wrong);
+  test_assert_error (status, wrong, 401, "invalid_otp", "otp");
+  body = g_strdup_printf ("{\"code\": \"%s\"}", right);
+  g_assert_cmpuint (call (f, "POST", "/api/v1/me/totp/confirm", body, &f->recovery), ==, 200);
+  g_assert_cmpuint (json_array_get_length (
+                      json_object_get_array_member (test_object (f->recovery), "recovery_codes")),
+                    ==, 10);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_assert_cmpint (cascade_test_server_stop (f->server), ==, 0);
+  g_clear_pointer (&f->server, cascade_test_server_free);
+  g_clear_pointer (&f->account, json_node_unref);
+  g_clear_pointer (&f->secret, g_bytes_unref);
+  g_clear_pointer (&f->recovery, json_node_unref);
+}
+
+/* Sign-in then asks for the code; a wrong code and a replayed one are
+ * refused. */
+static void
+test_login (Fixture *f, gconstpointer data)
+{
+  g_autofree char *next = totp (f, 1);
+
+  assert_login_error (f, NULL, "otp_required");
+  assert_login_error (f, "123", "invalid_otp");
+  g_assert_cmpuint (login (f, next, NULL), ==, 200);
+  assert_login_error (f, next, "invalid_otp"); /* replayed */
+}
+
+/* A recovery code stands in for the app, once. */
+static void
+test_recovery_code (Fixture *f, gconstpointer data)
+{
+  const char *code = json_array_get_string_element (
+    json_object_get_array_member (test_object (f->recovery), "recovery_codes"), 3);
+  g_autofree char *upper = g_ascii_strup (code, -1);
+
+  g_assert_cmpuint (login (f, upper, NULL), ==, 200);
+  assert_login_error (f, code, "invalid_otp");
+}
+
+/* Turning it off takes the password; then sign-in needs no code. */
+static void
+test_disable (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonNode) wrong = NULL;
+  guint status;
+
+  status = call (f, "DELETE", "/api/v1/me/totp", "{\"password\": \"not it at all\"}", &wrong);
+  test_assert_error (status, wrong, 403, "wrong_password", NULL);
+  assert_login_error (f, NULL, "otp_required");
+  g_assert_cmpuint (
+    call (f, "DELETE", "/api/v1/me/totp", "{\"password\": \"" TEST_PASSWORD "\"}", NULL), ==, 204);
+  g_assert_cmpuint (login (f, NULL, NULL), ==, 200);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/cascade/server/identity/totp/login", test_login);
+  ADD ("/cascade/server/identity/totp/recovery-code", test_recovery_code);
+  ADD ("/cascade/server/identity/totp/disable", test_disable);
+#undef ADD
+
+  return g_test_run ();
+}
