@@ -206,10 +206,29 @@ add_ice_server (GstElement *webrtc, JsonObject *server)
     }
 }
 
+/* No UPnP port mapping (STUN and TURN do NAT traversal here): with it, each
+ * agent opens a GUPnP context, and several in one process (a streamer serving
+ * viewers, the app streaming and watching, a reconnection) collide on their
+ * ports with a warning. */
+static void
+disable_upnp (GstElement *webrtc)
+{
+  g_autoptr (GObject) ice = NULL;
+  g_autoptr (GObject) agent = NULL;
+
+  g_object_get (webrtc, "ice-agent", &ice, NULL);
+  if (ice == NULL || g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent") == NULL)
+    return;
+  g_object_get (ice, "agent", &agent, NULL);
+  if (agent != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp") != NULL)
+    g_object_set (agent, "upnp", FALSE, NULL);
+}
+
 void
 _cascade_webrtc_configure (GstElement *webrtc, JsonArray *ice_servers, const char *local_address)
 {
   g_object_set (webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
+  disable_upnp (webrtc);
 
   for (guint i = 0; ice_servers != NULL && i < json_array_get_length (ice_servers); i++)
     {

@@ -11,6 +11,7 @@
 
 #include <adwaita.h>
 #include <gst/gst.h>
+#include <string.h>
 
 #include "cascade-go-live-page.h"
 #include "cascade-live-page.h"
@@ -36,6 +37,7 @@ typedef struct
   Person streamer;
   Person viewer;
   gint64 last_asked;
+  char *data_dir;
 } Fixture;
 
 static gpointer
@@ -99,12 +101,25 @@ fixture_set_up (Fixture *f, gconstpointer data)
   start_person (f, &f->streamer, "ada");
 }
 
+/* A server whose data dir outlives it, so that it can be restarted. */
+static void
+fixture_set_up_restartable (Fixture *f, gconstpointer data)
+{
+  cascade_ui_test_use_system_data ();
+  f->data_dir = cascade_test_make_tmp_dir ();
+  f->server = cascade_test_server_new_in_dir (f->data_dir, NULL);
+  start_person (f, &f->streamer, "ada");
+}
+
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
   stop_person (&f->viewer);
   stop_person (&f->streamer);
   g_clear_pointer (&f->server, cascade_test_server_free);
+  if (f->data_dir != NULL)
+    cascade_test_rm_rf (f->data_dir);
+  g_clear_pointer (&f->data_dir, g_free);
 }
 
 /* The share of pixels that are not (nearly) black. */
@@ -357,6 +372,43 @@ test_watch (Fixture *f, gconstpointer data)
   WAIT_FOR (g_strcmp0 (gtk_stack_get_visible_child_name (stack), "empty") == 0);
 }
 
+/* The server goes away and comes back on the same address: the Watch page
+ * says it is reconnecting, then joins again and plays on. */
+static void
+test_reconnect (Fixture *f, gconstpointer data)
+{
+  CascadeGoLivePage *go_live_page;
+  CascadeWatchPage *watch;
+  CascadePaintable *video;
+  g_autofree char *url = g_strdup (cascade_test_server_get_url (f->server));
+  g_autofree char *listen = g_strdup (strstr (url, "://") + 3);
+  const char *args[] = { "--listen", listen, NULL };
+  guint64 frames;
+
+  start_person (f, &f->viewer, "bob");
+  watch = window_child (&f->viewer, "watch_page");
+  go_live_page = go_live (f, "Practice", "Tetris");
+  g_signal_emit_by_name (window_child (&f->viewer, "live_page"), "stream-activated",
+                         cascade_go_live_page_get_stream (go_live_page));
+  video = cascade_watch_page_get_paintable (watch);
+  WAIT_FOR (cascade_watch_page_get_state (watch) == CASCADE_WATCH_STATE_PLAYING);
+
+  g_assert_cmpint (cascade_test_server_stop (f->server), ==, 0);
+  g_clear_pointer (&f->server, cascade_test_server_free);
+  WAIT_FOR (cascade_watch_page_get_state (watch) == CASCADE_WATCH_STATE_RECONNECTING);
+  g_assert_cmpstr (gtk_label_get_text (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "status_label")),
+                   ==, "The connection dropped. Reconnecting…");
+  g_assert_true (gtk_widget_get_visible (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "status_box")));
+
+  f->server = cascade_test_server_new_in_dir (f->data_dir, args);
+  g_assert_cmpstr (cascade_test_server_get_url (f->server), ==, url);
+  WAIT_FOR (cascade_watch_page_get_state (watch) == CASCADE_WATCH_STATE_PLAYING);
+  g_assert_false (gtk_widget_get_visible (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "status_box")));
+  g_assert_cmpint (cascade_go_live_page_get_state (go_live_page), ==, CASCADE_GO_LIVE_STATE_LIVE);
+  frames = cascade_paintable_get_frames_shown (video);
+  WAIT_FOR (cascade_paintable_get_frames_shown (video) >= frames + 10);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -367,6 +419,8 @@ main (int argc, char *argv[])
               test_go_live_start_stop, fixture_tear_down);
   g_test_add ("/cascade/ui/live/screen-without-portal", Fixture, NULL, fixture_set_up,
               test_screen_without_portal, fixture_tear_down);
+  g_test_add ("/cascade/ui/live/reconnect", Fixture, NULL, fixture_set_up_restartable,
+              test_reconnect, fixture_tear_down);
   g_test_add ("/cascade/ui/live/watch", Fixture, NULL, fixture_set_up, test_watch,
               fixture_tear_down);
 
