@@ -51,6 +51,7 @@ typedef struct
   CascadePublisher *publisher;
   JsonArray *ice_servers;
   gboolean ending;
+  guint thumbnail_source;
 
   /* watch */
   char *target;
@@ -237,6 +238,60 @@ publisher_error (CascadePublisher *publisher, GError *error, Peer *peer)
   fail (peer, "streaming", error);
 }
 
+static void snapshot_taken (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+thumbnail_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!cascade_client_upload_thumbnail_finish (CASCADE_CLIENT (source), result, &error))
+    g_printerr ("cascade-peer: thumbnail: %s\n", error->message);
+}
+
+static gboolean
+retry_thumbnail (gpointer user_data)
+{
+  Peer *peer = user_data;
+
+  if (peer->publisher != NULL && cascade_publisher_is_running (peer->publisher) && !peer->ending)
+    cascade_publisher_snapshot_async (peer->publisher, NULL, snapshot_taken, peer);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+snapshot_taken (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Peer *peer = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) jpeg = NULL;
+
+  jpeg = cascade_publisher_snapshot_finish (CASCADE_PUBLISHER (source), result, &error);
+  if (jpeg == NULL)
+    {
+      /* Usually no frame yet: try again soon rather than in 30 s. */
+      g_debug ("thumbnail: %s", error->message);
+      g_timeout_add_seconds (2, retry_thumbnail, peer);
+      return;
+    }
+  if (peer->stream_id != NULL && !peer->ending)
+    cascade_client_upload_thumbnail_async (peer->client, peer->stream_id, jpeg, "image/jpeg", NULL,
+                                           thumbnail_uploaded, peer);
+}
+
+/* The Live page's picture of the stream: now, then every 30 seconds. */
+static gboolean
+update_thumbnail (gpointer user_data)
+{
+  Peer *peer = user_data;
+
+  if (peer->publisher != NULL && cascade_publisher_is_running (peer->publisher))
+    cascade_publisher_snapshot_async (peer->publisher, NULL, snapshot_taken, peer);
+  if (peer->thumbnail_source == 0)
+    peer->thumbnail_source = g_timeout_add_seconds (30, update_thumbnail, peer);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 on_published (CascadeRealtime *realtime, const char *type, JsonObject *message, Peer *peer)
 {
@@ -251,6 +306,8 @@ on_published (CascadeRealtime *realtime, const char *type, JsonObject *message, 
     peer->ice_servers = json_array_ref (ice);
   emit (peer, "live", "stream_id=%s peer_id=%s", peer->stream_id,
         peer->peer_id != NULL ? peer->peer_id : "-");
+  if (peer->thumbnail_source == 0)
+    update_thumbnail (peer);
 }
 
 static void
@@ -619,6 +676,7 @@ static void
 peer_clear (Peer *peer)
 {
   g_clear_handle_id (&peer->report_source, g_source_remove);
+  g_clear_handle_id (&peer->thumbnail_source, g_source_remove);
   if (peer->realtime != NULL)
     cascade_realtime_close (peer->realtime);
   if (peer->publisher != NULL)

@@ -58,6 +58,11 @@ struct _CascadePublisher
   gboolean playing;
   GHashTable *branches; /* peer_id → Branch */
 
+  /* The newest raw frame, for thumbnails (streaming thread → main). */
+  GMutex frame_lock;
+  GstBuffer *last_frame;
+  GstCaps *last_caps;
+
   /* Written from streaming threads. */
   gint64 last_keyframe_us;
   gint keyframe_deferred;
@@ -159,6 +164,9 @@ cascade_publisher_finalize (GObject *object)
   CascadePublisher *self = CASCADE_PUBLISHER (object);
 
   g_hash_table_unref (self->branches);
+  gst_clear_buffer (&self->last_frame);
+  gst_clear_caps (&self->last_caps);
+  g_mutex_clear (&self->frame_lock);
   g_free (self->file_path);
   g_free (self->local_address);
   g_clear_object (&self->preview_sink);
@@ -262,6 +270,7 @@ static void
 cascade_publisher_init (CascadePublisher *self)
 {
   self->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&self->frame_lock);
   self->source_kind = SOURCE_TEST;
   self->pipewire_fd = -1;
   self->max_direct_viewers = 8;
@@ -464,20 +473,22 @@ stamp_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   gboolean stamp = self->stamp_set ? self->stamp : self->source_kind == SOURCE_TEST;
 
   g_atomic_pointer_add (&self->frames_in, 1);
-  if (!stamp)
-    return GST_PAD_PROBE_OK;
-
   caps = gst_pad_get_current_caps (pad);
-  if (caps == NULL || !gst_video_info_from_caps (&video_info, caps))
-    return GST_PAD_PROBE_OK;
-
-  buffer = gst_buffer_make_writable (buffer);
-  GST_PAD_PROBE_INFO_DATA (info) = buffer;
-  if (gst_video_frame_map (&frame, &video_info, buffer, GST_MAP_READWRITE))
+  if (stamp && caps != NULL && gst_video_info_from_caps (&video_info, caps))
     {
-      cascade_stamp_write (&frame, g_get_real_time ());
-      gst_video_frame_unmap (&frame);
+      buffer = gst_buffer_make_writable (buffer);
+      GST_PAD_PROBE_INFO_DATA (info) = buffer;
+      if (gst_video_frame_map (&frame, &video_info, buffer, GST_MAP_READWRITE))
+        {
+          cascade_stamp_write (&frame, g_get_real_time ());
+          gst_video_frame_unmap (&frame);
+        }
     }
+
+  g_mutex_lock (&self->frame_lock);
+  gst_buffer_replace (&self->last_frame, buffer);
+  gst_caps_replace (&self->last_caps, caps);
+  g_mutex_unlock (&self->frame_lock);
   return GST_PAD_PROBE_OK;
 }
 
@@ -589,7 +600,8 @@ update_stats (gpointer user_data)
                                             : 0;
   self->stats.frames = frames;
   /* Frames in flight in the encoder queue (at most two) are not dropped. */
-  self->stats.dropped = frames_in > frames + 2 ? frames_in - frames - 2 : 0;
+  self->stats.dropped =
+    MAX (self->stats.dropped, frames_in > frames + 2 ? frames_in - frames - 2 : 0);
   self->stats.viewers = g_hash_table_size (self->branches);
 
   self->stats_time_us = now;
@@ -1176,4 +1188,83 @@ cascade_publisher_handle_signal (CascadePublisher *self,
       g_signal_emit_by_name (branch->webrtc, "add-ice-candidate", mline_index, candidate);
     }
   return TRUE;
+}
+
+/* ---- thumbnails ---- */
+
+static void
+snapshot_converted (GstSample *sample, GError *error, gpointer user_data)
+{
+  GTask *task = user_data;
+  GstBuffer *buffer;
+  GstMapInfo map;
+
+  if (sample == NULL)
+    {
+      g_task_return_new_error (task, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_FAILED,
+                               "Cannot make a thumbnail: %s",
+                               error != NULL ? error->message : "no picture");
+      return;
+    }
+  buffer = gst_sample_get_buffer (sample);
+  if (buffer == NULL || !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    {
+      g_task_return_new_error (task, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_FAILED,
+                               "Cannot make a thumbnail");
+    }
+  else
+    {
+      g_task_return_pointer (task, g_bytes_new (map.data, map.size),
+                             (GDestroyNotify) g_bytes_unref);
+      gst_buffer_unmap (buffer, &map);
+    }
+  gst_sample_unref (sample);
+  if (error != NULL)
+    g_error_free (error);
+}
+
+/**
+ * cascade_publisher_snapshot_async:
+ *
+ * A JPEG (320×180) of the newest frame being streamed, for the stream's
+ * thumbnail. Finish with cascade_publisher_snapshot_finish().
+ */
+void
+cascade_publisher_snapshot_async (CascadePublisher *self,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GstCaps) jpeg = NULL;
+  GstSample *sample = NULL;
+
+  g_return_if_fail (CASCADE_IS_PUBLISHER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cascade_publisher_snapshot_async);
+
+  g_mutex_lock (&self->frame_lock);
+  if (self->last_frame != NULL && self->last_caps != NULL)
+    sample = gst_sample_new (self->last_frame, self->last_caps, NULL, NULL);
+  g_mutex_unlock (&self->frame_lock);
+  if (sample == NULL)
+    {
+      g_task_return_new_error (task, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_FAILED,
+                               "No picture has been captured yet");
+      return;
+    }
+  jpeg = gst_caps_new_simple ("image/jpeg", "width", G_TYPE_INT, 320, "height", G_TYPE_INT, 180,
+                              "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+  /* The conversion runs in its own pipeline; the task returns in our context. */
+  gst_video_convert_sample_async (sample, jpeg, 5 * GST_SECOND, snapshot_converted,
+                                  g_steal_pointer (&task), g_object_unref);
+  gst_sample_unref (sample);
+}
+
+GBytes *
+cascade_publisher_snapshot_finish (CascadePublisher *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -65,4 +65,12 @@ guint cascade_publisher_get_n_viewers (CascadePublisher *self);
 void cascade_publisher_request_keyframe (CascadePublisher *self);
 void cascade_publisher_get_stats (CascadePublisher *self, CascadePublisherStats *out_stats);
 
+/* A 320×180 JPEG of the newest frame, for the stream's thumbnail. */
+void cascade_publisher_snapshot_async (CascadePublisher *self,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data);
+GBytes *
+cascade_publisher_snapshot_finish (CascadePublisher *self, GAsyncResult *result, GError **error);
+
 G_END_DECLS

@@ -4,6 +4,7 @@
 #include <glib-unix.h>
 #include <gio/gio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include "cascade-test-server.h"
 
@@ -97,12 +98,20 @@ proc_exited (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 }
 
+/* A peer never outlives a test that failed half way. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static Proc *
 spawn_peer (CascadeTestServer *server, const char *name, const char *const *command)
 {
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
   g_auto (GStrv) argv = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
   Proc *proc = g_new0 (Proc, 1);
 
   g_strv_builder_add_many (builder, g_getenv ("CASCADE_PEER"), "--server",
@@ -114,8 +123,9 @@ spawn_peer (CascadeTestServer *server, const char *name, const char *const *comm
   proc->name = g_strdup (name);
   proc->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   proc->cancellable = g_cancellable_new ();
-  proc->process =
-    g_subprocess_newv ((const char *const *) argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  proc->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv, &error);
   g_assert_no_error (error);
   proc->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc->process));
   g_data_input_stream_read_line_async (proc->out, G_PRIORITY_DEFAULT, proc->cancellable, proc_line,
@@ -195,6 +205,31 @@ saw_viewer_left (gpointer data)
   return FALSE;
 }
 
+typedef struct
+{
+  CascadeTestServer *server;
+  Proc *streamer;
+  gint64 next_try_us;
+  gboolean found;
+} ThumbnailWait;
+
+static gboolean
+has_thumbnail (gpointer data)
+{
+  ThumbnailWait *wait = data;
+  g_autofree char *path = NULL;
+  g_autoptr (GBytes) image = NULL;
+
+  if (wait->found || g_get_monotonic_time () < wait->next_try_us)
+    return wait->found;
+  wait->next_try_us = g_get_monotonic_time () + G_USEC_PER_SEC / 4;
+  path = g_strdup_printf ("/api/v1/streams/%s/thumbnail", wait->streamer->stream_id);
+  wait->found = cascade_test_server_request_full (wait->server, "GET", path, NULL, NULL, NULL, NULL,
+                                                  &image) == 200;
+  wait->found = wait->found && image != NULL && g_bytes_get_size (image) > 1000;
+  return wait->found;
+}
+
 static void
 test_three_viewers (void)
 {
@@ -205,6 +240,7 @@ test_three_viewers (void)
   const char *publish[] = { "publish", "--title", "Loopback", "--category", "Quake", NULL };
   FramesWait wait = { viewers, 3, 30 };
   FramesWait others = { viewers + 1, 2, 0 };
+  ThumbnailWait thumbnail = { server, NULL, 0, FALSE };
 
   register_user (server, "streamer");
   for (guint i = 0; i < 3; i++)
@@ -212,6 +248,7 @@ test_three_viewers (void)
 
   streamer = spawn_peer (server, "streamer", publish);
   wait_for (is_live, streamer, "the stream to go live");
+  thumbnail.streamer = streamer;
 
   for (guint i = 0; i < 3; i++)
     {
@@ -221,6 +258,9 @@ test_three_viewers (void)
     }
   /* Every viewer decodes frames carrying the stamped pattern. */
   wait_for (all_have_frames, &wait, "every viewer to decode stamped frames");
+
+  /* The streamer put a picture of the stream up for the Live page. */
+  wait_for (has_thumbnail, &thumbnail, "the stream's thumbnail");
 
   /* One viewer leaves; the streamer sees it go and the others play on. */
   g_subprocess_send_signal (viewers[0]->process, SIGTERM);

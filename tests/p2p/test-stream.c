@@ -23,7 +23,7 @@ typedef struct
   char *peer_id;
   CascadeViewer *viewer;
   guint64 stamped;
-  gint64 max_latency_us;
+  GArray *latencies; /* gint64 µs, once playing */
   guint errors;
   GError *last_error;
 } Peer;
@@ -34,6 +34,7 @@ struct _Fixture
   GPtrArray *peers;
   char *last_offer;
   gboolean timed_out;
+  guint stats_updates;
 };
 
 static void
@@ -42,6 +43,7 @@ peer_free (gpointer data)
   Peer *peer = data;
 
   g_clear_error (&peer->last_error);
+  g_array_unref (peer->latencies);
   g_free (peer->peer_id);
   g_assert_finalize_object (peer->viewer);
   g_free (peer);
@@ -95,7 +97,7 @@ viewer_frame (CascadeViewer *viewer, gint64 latency_us, Peer *peer)
   peer->stamped++;
   /* The first frames waited in the streamer's queue while the connection came up. */
   if (peer->stamped > 15)
-    peer->max_latency_us = MAX (peer->max_latency_us, latency_us);
+    g_array_append_val (peer->latencies, latency_us);
 }
 
 static void
@@ -114,6 +116,7 @@ add_peer (Fixture *f, const char *peer_id)
   peer->fixture = f;
   peer->peer_id = g_strdup (peer_id);
   peer->viewer = cascade_viewer_new (NULL);
+  peer->latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_object_set (peer->viewer, "local-address", "127.0.0.1", NULL);
   g_signal_connect (peer->viewer, "signal", G_CALLBACK (viewer_signal), peer);
   g_signal_connect (peer->viewer, "frame", G_CALLBACK (viewer_frame), peer);
@@ -187,6 +190,12 @@ stamped_at_least (Fixture *f, gpointer data)
 }
 
 static void
+on_stats_updated (CascadePublisher *publisher, Fixture *f)
+{
+  f->stats_updates++;
+}
+
+static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
@@ -195,6 +204,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->publisher = cascade_publisher_new (CASCADE_QUALITY_720P30);
   g_object_set (f->publisher, "local-address", "127.0.0.1", NULL);
   g_signal_connect (f->publisher, "signal", G_CALLBACK (publisher_signal), f);
+  g_signal_connect (f->publisher, "stats-updated", G_CALLBACK (on_stats_updated), f);
   cascade_publisher_start (f->publisher, &error);
   g_assert_no_error (error);
 }
@@ -206,6 +216,20 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_ptr_array_unref (f->peers);
   g_assert_finalize_object (f->publisher);
   g_free (f->last_offer);
+}
+
+static gboolean
+stats_updated_twice (Fixture *f, gpointer data)
+{
+  return f->stats_updates >= 2;
+}
+
+static int
+compare_int64 (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
 }
 
 static void
@@ -223,14 +247,22 @@ test_frames_stamped (Fixture *f, gconstpointer data)
   g_assert_cmpuint (stats.stamped_frames, >=, 45);
   /* Every decoded frame carries a readable stamp once the picture starts. */
   g_assert_cmpuint (stats.stamped_frames, >=, stats.frames - 1);
-  /* One hop on loopback, once playing: a few tens of milliseconds (measured
-   * about 25 ms); a second buffering stage anywhere would push it past this. */
-  g_assert_cmpint (peer->max_latency_us, <, 150 * 1000);
+  /* One hop on loopback, once playing: about 8 ms capture to decode when the
+   * machine is idle. A second buffering stage anywhere (webrtcbin's default
+   * 200 ms jitter buffer, a syncing clocksync) would put the median past this
+   * even on a loaded machine. */
+  g_array_sort (peer->latencies, compare_int64);
+  g_assert_cmpuint (peer->latencies->len, >, 0);
+  g_assert_cmpint (g_array_index (peer->latencies, gint64, peer->latencies->len / 2), <,
+                   100 * 1000);
   g_assert_cmpint (stats.latency_us, >=, 0);
 
+  /* A whole second of streaming to one viewer, as the Go Live page shows it. */
+  f->stats_updates = 0;
+  run_until (f, stats_updated_twice, NULL);
   cascade_publisher_get_stats (f->publisher, &publisher_stats);
   g_assert_cmpuint (publisher_stats.viewers, ==, 1);
-  g_assert_cmpfloat (publisher_stats.fps, >, 20);
+  g_assert_cmpfloat (publisher_stats.fps, >, 15);
   g_assert_cmpfloat (publisher_stats.bitrate_kbps, >, 100);
   g_assert_cmpfloat (publisher_stats.upload_kbps, >, 100);
 }
@@ -405,6 +437,41 @@ test_max_direct_viewers (Fixture *f, gconstpointer data)
 }
 
 static void
+snapshot_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GBytes **out = user_data;
+  g_autoptr (GError) error = NULL;
+
+  *out = cascade_publisher_snapshot_finish (CASCADE_PUBLISHER (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+has_bytes (Fixture *f, gpointer data)
+{
+  return *(GBytes **) data != NULL;
+}
+
+static void
+test_thumbnail (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) jpeg = NULL;
+  const guint8 *bytes;
+  gsize size;
+
+  /* What the Live page shows: a JPEG of what is being streamed right now. */
+  join (f, add_peer (f, "viewer-1"));
+  run_until (f, stamped_at_least, GUINT_TO_POINTER (3));
+  cascade_publisher_snapshot_async (f->publisher, NULL, snapshot_done, &jpeg);
+  run_until (f, has_bytes, &jpeg);
+  bytes = g_bytes_get_data (jpeg, &size);
+  g_assert_cmpuint (size, >, 1000);
+  g_assert_cmpuint (size, <, 512 * 1024); /* the server's limit */
+  g_assert_cmpuint (bytes[0], ==, 0xff);
+  g_assert_cmpuint (bytes[1], ==, 0xd8);
+}
+
+static void
 test_stamp_roundtrip (void)
 {
   GstVideoInfo info;
@@ -449,6 +516,7 @@ main (int argc, char **argv)
   ADD ("reconnect", test_reconnect);
   ADD ("hostile-signals", test_hostile_signals);
   ADD ("max-direct-viewers", test_max_direct_viewers);
+  ADD ("thumbnail", test_thumbnail);
 #undef ADD
   return g_test_run ();
 }
