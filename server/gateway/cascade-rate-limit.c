@@ -3,8 +3,6 @@
 
 #include "cascade-rate-limit.h"
 
-#include <math.h>
-
 /*
  * CascadeRateLimit: a table of token buckets. A bucket that has filled up
  * again says nothing a new bucket would not, so full buckets are dropped
@@ -144,7 +142,12 @@ cascade_rate_limit_take_at (CascadeRateLimit *self,
   if (allowed)
     bucket->tokens -= 1.0;
   else if (retry_after != NULL)
-    *retry_after = MAX (1, (guint) ceil ((1.0 - bucket->tokens) / self->per_us / G_USEC_PER_SEC));
+    {
+      double seconds = (1.0 - bucket->tokens) / self->per_us / G_USEC_PER_SEC;
+      guint whole = (guint) seconds;
+
+      *retry_after = MAX (1, whole < seconds ? whole + 1 : whole); /* rounded up */
+    }
   g_mutex_unlock (&self->lock);
   return allowed;
 }

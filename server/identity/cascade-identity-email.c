@@ -111,7 +111,6 @@ request_reset_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
   EmailData *data = user_data;
   g_autoptr (sqlite3_stmt) stmt = NULL;
   g_autoptr (CascadeUser) user = NULL;
-  g_autoptr (GError) local_error = NULL;
   int rc;
 
   stmt = cascade_store_tx_prepare (
