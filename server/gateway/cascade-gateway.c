@@ -59,6 +59,7 @@ typedef struct
   gboolean dispatched; /* handed to a worker: counts as in flight */
   gboolean worker_done;
   gboolean io_done;
+  char *remote; /* read while the client is surely connected (see ensure_state) */
 } RequestState;
 
 typedef struct
@@ -78,6 +79,7 @@ request_state_free (gpointer data)
       sodium_memzero (state->body->data, state->body->len);
       g_byte_array_unref (state->body);
     }
+  g_free (state->remote);
   g_free (state);
 }
 
@@ -200,10 +202,7 @@ log_request (SoupServerMessage *msg, RequestState *state, gboolean aborted)
              " bytes_out=%" G_GINT64_FORMAT " remote=%s%s",
              safe_method, safe_path, soup_server_message_get_status (msg), duration_ms,
              state->bytes_in, response != NULL ? (gint64) response->length : (gint64) 0,
-             soup_server_message_get_remote_host (msg) != NULL
-               ? soup_server_message_get_remote_host (msg)
-               : "-",
-             aborted ? " aborted=true" : "");
+             state->remote != NULL ? state->remote : "-", aborted ? " aborted=true" : "");
 }
 
 static void
@@ -224,6 +223,10 @@ ensure_state (CascadeGateway *self, SoupServerMessage *msg)
     return state;
   state = g_new0 (RequestState, 1);
   state->started_us = g_get_monotonic_time ();
+  /* libsoup reads the remote address once per connection and warns when the
+   * client has gone by then (an aborted request, a WebSocket upgrade the
+   * client gave up on): reading it now, at the start, caches it. */
+  state->remote = g_strdup (soup_server_message_get_remote_host (msg));
   state->max_body_bytes = self->max_body_bytes;
   g_object_set_data_full (G_OBJECT (msg), STATE_KEY, state, request_state_free);
   g_signal_connect (msg, "disconnected", G_CALLBACK (on_disconnected), NULL);
