@@ -1149,6 +1149,34 @@ cascade_publisher_remove_viewer (CascadePublisher *self, const char *peer_id)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_VIEWERS]);
 }
 
+static void
+answer_refused_on_main (GObject *object, gpointer data)
+{
+  CascadePublisher *self = CASCADE_PUBLISHER (object);
+  PeerEvent *event = data;
+
+  if (!g_hash_table_contains (self->branches, event->peer_id))
+    return;
+  g_debug ("viewer %s answered with a description webrtcbin refused", event->peer_id);
+  cascade_publisher_remove_viewer (self, event->peer_id);
+  g_signal_emit (self, signals[VIEWER_STATE_CHANGED], 0, event->peer_id, CASCADE_PEER_STATE_FAILED);
+}
+
+/* On webrtcbin's thread: an answer it cannot use ends that viewer, not the stream. */
+static void
+on_answer_set (GstPromise *promise, gpointer user_data)
+{
+  Branch *branch = user_data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  gboolean failed = gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED ||
+                    (reply != NULL && gst_structure_has_field (reply, "error"));
+
+  gst_promise_unref (promise);
+  if (failed)
+    cascade_p2p_hop (branch->publisher->context, G_OBJECT (branch->publisher),
+                     answer_refused_on_main, peer_event_new (branch->peer_id), peer_event_free);
+}
+
 gboolean
 cascade_publisher_handle_signal (CascadePublisher *self,
                                  const char *peer_id,
@@ -1181,7 +1209,8 @@ cascade_publisher_handle_signal (CascadePublisher *self,
                                "A viewer may only answer the streamer's offer");
           return FALSE;
         }
-      g_signal_emit_by_name (branch->webrtc, "set-remote-description", sdp, NULL);
+      g_signal_emit_by_name (branch->webrtc, "set-remote-description", sdp,
+                             gst_promise_new_with_change_func (on_answer_set, branch, NULL));
     }
   else if (*candidate != '\0')
     {

@@ -35,6 +35,8 @@ struct _Fixture
   char *last_offer;
   gboolean timed_out;
   guint stats_updates;
+  gboolean second_offered;
+  gboolean second_failed;
 };
 
 static void
@@ -356,6 +358,35 @@ peer_failed (Fixture *f, gpointer data)
 }
 
 static void
+viewer_state_changed (CascadePublisher *publisher,
+                      const char *peer_id,
+                      CascadePeerState state,
+                      Fixture *f)
+{
+  if (g_str_equal (peer_id, "viewer-2") && state == CASCADE_PEER_STATE_FAILED)
+    f->second_failed = TRUE;
+}
+
+static void
+count_offers (CascadePublisher *publisher, const char *peer_id, JsonObject *signal, Fixture *f)
+{
+  if (g_str_equal (peer_id, "viewer-2") && json_object_has_member (signal, "sdp"))
+    f->second_offered = TRUE;
+}
+
+static gboolean
+offered_twice (Fixture *f, gpointer data)
+{
+  return f->second_offered;
+}
+
+static gboolean
+second_viewer_failed (Fixture *f, gpointer data)
+{
+  return f->second_failed;
+}
+
+static void
 test_hostile_signals (Fixture *f, gconstpointer data)
 {
   static const char *const bad[] = {
@@ -378,6 +409,7 @@ test_hostile_signals (Fixture *f, gconstpointer data)
   g_autoptr (JsonObject) answer = NULL;
   g_autoptr (JsonObject) candidate = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) bogus = NULL;
   g_autofree char *long_candidate = NULL;
   g_autofree char *long_json = NULL;
 
@@ -420,8 +452,27 @@ test_hostile_signals (Fixture *f, gconstpointer data)
   g_clear_error (&error);
   g_assert_false (cascade_publisher_handle_signal (f->publisher, "viewer-1", candidate, &error));
   g_assert_error (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_INVALID_SIGNAL);
+  g_clear_error (&error);
 
   run_until (f, stamped_at_least, GUINT_TO_POINTER (5));
+
+  /* A second viewer answers with a well-formed description that fits nothing
+   * offered: that viewer fails, the first one keeps playing. */
+  g_signal_handlers_disconnect_by_func (f->publisher, publisher_signal, f);
+  g_signal_connect (f->publisher, "signal", G_CALLBACK (count_offers), f);
+  g_signal_connect (f->publisher, "viewer-state-changed", G_CALLBACK (viewer_state_changed), f);
+  g_assert_true (cascade_publisher_add_viewer (f->publisher, "viewer-2", NULL, &error));
+  g_assert_no_error (error);
+  run_until (f, offered_twice, NULL);
+  bogus = object_from_json (
+    "{\"sdp\":{\"type\":\"answer\",\"sdp\":\"v=0\\r\\no=- 1 1 IN IP4 127.0.0.1\\r\\ns=-\\r\\n"
+    "t=0 0\\r\\nm=audio 9 RTP/AVP 0\\r\\nc=IN IP4 0.0.0.0\\r\\n\"}}");
+  g_assert_true (cascade_publisher_handle_signal (f->publisher, "viewer-2", bogus, &error));
+  g_assert_no_error (error);
+  run_until (f, second_viewer_failed, NULL);
+  g_assert_cmpuint (cascade_publisher_get_n_viewers (f->publisher), ==, 1);
+  peer->stamped = 0;
+  run_until (f, stamped_at_least, GUINT_TO_POINTER (10));
 }
 
 static void
