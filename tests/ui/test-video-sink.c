@@ -47,14 +47,27 @@ start_pipeline (Fixture *f, const char *caps)
                    GST_STATE_CHANGE_FAILURE);
 }
 
+static gboolean
+keep_polling (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
+  guint poll_id;
+
   gst_element_set_state (f->pipeline, GST_STATE_NULL);
+  g_object_add_weak_pointer (G_OBJECT (f->sink), (gpointer *) &f->sink);
   gst_object_unref (f->pipeline);
-  /* Frames already on their way to the main thread hold the sink. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+
+  /* Frames already on their way to the main thread hold the sink, and a
+   * streaming thread may drop its last reference a moment after the state
+   * change: wait for it, waking up now and then. */
+  poll_id = g_timeout_add (10, keep_polling, NULL);
+  WAIT_FOR (f->sink == NULL);
+  g_source_remove (poll_id);
   g_assert_finalize_object (f->paintable);
 }
 
