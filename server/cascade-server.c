@@ -175,6 +175,8 @@ cascade_server_new (const CascadeServerConfig *config, GError **error)
   cascade_mailer_settings_clear (&mail_settings);
 
   self->gateway = cascade_gateway_new (self->store, config->max_body_bytes);
+  if (!cascade_gateway_load_tls (self->gateway, config->file, error))
+    return NULL;
   cascade_identity_routes_install (self->gateway, self->identity);
 
   self->streaming =

@@ -38,6 +38,7 @@ struct _CascadeGateway
   CascadeAuthenticator authenticator;
   GObject *authenticator_owner;
   CascadeRateLimit *address_limit; /* for CASCADE_ROUTE_RATE_LIMITED routes */
+  gboolean https;                  /* a TLS certificate is set: HTTPS and WSS only */
 
   guint in_flight;
   gboolean shutting_down;
@@ -804,13 +805,67 @@ cascade_gateway_set_address_limit (CascadeGateway *self, CascadeRateLimit *limit
   g_set_object (&self->address_limit, limit);
 }
 
+/**
+ * cascade_gateway_load_tls:
+ * @file: (nullable): the config file
+ *
+ * With [tls] certificate=PEM and key=PEM in @file, the gateway serves
+ * HTTPS (and so WSS) only, with that certificate (and its chain, if the
+ * file has one). Call before cascade_gateway_listen(). Blocking (reads the
+ * files).
+ */
+gboolean
+cascade_gateway_load_tls (CascadeGateway *self, GKeyFile *file, GError **error)
+{
+  static const char *const known[] = { "certificate", "key", NULL };
+  g_autoptr (GTlsCertificate) certificate = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *cert_path = NULL;
+  g_autofree char *key_path = NULL;
+  g_auto (GStrv) keys = NULL;
+
+  g_return_val_if_fail (CASCADE_IS_GATEWAY (self), FALSE);
+
+  if (file == NULL || !g_key_file_has_group (file, "tls"))
+    return TRUE;
+  keys = g_key_file_get_keys (file, "tls", NULL, NULL);
+  if (keys == NULL || keys[0] == NULL)
+    return TRUE; /* an empty group, as in the sample config */
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    if (!g_strv_contains (known, keys[i]))
+      {
+        g_set_error (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_CONFIG,
+                     "unknown key “%s” in [tls]", keys[i]);
+        return FALSE;
+      }
+  cert_path = g_key_file_get_string (file, "tls", "certificate", NULL);
+  key_path = g_key_file_get_string (file, "tls", "key", NULL);
+  if (cert_path == NULL || key_path == NULL)
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_CONFIG,
+                           "[tls] needs both certificate and key (PEM files)");
+      return FALSE;
+    }
+  certificate = g_tls_certificate_new_from_files (cert_path, key_path, &local_error);
+  if (certificate == NULL)
+    {
+      g_set_error (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_CONFIG,
+                   "[tls] cannot use %s and %s: %s", cert_path, key_path, local_error->message);
+      return FALSE;
+    }
+  g_object_set (self->server, "tls-certificate", certificate, NULL);
+  self->https = TRUE;
+  return TRUE;
+}
+
 gboolean
 cascade_gateway_listen (CascadeGateway *self, GSocketAddress *address, GError **error)
 {
   g_return_val_if_fail (CASCADE_IS_GATEWAY (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET_ADDRESS (address), FALSE);
 
-  return soup_server_listen (self->server, address, 0, error);
+  return soup_server_listen (self->server, address, self->https ? SOUP_SERVER_LISTEN_HTTPS : 0,
+                             error);
 }
 
 /**
@@ -839,9 +894,10 @@ cascade_gateway_dup_url (CascadeGateway *self)
 
   inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
   host = g_inet_address_to_string (inet);
-  return g_strdup_printf (
-    g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? "http://[%s]:%u" : "http://%s:%u",
-    host, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+  return g_strdup_printf (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? "%s://[%s]:%u"
+                                                                                   : "%s://%s:%u",
+                          self->https ? "https" : "http", host,
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
 }
 
 /**
