@@ -116,7 +116,9 @@ branch_free (gpointer data)
 
   if (branch->attached && self->pipeline != NULL)
     {
-      GstElement *elements[] = { branch->video_queue, branch->audio_queue, branch->webrtc };
+      /* webrtcbin first: until negotiated it blocks its sink pads, and a queue
+       * pushing into a blocked pad cannot be stopped. */
+      GstElement *elements[] = { branch->webrtc, branch->video_queue, branch->audio_queue };
 
       /* Unlink from the tees first so no buffer enters a branch being torn down. */
       for (guint i = 0; i < 2; i++)
