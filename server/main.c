@@ -9,6 +9,7 @@
 #include "cascade-server-config.h"
 #include "cascade-server-log.h"
 #include "cascade-server.h"
+#include "identity/cascade-signing-key.h"
 
 static const char description[] = "The config file is a key file:\n"
                                   "  [server]\n"
@@ -90,6 +91,7 @@ main (int argc, char *argv[])
   g_autofree char *data_dir = NULL;
   g_autofree char *config_file = NULL;
   g_autofree char *create_admin = NULL;
+  gboolean rotate_key = FALSE;
   gboolean version = FALSE;
   Daemon daemon = { NULL };
   const GOptionEntry entries[] = {
@@ -103,6 +105,9 @@ main (int argc, char *argv[])
       "Read settings from this file; the command line wins over it", "FILE" },
     { "create-admin", 0, 0, G_OPTION_ARG_STRING, &create_admin,
       "Make the account with this email address an admin, then exit", "EMAIL" },
+    { "rotate-key", 0, 0, G_OPTION_ARG_NONE, &rotate_key,
+      "Retire the token signing key and make a new one, then exit (with the server stopped)",
+      NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL },
   };
@@ -131,6 +136,17 @@ main (int argc, char *argv[])
     }
 
   config = build_config (config_file, listen, data_dir, &error);
+  if (config != NULL && rotate_key)
+    {
+      if (!cascade_signing_key_rotate (config->data_dir, &error))
+        {
+          g_printerr ("cascaded: %s\n", error->message);
+          return 1;
+        }
+      g_print ("cascaded: a new signing key is in place; the old one verifies the tokens it "
+               "signed until they expire\n");
+      return 0;
+    }
   if (config != NULL)
     server = cascade_server_new (config, &error);
   if (server != NULL && create_admin != NULL)

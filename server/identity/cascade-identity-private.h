@@ -14,6 +14,7 @@ struct _CascadeIdentity
 
   CascadeStore *store;
   CascadeSigningKey *key;
+  GPtrArray *retired_keys; /* still verify tokens they signed, newest first */
   char *issuer;
   guint access_token_ttl;
 

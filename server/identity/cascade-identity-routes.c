@@ -467,15 +467,9 @@ handle_admin_ban (CascadeRequest *request,
   return TRUE;
 }
 
-static gboolean
-handle_jwks (CascadeRequest *request, CascadeResponse *response, gpointer user_data, GError **error)
+static void
+add_jwk (JsonBuilder *builder, CascadeSigningKey *key)
 {
-  CascadeSigningKey *key = cascade_identity_get_signing_key (user_data);
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "keys");
-  json_builder_begin_array (builder);
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "kty");
   json_builder_add_string_value (builder, "OKP");
@@ -490,6 +484,21 @@ handle_jwks (CascadeRequest *request, CascadeResponse *response, gpointer user_d
   json_builder_set_member_name (builder, "x");
   json_builder_add_string_value (builder, cascade_signing_key_get_x (key));
   json_builder_end_object (builder);
+}
+
+/* The current key first, then the retired ones that still verify. */
+static gboolean
+handle_jwks (CascadeRequest *request, CascadeResponse *response, gpointer user_data, GError **error)
+{
+  GPtrArray *retired = cascade_identity_get_retired_keys (user_data);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "keys");
+  json_builder_begin_array (builder);
+  add_jwk (builder, cascade_identity_get_signing_key (user_data));
+  for (guint i = 0; i < retired->len; i++)
+    add_jwk (builder, g_ptr_array_index (retired, i));
   json_builder_end_array (builder);
   json_builder_end_object (builder);
   cascade_response_set_json (response, SOUP_STATUS_OK, json_builder_get_root (builder));

@@ -23,6 +23,7 @@ cascade_identity_finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_pointer (&self->key, cascade_signing_key_free);
+  g_clear_pointer (&self->retired_keys, g_ptr_array_unref);
   g_free (self->issuer);
   g_free (self->dummy_hash);
   g_clear_object (&self->account_limit);
@@ -127,7 +128,19 @@ cascade_identity_new (CascadeStore *store,
   self->key = cascade_signing_key_load_or_create (key_path, error);
   if (self->key == NULL)
     return NULL;
+  self->retired_keys = cascade_signing_key_load_retired (data_dir, access_token_ttl, error);
+  if (self->retired_keys == NULL)
+    return NULL;
   return g_steal_pointer (&self);
+}
+
+/* (element-type CascadeSigningKey): the retired keys that still verify */
+GPtrArray *
+cascade_identity_get_retired_keys (CascadeIdentity *self)
+{
+  g_return_val_if_fail (CASCADE_IS_IDENTITY (self), NULL);
+
+  return self->retired_keys;
 }
 
 CascadeSigningKey *
@@ -613,6 +626,14 @@ session_open_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
   return rc >= 0;
 }
 
+static CascadeJwtClaims *
+verify_token (CascadeIdentity *self, CascadeSigningKey *key, const char *token, GError **error)
+{
+  return cascade_jwt_verify (
+    token, cascade_signing_key_get_public_key (key), cascade_signing_key_get_kid (key),
+    self->issuer, CASCADE_ACCESS_TOKEN_AUDIENCE, g_get_real_time () / G_USEC_PER_SEC, error);
+}
+
 /**
  * cascade_identity_authenticate:
  * @access_token: a bearer token
@@ -632,18 +653,30 @@ cascade_identity_authenticate (CascadeIdentity *self,
                                GError **error)
 {
   g_autoptr (CascadeJwtClaims) claims = NULL;
+  g_autoptr (GError) local_error = NULL;
   SessionCheck check = { NULL };
 
   g_return_val_if_fail (CASCADE_IS_IDENTITY (self), FALSE);
   g_return_val_if_fail (access_token != NULL, FALSE);
   g_return_val_if_fail (principal != NULL, FALSE);
 
-  claims =
-    cascade_jwt_verify (access_token, cascade_signing_key_get_public_key (self->key),
-                        cascade_signing_key_get_kid (self->key), self->issuer,
-                        CASCADE_ACCESS_TOKEN_AUDIENCE, g_get_real_time () / G_USEC_PER_SEC, error);
+  claims = verify_token (self, self->key, access_token, &local_error);
+  /* A token of a retired key (after cascaded --rotate-key) is good until it
+   * expires. */
+  for (guint i = 0;
+       claims == NULL && i < self->retired_keys->len &&
+       g_error_matches (local_error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_INVALID_TOKEN);
+       i++)
+    {
+      g_clear_error (&local_error);
+      claims =
+        verify_token (self, g_ptr_array_index (self->retired_keys, i), access_token, &local_error);
+    }
   if (claims == NULL)
-    return FALSE;
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
 
   check.user_id = claims->sub;
   check.session_id = claims->sid;

@@ -53,6 +53,7 @@ CascadeIdentity *cascade_identity_new (CascadeStore *store,
 void cascade_identity_set_limits (CascadeIdentity *self, const CascadeIdentityLimits *limits);
 const CascadeIdentityLimits *cascade_identity_get_limits (CascadeIdentity *self);
 CascadeSigningKey *cascade_identity_get_signing_key (CascadeIdentity *self);
+GPtrArray *cascade_identity_get_retired_keys (CascadeIdentity *self);
 guint cascade_identity_get_access_token_ttl (CascadeIdentity *self);
 
 /* The use cases. All of them block (database, argon2id): call them from a

@@ -234,3 +234,108 @@ cascade_signing_key_sign (CascadeSigningKey *self, const CascadeJwtClaims *claim
 
   return cascade_jwt_sign (claims, self->kid, self->secret);
 }
+
+#define RETIRED_SUFFIX ".retired-"
+
+/**
+ * cascade_signing_key_rotate:
+ * @data_dir: where the key lives
+ *
+ * Retires the current key (renamed to jwt-ed25519.key.retired-<seconds
+ * since the epoch>) and makes a new one. A server started afterwards signs
+ * with the new key and still verifies with the retired one until the
+ * tokens it signed have expired (cascade_signing_key_load_retired()). Run
+ * with the server stopped. Blocking.
+ */
+gboolean
+cascade_signing_key_rotate (const char *data_dir, GError **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, CASCADE_SIGNING_KEY_FILE, NULL);
+  g_autofree char *retired = NULL;
+  g_autoptr (CascadeSigningKey) old_key = NULL;
+  g_autoptr (CascadeSigningKey) new_key = NULL;
+
+  g_return_val_if_fail (data_dir != NULL, FALSE);
+
+  if (sodium_init () < 0)
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_FAILED,
+                           "libsodium cannot be initialised");
+      return FALSE;
+    }
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_CONFIG,
+                   "There is no signing key to retire in %s", data_dir);
+      return FALSE;
+    }
+  old_key = cascade_signing_key_load_or_create (path, error);
+  if (old_key == NULL)
+    return FALSE;
+  retired = g_strdup_printf ("%s" RETIRED_SUFFIX "%" G_GINT64_FORMAT, path,
+                             g_get_real_time () / G_USEC_PER_SEC);
+  if (g_rename (path, retired) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_FAILED,
+                   "Cannot retire the key %s: %s", path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  new_key = cascade_signing_key_load_or_create (path, error);
+  return new_key != NULL;
+}
+
+/**
+ * cascade_signing_key_load_retired:
+ * @max_age: seconds a retired key keeps verifying (the access token TTL)
+ *
+ * Loads the retired keys of @data_dir that may still have unexpired tokens,
+ * newest first, and deletes the older ones. Blocking.
+ *
+ * Returns: (transfer full) (element-type CascadeSigningKey): the keys
+ */
+GPtrArray *
+cascade_signing_key_load_retired (const char *data_dir, guint max_age, GError **error)
+{
+  g_autoptr (GPtrArray) keys =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) cascade_signing_key_free);
+  g_autoptr (GDir) dir = NULL;
+  g_autoptr (GList) names = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const char *name;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+
+  dir = g_dir_open (data_dir, 0, error);
+  if (dir == NULL)
+    return NULL;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, CASCADE_SIGNING_KEY_FILE RETIRED_SUFFIX))
+      names = g_list_prepend (names, g_strdup (name));
+  names = g_list_sort (names, (GCompareFunc) g_strcmp0);
+  names = g_list_reverse (names);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      g_autofree char *file_name = l->data;
+      g_autofree char *path = g_build_filename (data_dir, file_name, NULL);
+      const char *stamp = file_name + strlen (CASCADE_SIGNING_KEY_FILE RETIRED_SUFFIX);
+      guint64 retired_at = 0;
+      CascadeSigningKey *key;
+
+      l->data = NULL;
+      if (!g_ascii_string_to_unsigned (stamp, 10, 0, G_MAXINT64, &retired_at, NULL))
+        continue;
+      if ((gint64) retired_at + max_age < now)
+        {
+          g_message ("Deleting the retired signing key %s: its tokens have all expired", path);
+          g_unlink (path);
+          continue;
+        }
+      key = cascade_signing_key_load_or_create (path, error);
+      if (key == NULL)
+        return NULL;
+      g_ptr_array_add (keys, key);
+    }
+  return g_steal_pointer (&keys);
+}

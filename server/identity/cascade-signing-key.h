@@ -16,6 +16,8 @@ G_BEGIN_DECLS
  * secret lives in sodium_malloc'd pages. */
 CascadeSigningKey *cascade_signing_key_load_or_create (const char *path, GError **error);
 void cascade_signing_key_free (CascadeSigningKey *self);
+gboolean cascade_signing_key_rotate (const char *data_dir, GError **error);
+GPtrArray *cascade_signing_key_load_retired (const char *data_dir, guint max_age, GError **error);
 
 const guint8 *cascade_signing_key_get_public_key (CascadeSigningKey *self);
 const char *cascade_signing_key_get_kid (CascadeSigningKey *self);
