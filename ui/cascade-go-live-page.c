@@ -45,6 +45,7 @@ struct _CascadeGoLivePage
   char *stream_id;
   CascadePublisher *publisher;
   CascadeScreencast *screencast;
+  GSettings *settings;
   char *restore_token;
   JsonArray *ice_servers;
   CascadePaintable *preview;
@@ -646,6 +647,9 @@ on_screencast_started (GObject *source, GAsyncResult *result, gpointer user_data
 
   g_free (self->restore_token);
   self->restore_token = g_strdup (cascade_screencast_get_restore_token (self->screencast));
+  /* The portal remembers the choice under this token, across runs too. */
+  g_settings_set_string (self->settings, "screencast-restore-token",
+                         self->restore_token != NULL ? self->restore_token : "");
   create_stream (self);
 }
 
@@ -753,6 +757,7 @@ cascade_go_live_page_dispose (GObject *object)
     }
   gtk_widget_dispose_template (GTK_WIDGET (self), CASCADE_TYPE_GO_LIVE_PAGE);
   g_clear_object (&self->session);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (cascade_go_live_page_parent_class)->dispose (object);
 }
@@ -818,6 +823,11 @@ static void
 cascade_go_live_page_init (CascadeGoLivePage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APP_ID);
+  self->restore_token = g_settings_get_string (self->settings, "screencast-restore-token");
+  if (*self->restore_token == '\0')
+    g_clear_pointer (&self->restore_token, g_free);
 
   self->bitrate_label = add_stat (self, _ ("Bitrate"));
   self->fps_label = add_stat (self, _ ("Frames per second"));
