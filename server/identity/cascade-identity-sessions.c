@@ -123,7 +123,8 @@ _cascade_identity_open_session (CascadeIdentity *self,
   /* A User-Agent is shown to the user: one line, at most 200 characters. */
   if (client != NULL && client->device != NULL && g_utf8_validate (client->device, -1, NULL))
     {
-      device = g_utf8_substring (client->device, 0, 200);
+      device = g_utf8_strlen (client->device, -1) > 200 ? g_utf8_substring (client->device, 0, 200)
+                                                        : g_strdup (client->device);
       g_strdelimit (device, "\r\n\t", ' ');
     }
   stmt = cascade_store_tx_prepare (tx,
