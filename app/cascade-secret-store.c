@@ -9,6 +9,7 @@
 struct _CascadeSecretStore
 {
   GObject parent_instance;
+  gboolean in_memory;
 };
 
 G_DEFINE_FINAL_TYPE (CascadeSecretStore, cascade_secret_store, G_TYPE_OBJECT)
@@ -59,6 +60,19 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, map_error (error));
 }
 
+/* An in-memory store keeps nothing: every call answers NO_SECRETS, as when no
+ * Secret Service runs, so the session keeps its tokens in memory only. */
+static gboolean
+refuse_in_memory (CascadeSecretStore *self, GTask *task)
+{
+  if (!self->in_memory)
+    return FALSE;
+  g_task_return_new_error (task, CASCADE_CLIENT_ERROR, CASCADE_CLIENT_ERROR_NO_SECRETS,
+                           "This instance keeps its sign-in in memory only");
+  g_object_unref (task);
+  return TRUE;
+}
+
 void
 cascade_secret_store_store_async (CascadeSecretStore *self,
                                   const char *server,
@@ -77,6 +91,8 @@ cascade_secret_store_store_async (CascadeSecretStore *self,
 
   task =
     _cascade_task_new (self, cascade_secret_store_store_async, cancellable, callback, user_data);
+  if (refuse_in_memory (self, task))
+    return;
   label = g_strdup_printf ("Cascade sign-in on %s", server);
   secret_password_store (get_schema (), SECRET_COLLECTION_DEFAULT, label, refresh_token,
                          cancellable, on_stored, task, "server", server, NULL);
@@ -136,6 +152,8 @@ cascade_secret_store_lookup_async (CascadeSecretStore *self,
 
   task =
     _cascade_task_new (self, cascade_secret_store_lookup_async, cancellable, callback, user_data);
+  if (refuse_in_memory (self, task))
+    return;
   secret_password_lookup (get_schema (), cancellable, on_looked_up, task, "server", server, NULL);
 }
 
@@ -179,6 +197,8 @@ cascade_secret_store_clear_async (CascadeSecretStore *self,
 
   task =
     _cascade_task_new (self, cascade_secret_store_clear_async, cancellable, callback, user_data);
+  if (refuse_in_memory (self, task))
+    return;
   secret_password_clear (get_schema (), cancellable, on_cleared, task, "server", server, NULL);
 }
 
@@ -197,6 +217,22 @@ CascadeSecretStore *
 cascade_secret_store_new (void)
 {
   return g_object_new (CASCADE_TYPE_SECRET_STORE, NULL);
+}
+
+/**
+ * cascade_secret_store_new_in_memory:
+ *
+ * A store that never touches the keyring: every call fails with
+ * %CASCADE_CLIENT_ERROR_NO_SECRETS. For a second instance of the app signed
+ * in as someone else, which must not rotate the first one's tokens.
+ */
+CascadeSecretStore *
+cascade_secret_store_new_in_memory (void)
+{
+  CascadeSecretStore *self = cascade_secret_store_new ();
+
+  self->in_memory = TRUE;
+  return self;
 }
 
 static void

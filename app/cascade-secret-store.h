@@ -18,6 +18,7 @@ G_DECLARE_FINAL_TYPE (CascadeSecretStore, cascade_secret_store, CASCADE, SECRET_
  * CASCADE_CLIENT_ERROR_NO_SECRETS.
  */
 CascadeSecretStore *cascade_secret_store_new (void);
+CascadeSecretStore *cascade_secret_store_new_in_memory (void);
 
 void cascade_secret_store_store_async (CascadeSecretStore *self,
                                        const char *server,

@@ -784,6 +784,28 @@ cascade_session_new (const char *server_url)
   return g_object_new (CASCADE_TYPE_SESSION, "server-url", server_url, NULL);
 }
 
+/**
+ * cascade_session_new_in_memory:
+ *
+ * A session that neither reads nor writes the keyring (secrets-available is
+ * FALSE from the start): its sign-in lasts as long as the object. A second
+ * app instance uses one, so that it can be someone else without rotating, or
+ * clearing, the tokens the first instance keeps there.
+ */
+CascadeSession *
+cascade_session_new_in_memory (const char *server_url)
+{
+  CascadeSession *self;
+
+  g_return_val_if_fail (server_url != NULL, NULL);
+
+  self = cascade_session_new (server_url);
+  g_clear_object (&self->store);
+  self->store = cascade_secret_store_new_in_memory ();
+  self->secrets_available = FALSE;
+  return self;
+}
+
 CascadeSessionState
 cascade_session_get_state (CascadeSession *self)
 {

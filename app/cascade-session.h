@@ -31,6 +31,7 @@ G_DECLARE_FINAL_TYPE (CascadeSession, cascade_session, CASCADE, SESSION, GObject
  * refused refresh signs out), and each rotated refresh token is stored.
  */
 CascadeSession *cascade_session_new (const char *server_url);
+CascadeSession *cascade_session_new_in_memory (const char *server_url);
 
 CascadeSessionState cascade_session_get_state (CascadeSession *self);
 CascadeUser *cascade_session_get_user (CascadeSession *self);

@@ -22,6 +22,7 @@ struct _CascadeApplication
   GSettings *settings;
   CascadeSession *session;
   GCancellable *cancellable;
+  gboolean new_instance;   /* --new-instance: not unique, sign-in in memory only */
   AdwToast *restore_toast; /* weak: the failure of the last restore, while shown */
 
   /* ./dev run's account: read once at startup, wiped once used. */
@@ -333,6 +334,15 @@ cascade_application_handle_local_options (GApplication *app, GVariantDict *optio
       return EXIT_SUCCESS;
     }
 
+  /* A second app on this desktop, signed in as someone else (say, one going
+   * live and one watching): not unique, and its sign-in kept in memory so it
+   * cannot disturb the first one's tokens in the keyring. */
+  if (g_variant_dict_contains (options, "new-instance"))
+    {
+      self->new_instance = TRUE;
+      g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+    }
+
   if (g_variant_dict_lookup (options, "server", "&s", &server))
     {
       g_autoptr (GError) error = NULL;
@@ -378,7 +388,8 @@ cascade_application_startup (GApplication *app)
   g_unsetenv (DEV_PASSWORD_ENV);
 
   server_url = g_settings_get_string (self->settings, "server-url");
-  self->session = cascade_session_new (server_url);
+  self->session = self->new_instance ? cascade_session_new_in_memory (server_url)
+                                     : cascade_session_new (server_url);
   g_settings_bind (self->settings, "server-url", self->session, "server-url", G_SETTINGS_BIND_GET);
   g_signal_connect_object (self->session, "notify::state", G_CALLBACK (on_session_state_changed),
                            self, G_CONNECT_SWAPPED);
@@ -445,6 +456,9 @@ cascade_application_init (CascadeApplication *self)
   static const GOptionEntry entries[] = {
     { "server", 's', 0, G_OPTION_ARG_STRING, NULL,
       N_ ("Use the Cascade server at URL (saved for next time)"), N_ ("URL") },
+    { "new-instance", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_ ("Open a separate instance, signed in as someone else, that forgets its sign-in on exit"),
+      NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_ ("Print the version and exit"), NULL },
     { NULL },
   };

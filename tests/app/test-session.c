@@ -617,6 +617,49 @@ test_secret_store (void)
   g_assert_no_error (error);
 }
 
+/* A second instance (cascade --new-instance) signs in as someone else with a
+ * session kept in memory: it works, says it keeps nothing, and leaves the
+ * first instance's keyring entry alone, through sign-in, refresh-free use and
+ * sign-out; the first user is still the one a restart restores. */
+static void
+test_in_memory (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CascadeSession) guest = cascade_session_new_in_memory (f->url);
+  g_autoptr (CascadeSession) later = NULL;
+  g_autoptr (CascadeUser) me = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *still = NULL;
+  g_autofree char *guest_name = cascade_test_unique_name ("guest");
+  g_autofree char *guest_email = g_strdup_printf ("%s@example.org", guest_name);
+
+  sign_up (f);
+  stored = cascade_test_keyring_lookup (f->url);
+  g_assert_nonnull (stored);
+
+  g_assert_false (cascade_session_get_secrets_available (guest));
+  g_assert_true (cascade_test_session_sign_up (guest, guest_email, guest_name, PASSWORD, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cascade_session_get_state (guest), ==, CASCADE_SESSION_STATE_SIGNED_IN);
+  g_assert_false (cascade_session_get_secrets_available (guest));
+  me = cascade_test_session_get_me (guest, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cascade_user_get_username (me), ==, guest_name);
+
+  g_assert_true (cascade_test_session_sign_out (guest, &error));
+  g_assert_no_error (error);
+  still = cascade_test_keyring_lookup (f->url);
+  g_assert_cmpstr (still, ==, stored);
+
+  later = cascade_session_new (f->url);
+  g_assert_true (cascade_test_session_restore (later, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cascade_session_get_state (later), ==, CASCADE_SESSION_STATE_SIGNED_IN);
+  g_assert_cmpstr (cascade_user_get_username (cascade_session_get_user (later)), ==, f->username);
+  cascade_test_assert_finalized (g_steal_pointer (&guest), CASCADE_TEST_TIMEOUT_MS);
+  cascade_test_assert_finalized (g_steal_pointer (&later), CASCADE_TEST_TIMEOUT_MS);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -636,6 +679,7 @@ main (int argc, char **argv)
   ADD ("sign-out", 0, test_sign_out);
   ADD ("sign-out/offline", 0, test_sign_out_offline);
   ADD ("server-url", 0, test_server_url);
+  ADD ("in-memory", 0, test_in_memory);
   ADD ("refresh", SHORT_TTL, test_refresh);
   ADD ("refresh/refused", SHORT_TTL, test_refresh_refused);
   ADD ("refresh/retry", SHORT_TTL, test_refresh_retry);
