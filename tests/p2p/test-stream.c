@@ -292,11 +292,12 @@ test_late_join_keyframe (Fixture *f, gconstpointer data)
   CascadeViewerStats stats;
 
   /* The first viewer's join forces a key frame; the next natural one is a
-   * whole GOP (2 s) later. Joining 1.1 s in, a viewer that had to wait for it
-   * would see nothing for most of a second. */
+   * whole GOP (2 s) later. Joining 0.3 s in, a viewer that had to wait for it
+   * would see nothing for 1.7 s; with its own key frame it sees a picture
+   * within a few hundred ms, and well within 1.2 s even on a busy machine. */
   join (f, first);
   run_until (f, stamped_at_least, GUINT_TO_POINTER (1));
-  run_for (f, 1100);
+  run_for (f, 300);
 
   late = add_peer (f, "viewer-2");
   join (f, late);
@@ -305,10 +306,10 @@ test_late_join_keyframe (Fixture *f, gconstpointer data)
   cascade_viewer_get_stats (late->viewer, &stats);
   g_test_message ("late viewer's first frame after %" G_GINT64_FORMAT " us", stats.first_frame_us);
   g_assert_cmpint (stats.first_frame_us, >=, 0);
-  g_assert_cmpint (stats.first_frame_us, <, 600 * 1000);
+  g_assert_cmpint (stats.first_frame_us, <, 1200 * 1000);
   /* The first viewer kept playing through the join. */
   cascade_viewer_get_stats (first->viewer, &stats);
-  g_assert_cmpuint (stats.stamped_frames, >=, 40);
+  g_assert_cmpuint (stats.stamped_frames, >=, 15);
 }
 
 static gboolean
