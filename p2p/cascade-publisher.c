@@ -47,6 +47,8 @@ struct _CascadePublisher
   char *file_path;
   gboolean stamp;
   gboolean stamp_set;
+  CascadeAudioCapture audio_capture;
+  const char *encoder; /* static: an element name from the usable list */
   guint max_direct_viewers;
   char *local_address;
   GstElement *preview_sink; /* the UI's; fed from a raw tee before the encoder */
@@ -93,6 +95,7 @@ enum
   PROP_MAX_DIRECT_VIEWERS,
   PROP_LOCAL_ADDRESS,
   PROP_N_VIEWERS,
+  PROP_ENCODER,
   N_PROPS
 };
 
@@ -195,6 +198,9 @@ cascade_publisher_get_property (GObject *object, guint prop_id, GValue *value, G
       case PROP_N_VIEWERS:
         g_value_set_uint (value, g_hash_table_size (self->branches));
         break;
+      case PROP_ENCODER:
+        g_value_set_string (value, self->encoder);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -251,6 +257,9 @@ cascade_publisher_class_init (CascadePublisherClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_N_VIEWERS] = g_param_spec_uint ("n-viewers", NULL, NULL, 0, G_MAXUINT, 0,
                                                   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* The H.264 encoder element: a VA-API one when the machine has it, else x264enc. */
+  properties[PROP_ENCODER] = g_param_spec_string ("encoder", NULL, NULL, "x264enc",
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* (peer_id, JsonObject *signal): forward as a realtime `signal` to peer_id. */
@@ -276,6 +285,7 @@ cascade_publisher_init (CascadePublisher *self)
   self->source_kind = SOURCE_TEST;
   self->pipewire_fd = -1;
   self->max_direct_viewers = 8;
+  self->encoder = cascade_publisher_pick_encoder (cascade_publisher_get_usable_encoders ());
   self->branches = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, branch_free);
 }
 
@@ -330,6 +340,32 @@ cascade_publisher_set_preview_sink (CascadePublisher *self, GstElement *sink)
     gst_object_ref_sink (sink);
   g_clear_object (&self->preview_sink);
   self->preview_sink = sink;
+}
+
+/* The sound sent with a PipeWire source; set it before starting. */
+void
+cascade_publisher_set_audio_capture (CascadePublisher *self, CascadeAudioCapture audio)
+{
+  g_return_if_fail (CASCADE_IS_PUBLISHER (self));
+  g_return_if_fail (audio <= CASCADE_AUDIO_CAPTURE_BOTH);
+  g_return_if_fail (self->pipeline == NULL);
+
+  self->audio_capture = audio;
+}
+
+CascadeAudioCapture
+cascade_publisher_get_audio_capture (CascadePublisher *self)
+{
+  g_return_val_if_fail (CASCADE_IS_PUBLISHER (self), CASCADE_AUDIO_CAPTURE_NONE);
+  return self->audio_capture;
+}
+
+/* Returns: the H.264 encoder element this publisher uses, "x264enc" without VA-API. */
+const char *
+cascade_publisher_get_encoder (CascadePublisher *self)
+{
+  g_return_val_if_fail (CASCADE_IS_PUBLISHER (self), NULL);
+  return self->encoder;
 }
 
 /* The stamp is on by default for the test pattern only: it draws over the picture. */
@@ -413,6 +449,38 @@ source_description (CascadePublisher *self, const CascadeQualityPreset *preset)
     }
 }
 
+/* Desktop audio and the microphone are PipeWire streams of their own (the
+ * portal gives only the picture). WirePlumber links a capture stream to the
+ * default source, or with stream.capture.sink to the default sink's monitor. */
+#define PIPEWIRE_AUDIO_CAPTURE                                                                     \
+  "pipewiresrc name=%s do-timestamp=true stream-properties=\"props,media.type=Audio,"              \
+  "media.category=Capture,media.class=Stream/Input/Audio,node.name=%s%s\" ! "                      \
+  "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! "                            \
+  "queue max-size-buffers=0 max-size-bytes=0 max-size-time=200000000 leaky=downstream ! amix. "
+
+static char *
+pipewire_audio_description (CascadeAudioCapture audio)
+{
+  GString *description;
+
+  if (audio == CASCADE_AUDIO_CAPTURE_NONE)
+    return g_strdup ("audiotestsrc is-live=true wave=silence");
+
+  /* A silent input keeps audio flowing when a capture stream has nothing to
+   * link to (no microphone): webrtcbin offers only once both tracks have caps. */
+  description = g_string_new ("audiomixer name=amix latency=20000000 "
+                              "audiotestsrc is-live=true wave=silence ! "
+                              "audio/x-raw,rate=48000,channels=2 ! amix. ");
+  if (audio == CASCADE_AUDIO_CAPTURE_DESKTOP || audio == CASCADE_AUDIO_CAPTURE_BOTH)
+    g_string_append_printf (description, PIPEWIRE_AUDIO_CAPTURE, "desktopsrc",
+                            "cascade-desktop-audio", ",stream.capture.sink=true");
+  if (audio == CASCADE_AUDIO_CAPTURE_MICROPHONE || audio == CASCADE_AUDIO_CAPTURE_BOTH)
+    g_string_append_printf (description, PIPEWIRE_AUDIO_CAPTURE, "micsrc", "cascade-microphone",
+                            ",media.role=Communication");
+  g_string_append (description, "amix.");
+  return g_string_free (description, FALSE);
+}
+
 static char *
 audio_description (CascadePublisher *self)
 {
@@ -424,9 +492,93 @@ audio_description (CascadePublisher *self)
         return g_strdup ("dec. ! queue ! identity sync=true");
       case SOURCE_PIPEWIRE:
       default:
-        /* Desktop audio is a separate PipeWire stream the portal does not give us. */
-        return g_strdup ("audiotestsrc is-live=true wave=silence");
+        return pipewire_audio_description (self->audio_capture);
     }
+}
+
+/* ---- the H.264 encoder ---- */
+
+static const char *const hardware_encoders[] = { "vah264enc", "vaapih264enc" };
+
+const char *
+cascade_publisher_pick_encoder (const char *const *usable)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (hardware_encoders); i++)
+    if (usable != NULL && g_strv_contains (usable, hardware_encoders[i]))
+      return hardware_encoders[i];
+  return "x264enc";
+}
+
+/* A VA-API encoder is registered when its plugin is installed, yet needs a
+ * device that opens: it must encode one frame in a probe pipeline. */
+static gboolean
+encoder_works (const char *name)
+{
+  g_autoptr (GstElementFactory) factory = gst_element_factory_find (name);
+  g_autofree char *description = NULL;
+  g_autoptr (GstElement) pipeline = NULL;
+  GstStateChangeReturn ret;
+
+  if (factory == NULL)
+    return FALSE;
+  description = g_strdup_printf ("videotestsrc num-buffers=1 ! "
+                                 "video/x-raw,format=NV12,width=320,height=240,framerate=30/1 ! "
+                                 "%s ! fakesink",
+                                 name);
+  pipeline = gst_parse_launch_full (description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, NULL);
+  if (pipeline == NULL)
+    return FALSE;
+  gst_object_ref_sink (pipeline);
+  ret = gst_element_set_state (pipeline, GST_STATE_PAUSED);
+  if (ret == GST_STATE_CHANGE_ASYNC)
+    ret = gst_element_get_state (pipeline, NULL, NULL, 3 * GST_SECOND);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_debug ("H.264 encoder %s %s", name,
+           ret == GST_STATE_CHANGE_SUCCESS ? "works" : "does not work");
+  return ret == GST_STATE_CHANGE_SUCCESS;
+}
+
+const char *const *
+cascade_publisher_get_usable_encoders (void)
+{
+  static gsize usable = 0;
+
+  if (g_once_init_enter (&usable))
+    {
+      g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+      for (guint i = 0; i < G_N_ELEMENTS (hardware_encoders); i++)
+        if (encoder_works (hardware_encoders[i]))
+          g_strv_builder_add (builder, hardware_encoders[i]);
+      g_strv_builder_add (builder, "x264enc");
+      g_once_init_leave (&usable, (gsize) g_strv_builder_end (builder));
+    }
+  return (const char *const *) usable;
+}
+
+/* Low latency everywhere: no B-frames, constant bit rate, one reference frame. */
+static char *
+encoder_description (CascadePublisher *self, const CascadeQualityPreset *preset)
+{
+  if (g_strcmp0 (self->encoder, "vah264enc") == 0)
+    return g_strdup_printf ("videoconvert ! video/x-raw,format=NV12 ! "
+                            "vah264enc name=enc b-frames=0 ref-frames=1 key-int-max=%d "
+                            "bitrate=%d rate-control=cbr target-usage=7 ! "
+                            "video/x-h264,stream-format=byte-stream",
+                            preset->keyframe_interval, preset->bitrate_kbps);
+  if (g_strcmp0 (self->encoder, "vaapih264enc") == 0)
+    return g_strdup_printf ("videoconvert ! video/x-raw,format=NV12 ! "
+                            "vaapih264enc name=enc max-bframes=0 refs=1 keyframe-period=%d "
+                            "bitrate=%d rate-control=cbr quality-level=7 ! "
+                            "video/x-h264,stream-format=byte-stream",
+                            preset->keyframe_interval, preset->bitrate_kbps);
+  return g_strdup_printf (
+    "x264enc name=enc tune=zerolatency speed-preset=ultrafast bframes=0 key-int-max=%d "
+    "bitrate=%d vbv-buf-capacity=%d threads=%u sliced-threads=true %s ! "
+    "video/x-h264,profile=constrained-baseline,stream-format=byte-stream",
+    preset->keyframe_interval, preset->bitrate_kbps, 1000 * 2 / preset->fps,
+    MIN (g_get_num_processors (), 4),
+    self->source_kind == SOURCE_TEST ? "option-string=scenecut=0" : "");
 }
 
 static char *
@@ -435,16 +587,14 @@ pipeline_description (CascadePublisher *self)
   const CascadeQualityPreset *preset = cascade_quality_get_preset (self->quality);
   g_autofree char *video = source_description (self, preset);
   g_autofree char *audio = audio_description (self);
+  g_autofree char *encoder = encoder_description (self, preset);
 
   return g_strdup_printf (
     "%s ! videoconvert ! videoscale ! videorate ! "
     "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1,pixel-aspect-ratio=1/1 ! "
     "tee name=rawtee allow-not-linked=true rawtee. ! "
     "queue name=encq max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream ! "
-    "x264enc name=enc tune=zerolatency speed-preset=ultrafast bframes=0 key-int-max=%d "
-    "bitrate=%d vbv-buf-capacity=%d threads=%u sliced-threads=true %s ! "
-    "video/x-h264,profile=constrained-baseline,stream-format=byte-stream ! "
-    "h264parse config-interval=-1 ! "
+    "%s ! h264parse config-interval=-1 ! "
     "rtph264pay name=vpay pt=96 config-interval=-1 aggregate-mode=zero-latency mtu=1200 ! "
     "application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000,"
     "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true ! "
@@ -453,9 +603,7 @@ pipeline_description (CascadePublisher *self)
     "opusenc bitrate=96000 frame-size=10 ! rtpopuspay pt=111 ! "
     "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! "
     "tee name=atee allow-not-linked=true%s",
-    video, preset->width, preset->height, preset->fps, preset->keyframe_interval,
-    preset->bitrate_kbps, 1000 * 2 / preset->fps, MIN (g_get_num_processors (), 4),
-    self->source_kind == SOURCE_TEST ? "option-string=scenecut=0" : "", audio,
+    video, preset->width, preset->height, preset->fps, encoder, audio,
     /* The preview: the newest raw frame only, never holding up the encoder. */
     self->preview_sink != NULL
       ? " rawtee. ! queue name=previewq max-size-buffers=1 max-size-bytes=0 max-size-time=0 "
@@ -605,6 +753,7 @@ update_stats (gpointer user_data)
   self->stats.dropped =
     MAX (self->stats.dropped, frames_in > frames + 2 ? frames_in - frames - 2 : 0);
   self->stats.viewers = g_hash_table_size (self->branches);
+  self->stats.encoder = self->encoder;
 
   self->stats_time_us = now;
   self->stats_frames = frames;
@@ -623,6 +772,7 @@ cascade_publisher_get_stats (CascadePublisher *self, CascadePublisherStats *out_
 
   *out_stats = self->stats;
   out_stats->viewers = g_hash_table_size (self->branches);
+  out_stats->encoder = self->encoder;
 }
 
 static void
@@ -747,6 +897,15 @@ cascade_publisher_start (CascadePublisher *self, GError **error)
       return FALSE;
     }
   self->pipeline = gst_object_ref_sink (pipeline);
+  /* Each pipewiresrc offers its own stream's clock: with the picture and the
+   * sound from two streams, the mixer's deadlines and the capture time
+   * stamps disagree. The system clock (monotonic) drives them all. */
+  if (self->source_kind == SOURCE_PIPEWIRE)
+    {
+      g_autoptr (GstClock) clock = gst_system_clock_obtain ();
+
+      gst_pipeline_use_clock (GST_PIPELINE (pipeline), clock);
+    }
   self->video_tee = gst_bin_get_by_name (GST_BIN (pipeline), "vtee");
   self->audio_tee = gst_bin_get_by_name (GST_BIN (pipeline), "atee");
   gst_object_unref (self->video_tee); /* borrowed: the pipeline owns them */

@@ -33,7 +33,24 @@ typedef struct
   guint viewers;       /* viewers served directly */
   double upload_kbps;  /* RTP handed to all viewers, last second */
   guint64 frames;      /* frames encoded since start */
+  const char *encoder; /* the H.264 encoder element in use, "x264enc" or a VA-API one */
 } CascadePublisherStats;
+
+/* What a PipeWire (screen) source sends as sound. The test pattern keeps its
+ * tone and a file its own audio. */
+typedef enum
+{
+  CASCADE_AUDIO_CAPTURE_NONE,
+  CASCADE_AUDIO_CAPTURE_DESKTOP,    /* the default sink's monitor */
+  CASCADE_AUDIO_CAPTURE_MICROPHONE, /* the default source */
+  CASCADE_AUDIO_CAPTURE_BOTH,       /* both, mixed */
+} CascadeAudioCapture;
+
+/* The H.264 encoder for @usable, the encoders that exist and work here: a
+ * VA-API one (vah264enc, then vaapih264enc) when listed, else "x264enc". */
+const char *cascade_publisher_pick_encoder (const char *const *usable);
+/* The H.264 encoders this machine can use, probed once (a VA device must open). */
+const char *const *cascade_publisher_get_usable_encoders (void);
 
 CascadePublisher *cascade_publisher_new (CascadeQuality quality);
 
@@ -42,6 +59,9 @@ void cascade_publisher_set_source_pipewire (CascadePublisher *self, int fd, guin
 void cascade_publisher_set_source_file (CascadePublisher *self, const char *path);
 void cascade_publisher_set_stamp (CascadePublisher *self, gboolean stamp);
 void cascade_publisher_set_preview_sink (CascadePublisher *self, GstElement *sink);
+void cascade_publisher_set_audio_capture (CascadePublisher *self, CascadeAudioCapture audio);
+CascadeAudioCapture cascade_publisher_get_audio_capture (CascadePublisher *self);
+const char *cascade_publisher_get_encoder (CascadePublisher *self);
 
 CascadeQuality cascade_publisher_get_quality (CascadePublisher *self);
 guint cascade_publisher_get_max_direct_viewers (CascadePublisher *self);

@@ -60,6 +60,7 @@ struct _CascadeGoLivePage
   GtkLabel *preview_label;
   GtkWidget *live_badge;
   AdwComboRow *source_row;
+  AdwComboRow *audio_row;
   AdwEntryRow *title_row;
   AdwEntryRow *category_row;
   AdwComboRow *quality_row;
@@ -73,6 +74,7 @@ struct _CascadeGoLivePage
   GtkLabel *viewers_label;
   GtkLabel *direct_label;
   GtkLabel *upload_label;
+  GtkLabel *encoder_label;
 };
 
 G_DEFINE_FINAL_TYPE (CascadeGoLivePage, cascade_go_live_page, ADW_TYPE_BIN)
@@ -99,6 +101,10 @@ update_controls (CascadeGoLivePage *self)
   gboolean valid = title_len >= 1 && title_len <= 140 && category_len >= 1 && category_len <= 64;
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->source_row), idle);
+  /* Sound is chosen for a screen; the test pattern has its own tone. */
+  gtk_widget_set_visible (GTK_WIDGET (self->audio_row),
+                          adw_combo_row_get_selected (self->source_row) == 1);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->audio_row), idle);
   gtk_widget_set_sensitive (GTK_WIDGET (self->title_row), idle);
   gtk_widget_set_sensitive (GTK_WIDGET (self->category_row), idle);
   gtk_widget_set_sensitive (GTK_WIDGET (self->quality_row), idle);
@@ -165,7 +171,8 @@ static void
 clear_stats (CascadeGoLivePage *self)
 {
   GtkLabel *labels[] = { self->bitrate_label, self->fps_label,    self->dropped_label,
-                         self->load_label,    self->direct_label, self->upload_label };
+                         self->load_label,    self->direct_label, self->upload_label,
+                         self->encoder_label };
 
   for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
     gtk_label_set_text (labels[i], "—");
@@ -484,6 +491,7 @@ on_publisher_stats (CascadeGoLivePage *self)
   g_autofree char *load = NULL;
   g_autofree char *direct = NULL;
   g_autofree char *upload = NULL;
+  g_autofree char *encoder = NULL;
 
   cascade_publisher_get_stats (self->publisher, &stats);
   self->fps = stats.fps;
@@ -494,6 +502,11 @@ on_publisher_stats (CascadeGoLivePage *self)
   load = g_strdup_printf ("%.0f %%", stats.encoder_load * 100.0);
   direct = g_strdup_printf ("%u", stats.viewers);
   upload = g_strdup_printf (_ ("%.0f kbit/s"), stats.upload_kbps);
+  if (g_strcmp0 (stats.encoder, "x264enc") == 0)
+    encoder = g_strdup (_ ("x264 (software)"));
+  else
+    /* Translators: %s is a GStreamer element name such as vah264enc. */
+    encoder = g_strdup_printf (_ ("VA-API hardware (%s)"), stats.encoder);
 
   gtk_label_set_text (self->bitrate_label, bitrate);
   gtk_label_set_text (self->fps_label, fps);
@@ -501,6 +514,7 @@ on_publisher_stats (CascadeGoLivePage *self)
   gtk_label_set_text (self->load_label, load);
   gtk_label_set_text (self->direct_label, direct);
   gtk_label_set_text (self->upload_label, upload);
+  gtk_label_set_text (self->encoder_label, encoder);
 }
 
 static void
@@ -535,7 +549,11 @@ start_publishing (CascadeGoLivePage *self, int pipewire_fd, guint32 node_id)
 
   self->publisher = cascade_publisher_new (quality);
   if (pipewire_fd >= 0)
-    cascade_publisher_set_source_pipewire (self->publisher, pipewire_fd, node_id);
+    {
+      cascade_publisher_set_source_pipewire (self->publisher, pipewire_fd, node_id);
+      cascade_publisher_set_audio_capture (self->publisher,
+                                           adw_combo_row_get_selected (self->audio_row));
+    }
   else
     cascade_publisher_set_source_test (self->publisher);
   if (cascade_server_url_is_loopback (cascade_session_get_server_url (self->session)))
@@ -701,6 +719,35 @@ on_form_changed (CascadeGoLivePage *self)
   update_controls (self);
 }
 
+/* The `go-live-audio` setting's nicks, in the order of the Audio row and
+ * of CascadeAudioCapture. */
+static const char *const audio_nicks[] = { "none", "desktop", "microphone", "both" };
+G_STATIC_ASSERT (CASCADE_AUDIO_CAPTURE_NONE == 0 && CASCADE_AUDIO_CAPTURE_BOTH == 3);
+
+static gboolean
+audio_from_setting (GValue *value, GVariant *variant, gpointer user_data)
+{
+  const char *nick = g_variant_get_string (variant, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (audio_nicks); i++)
+    if (g_strcmp0 (nick, audio_nicks[i]) == 0)
+      {
+        g_value_set_uint (value, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static GVariant *
+audio_to_setting (const GValue *value, const GVariantType *expected_type, gpointer user_data)
+{
+  guint selected = g_value_get_uint (value);
+
+  if (selected >= G_N_ELEMENTS (audio_nicks))
+    return NULL;
+  return g_variant_new_string (audio_nicks[selected]);
+}
+
 static GtkLabel *
 add_stat (CascadeGoLivePage *self, const char *caption)
 {
@@ -809,6 +856,7 @@ cascade_go_live_page_class_init (CascadeGoLivePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, preview_label);
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, live_badge);
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, source_row);
+  gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, audio_row);
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, title_row);
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, category_row);
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, quality_row);
@@ -836,6 +884,11 @@ cascade_go_live_page_init (CascadeGoLivePage *self)
   self->viewers_label = add_stat (self, _ ("Viewers"));
   self->direct_label = add_stat (self, _ ("Peers served directly"));
   self->upload_label = add_stat (self, _ ("Upload used"));
+  self->encoder_label = add_stat (self, _ ("Encoder"));
+
+  g_settings_bind_with_mapping (self->settings, "go-live-audio", self->audio_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, audio_from_setting, audio_to_setting, NULL,
+                                NULL);
 
   update_controls (self);
 }
