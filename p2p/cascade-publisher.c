@@ -509,22 +509,44 @@ cascade_publisher_pick_encoder (const char *const *usable)
   return "x264enc";
 }
 
+/* Low latency: no B-frames, constant bit rate, one reference, the fastest preset. */
+static char *
+hardware_encoder_description (const char *name, int keyframe_interval, int bitrate_kbps)
+{
+  if (g_strcmp0 (name, "vah264enc") == 0)
+    return g_strdup_printf ("videoconvert ! video/x-raw,format=NV12 ! "
+                            "vah264enc name=enc b-frames=0 ref-frames=1 key-int-max=%d "
+                            "bitrate=%d rate-control=cbr target-usage=7 ! "
+                            "video/x-h264,stream-format=byte-stream",
+                            keyframe_interval, bitrate_kbps);
+  if (g_strcmp0 (name, "vaapih264enc") == 0)
+    return g_strdup_printf ("videoconvert ! video/x-raw,format=NV12 ! "
+                            "vaapih264enc name=enc max-bframes=0 refs=1 keyframe-period=%d "
+                            "bitrate=%d rate-control=cbr quality-level=7 ! "
+                            "video/x-h264,stream-format=byte-stream",
+                            keyframe_interval, bitrate_kbps);
+  return NULL;
+}
+
 /* A VA-API encoder is registered when its plugin is installed, yet needs a
- * device that opens: it must encode one frame in a probe pipeline. */
+ * device that opens: it must encode one frame in a probe pipeline, with the
+ * settings the stream uses (so a driver refusing one means x264enc). */
 static gboolean
 encoder_works (const char *name)
 {
   g_autoptr (GstElementFactory) factory = gst_element_factory_find (name);
+  g_autofree char *encoder = NULL;
   g_autofree char *description = NULL;
   g_autoptr (GstElement) pipeline = NULL;
   GstStateChangeReturn ret;
 
   if (factory == NULL)
     return FALSE;
+  encoder = hardware_encoder_description (name, 60, 2000);
   description = g_strdup_printf ("videotestsrc num-buffers=1 ! "
-                                 "video/x-raw,format=NV12,width=320,height=240,framerate=30/1 ! "
+                                 "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
                                  "%s ! fakesink",
-                                 name);
+                                 encoder);
   pipeline = gst_parse_launch_full (description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, NULL);
   if (pipeline == NULL)
     return FALSE;
@@ -556,22 +578,15 @@ cascade_publisher_get_usable_encoders (void)
   return (const char *const *) usable;
 }
 
-/* Low latency everywhere: no B-frames, constant bit rate, one reference frame. */
 static char *
 encoder_description (CascadePublisher *self, const CascadeQualityPreset *preset)
 {
-  if (g_strcmp0 (self->encoder, "vah264enc") == 0)
-    return g_strdup_printf ("videoconvert ! video/x-raw,format=NV12 ! "
-                            "vah264enc name=enc b-frames=0 ref-frames=1 key-int-max=%d "
-                            "bitrate=%d rate-control=cbr target-usage=7 ! "
-                            "video/x-h264,stream-format=byte-stream",
-                            preset->keyframe_interval, preset->bitrate_kbps);
-  if (g_strcmp0 (self->encoder, "vaapih264enc") == 0)
-    return g_strdup_printf ("videoconvert ! video/x-raw,format=NV12 ! "
-                            "vaapih264enc name=enc max-bframes=0 refs=1 keyframe-period=%d "
-                            "bitrate=%d rate-control=cbr quality-level=7 ! "
-                            "video/x-h264,stream-format=byte-stream",
-                            preset->keyframe_interval, preset->bitrate_kbps);
+  char *hardware =
+    hardware_encoder_description (self->encoder, preset->keyframe_interval, preset->bitrate_kbps);
+
+  if (hardware != NULL)
+    return hardware;
+  /* x264: zero latency, no B-frames, the fastest preset. */
   return g_strdup_printf (
     "x264enc name=enc tune=zerolatency speed-preset=ultrafast bframes=0 key-int-max=%d "
     "bitrate=%d vbv-buf-capacity=%d threads=%u sliced-threads=true %s ! "
