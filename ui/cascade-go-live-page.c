@@ -819,6 +819,13 @@ cascade_go_live_page_finalize (GObject *object)
   G_OBJECT_CLASS (cascade_go_live_page_parent_class)->finalize (object);
 }
 
+static gpointer
+probe_encoders (gpointer data)
+{
+  cascade_publisher_get_usable_encoders ();
+  return NULL;
+}
+
 static void
 cascade_go_live_page_class_init (CascadeGoLivePageClass *klass)
 {
@@ -827,6 +834,10 @@ cascade_go_live_page_class_init (CascadeGoLivePageClass *klass)
 
   /* The page makes GStreamer elements (idempotent when the program did). */
   gst_init (NULL, NULL);
+  /* Which H.264 encoders work is found once per process by encoding a frame
+   * (a hardware one can take seconds): find out now, off the main thread, so
+   * that pressing Go Live does not wait for it. */
+  g_thread_unref (g_thread_new ("encoder-probe", probe_encoders, NULL));
 
   object_class->get_property = cascade_go_live_page_get_property;
   object_class->dispose = cascade_go_live_page_dispose;
