@@ -718,6 +718,38 @@ cascade_store_tx_step (CascadeStoreTx *tx, sqlite3_stmt *stmt, GError **error)
   return -1;
 }
 
+/**
+ * cascade_store_tx_query_row:
+ * @sql: a query with one parameter, ?1
+ * @key: the text bound to ?1
+ * @not_found: the message of the NOT_FOUND error when no row matches
+ *
+ * Returns: (transfer full): the statement positioned on the first row, or
+ *   %NULL with NOT_FOUND (no row) or DATABASE set
+ */
+sqlite3_stmt *
+cascade_store_tx_query_row (
+  CascadeStoreTx *tx, const char *sql, const char *key, const char *not_found, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (tx != NULL, NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (not_found != NULL, NULL);
+
+  stmt = cascade_store_tx_prepare (tx, sql, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  rc = cascade_store_tx_step (tx, stmt, error);
+  if (rc == SQLITE_ROW)
+    return g_steal_pointer (&stmt);
+  if (rc == SQLITE_DONE)
+    g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_NOT_FOUND, not_found);
+  return NULL;
+}
+
 gboolean
 cascade_store_tx_exec (CascadeStoreTx *tx, const char *sql, GError **error)
 {

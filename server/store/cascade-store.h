@@ -67,6 +67,8 @@ sqlite3 *cascade_store_tx_get_db (CascadeStoreTx *tx);
 gint64 cascade_store_tx_get_now (CascadeStoreTx *tx);
 sqlite3_stmt *cascade_store_tx_prepare (CascadeStoreTx *tx, const char *sql, GError **error);
 int cascade_store_tx_step (CascadeStoreTx *tx, sqlite3_stmt *stmt, GError **error);
+sqlite3_stmt *cascade_store_tx_query_row (
+  CascadeStoreTx *tx, const char *sql, const char *key, const char *not_found, GError **error);
 gboolean cascade_store_tx_exec (CascadeStoreTx *tx, const char *sql, GError **error);
 gboolean cascade_store_tx_append_event (CascadeStoreTx *tx,
                                         const char *topic,

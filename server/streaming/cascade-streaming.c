@@ -147,20 +147,11 @@ record_from_row (sqlite3_stmt *stmt)
 static CascadeStreamRecord *
 load_record (CascadeStoreTx *tx, const char *stream_id, GError **error)
 {
-  g_autoptr (sqlite3_stmt) stmt = NULL;
-  int rc;
+  g_autoptr (sqlite3_stmt) stmt =
+    cascade_store_tx_query_row (tx, "SELECT " RECORD_COLUMNS " WHERE s.id = ?1", stream_id,
+                                "There is no stream with this id.", error);
 
-  stmt = cascade_store_tx_prepare (tx, "SELECT " RECORD_COLUMNS " WHERE s.id = ?", error);
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, stream_id);
-  rc = cascade_store_tx_step (tx, stmt, error);
-  if (rc == SQLITE_ROW)
-    return record_from_row (stmt);
-  if (rc == SQLITE_DONE)
-    g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_NOT_FOUND,
-                         "There is no stream with this id.");
-  return NULL;
+  return stmt != NULL ? record_from_row (stmt) : NULL;
 }
 
 /* ---- live state, on the main thread -------------------------------------- */
@@ -617,19 +608,10 @@ static gboolean
 channel_exists_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
 {
   StartCall *call = user_data;
-  g_autoptr (sqlite3_stmt) stmt = NULL;
-  int rc;
+  g_autoptr (sqlite3_stmt) stmt = cascade_store_tx_query_row (
+    tx, "SELECT 1 FROM streaming_channels WHERE user_id = ?1", call->user_id, "no channel", error);
 
-  stmt = cascade_store_tx_prepare (tx, "SELECT 1 FROM streaming_channels WHERE user_id = ?", error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, call->user_id);
-  rc = cascade_store_tx_step (tx, stmt, error);
-  if (rc == SQLITE_ROW)
-    return TRUE;
-  if (rc == SQLITE_DONE)
-    g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_NOT_FOUND, "no channel");
-  return FALSE;
+  return stmt != NULL;
 }
 
 static gboolean
@@ -996,16 +978,10 @@ get_channel_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
   g_autoptr (sqlite3_stmt) live = NULL;
   int rc;
 
-  stmt = cascade_store_tx_prepare (
-    tx, "SELECT user_id, username, display_name FROM streaming_channels WHERE username = ?", error);
+  stmt = cascade_store_tx_query_row (
+    tx, "SELECT user_id, username, display_name FROM streaming_channels WHERE username = ?1",
+    call->key, "There is no channel with this name.", error);
   if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, call->key);
-  rc = cascade_store_tx_step (tx, stmt, error);
-  if (rc == SQLITE_DONE)
-    g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_NOT_FOUND,
-                         "There is no channel with this name.");
-  if (rc != SQLITE_ROW)
     return FALSE;
   call->channel = g_new0 (CascadeChannel, 1);
   call->channel->user_id = column_dup (stmt, 0);
@@ -1154,18 +1130,11 @@ get_thumbnail_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
 {
   ReadCall *call = user_data;
   g_autoptr (sqlite3_stmt) stmt = NULL;
-  int rc;
 
-  stmt = cascade_store_tx_prepare (
-    tx, "SELECT content_type, data FROM streaming_thumbnails WHERE stream_id = ?", error);
+  stmt = cascade_store_tx_query_row (
+    tx, "SELECT content_type, data FROM streaming_thumbnails WHERE stream_id = ?1", call->key,
+    "This stream has no thumbnail.", error);
   if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, call->key);
-  rc = cascade_store_tx_step (tx, stmt, error);
-  if (rc == SQLITE_DONE)
-    g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_NOT_FOUND,
-                         "This stream has no thumbnail.");
-  if (rc != SQLITE_ROW)
     return FALSE;
   call->content_type = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   call->image = g_bytes_new (sqlite3_column_blob (stmt, 1), sqlite3_column_bytes (stmt, 1));
