@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* unshare (CLONE_NEWNET) is a GNU extension of <sched.h>. */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include "cascade-netlab.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#define SUBNET "10.201.0"
+
+struct _CascadeNetlab
+{
+  char *hub_address;
+  GPtrArray *netns;     /* char *, per node */
+  GPtrArray *addresses; /* char *, per node */
+};
+
+struct _CascadeTurn
+{
+  GSubprocess *process;
+  char *dir;
+  char *log_path;
+  char *url;
+};
+
+/* Runs a command to its end; FALSE with its stderr as the error otherwise. */
+static gboolean
+run (GError **error, const char *first, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocess) process = NULL;
+  g_autofree char *err = NULL;
+  va_list args;
+
+  va_start (args, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process =
+    g_subprocess_newv ((const char *const *) argv->pdata,
+                       G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
+  if (process == NULL || !g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, error))
+    return FALSE;
+  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    {
+      g_autofree char *line = g_strjoinv (" ", (char **) argv->pdata);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", line,
+                   err != NULL ? g_strstrip (err) : "failed");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+cascade_netlab_check (char **out_reason)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *probe = g_strdup_printf ("cascade-probe-%d", (int) getpid ());
+  const char *tools[] = { "ip", "nft" };
+
+  if (geteuid () != 0)
+    {
+      *out_reason = g_strdup ("network namespaces need root (CAP_NET_ADMIN); not root here");
+      return FALSE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (tools); i++)
+    {
+      g_autofree char *path = g_find_program_in_path (tools[i]);
+
+      if (path == NULL)
+        {
+          *out_reason =
+            g_strdup_printf ("'%s' is missing (iproute2 / nftables; ./dev installs it)", tools[i]);
+          return FALSE;
+        }
+    }
+  if (!run (&error, "ip", "netns", "add", probe, NULL))
+    {
+      *out_reason = g_strdup_printf ("cannot make a network namespace: %s", error->message);
+      return FALSE;
+    }
+  if (!run (&error, "ip", "netns", "exec", probe, "nft", "add", "table", "inet", "probe", NULL))
+    {
+      run (NULL, "ip", "netns", "del", probe, NULL);
+      *out_reason = g_strdup_printf ("nftables does not work here: %s", error->message);
+      return FALSE;
+    }
+  run (NULL, "ip", "netns", "del", probe, NULL);
+  *out_reason = NULL;
+  return TRUE;
+}
+
+gboolean
+cascade_netlab_enter_own_netns (GError **error)
+{
+  if (unshare (CLONE_NEWNET) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "unshare (CLONE_NEWNET): %s",
+                   g_strerror (errno));
+      return FALSE;
+    }
+  return run (error, "ip", "link", "set", "lo", "up", NULL);
+}
+
+CascadeNetlab *
+cascade_netlab_new (guint n_nodes, GError **error)
+{
+  g_autoptr (CascadeNetlab) self = g_new0 (CascadeNetlab, 1);
+  g_autofree char *hub_cidr = g_strdup_printf ("%s.1/24", SUBNET);
+
+  g_return_val_if_fail (n_nodes <= 200, NULL);
+  self->hub_address = g_strdup_printf ("%s.1", SUBNET);
+  self->netns = g_ptr_array_new_with_free_func (g_free);
+  self->addresses = g_ptr_array_new_with_free_func (g_free);
+
+  if (!run (error, "ip", "link", "add", "cascade-br", "type", "bridge", "forward_delay", "0",
+            NULL) ||
+      !run (error, "ip", "addr", "add", hub_cidr, "dev", "cascade-br", NULL) ||
+      !run (error, "ip", "link", "set", "cascade-br", "up", NULL))
+    return NULL;
+
+  for (guint i = 0; i < n_nodes; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("cascade-%d-%u", (int) getpid (), i);
+      g_autofree char *hub_end = g_strdup_printf ("cascade-v%u", i);
+      g_autofree char *cidr = g_strdup_printf ("%s.%u/24", SUBNET, 10 + i);
+
+      if (!run (error, "ip", "netns", "add", name, NULL))
+        return NULL;
+      g_ptr_array_add (self->netns, g_strdup (name));
+      g_ptr_array_add (self->addresses, g_strdup_printf ("%s.%u", SUBNET, 10 + i));
+      if (!run (error, "ip", "link", "add", hub_end, "type", "veth", "peer", "name", "eth0",
+                "netns", name, NULL) ||
+          !run (error, "ip", "link", "set", hub_end, "master", "cascade-br", "up", NULL) ||
+          !run (error, "ip", "-n", name, "addr", "add", cidr, "dev", "eth0", NULL) ||
+          !run (error, "ip", "-n", name, "link", "set", "eth0", "up", NULL) ||
+          !run (error, "ip", "-n", name, "link", "set", "lo", "up", NULL))
+        return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+const char *
+cascade_netlab_get_hub_address (CascadeNetlab *self)
+{
+  return self->hub_address;
+}
+
+const char *
+cascade_netlab_get_node_netns (CascadeNetlab *self, guint node)
+{
+  g_return_val_if_fail (node < self->netns->len, NULL);
+  return g_ptr_array_index (self->netns, node);
+}
+
+const char *
+cascade_netlab_get_node_address (CascadeNetlab *self, guint node)
+{
+  g_return_val_if_fail (node < self->addresses->len, NULL);
+  return g_ptr_array_index (self->addresses, node);
+}
+
+gboolean
+cascade_netlab_set_loss (CascadeNetlab *self, guint node, guint percent, GError **error)
+{
+  const char *netns = cascade_netlab_get_node_netns (self, node);
+  g_autofree char *rule = NULL;
+
+  g_return_val_if_fail (netns != NULL && percent <= 100, FALSE);
+  run (NULL, "ip", "netns", "exec", netns, "nft", "delete", "table", "inet", "cascade_loss", NULL);
+  if (percent == 0)
+    return TRUE;
+  /* Only UDP (the media): the signalling's TCP would only retransmit. */
+  rule = g_strdup_printf ("table inet cascade_loss {\n"
+                          "  chain input {\n"
+                          "    type filter hook input priority 0; policy accept;\n"
+                          "    meta l4proto udp numgen random mod 100 < %u drop\n"
+                          "  }\n"
+                          "}\n",
+                          percent);
+  {
+    g_autoptr (GSubprocess) process = NULL;
+    g_autofree char *err = NULL;
+
+    process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                error, "ip", "netns", "exec", netns, "nft", "-f", "-", NULL);
+    if (process == NULL || !g_subprocess_communicate_utf8 (process, rule, NULL, NULL, &err, error))
+      return FALSE;
+    if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+      {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "nft in %s: %s", netns,
+                     err != NULL ? g_strstrip (err) : "failed");
+        return FALSE;
+      }
+  }
+  return TRUE;
+}
+
+void
+cascade_netlab_free (CascadeNetlab *self)
+{
+  /* Deleting a namespace deletes its end of the veth, and so the pair. */
+  for (guint i = 0; self->netns != NULL && i < self->netns->len; i++)
+    run (NULL, "ip", "netns", "del", g_ptr_array_index (self->netns, i), NULL);
+  run (NULL, "ip", "link", "del", "cascade-br", NULL);
+  g_clear_pointer (&self->netns, g_ptr_array_unref);
+  g_clear_pointer (&self->addresses, g_ptr_array_unref);
+  g_free (self->hub_address);
+  g_free (self);
+}
+
+/* ---- coturn ---- */
+
+gboolean
+cascade_turn_check (char **out_reason)
+{
+  g_autofree char *path = g_find_program_in_path ("turnserver");
+
+  *out_reason =
+    path == NULL ? g_strdup ("coturn's turnserver is missing (./dev installs coturn)") : NULL;
+  return path != NULL;
+}
+
+static guint
+free_port (int type)
+{
+  struct sockaddr_in address = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (0x7f000001) };
+  socklen_t length = sizeof address;
+  int fd = socket (AF_INET, type, 0);
+  guint port = 0;
+
+  if (fd >= 0 && bind (fd, (struct sockaddr *) &address, sizeof address) == 0 &&
+      getsockname (fd, (struct sockaddr *) &address, &length) == 0)
+    port = ntohs (address.sin_port);
+  if (fd >= 0)
+    close (fd);
+  return port;
+}
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static gboolean
+turn_listening (guint port)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) connection = NULL;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+  return connection != NULL;
+}
+
+CascadeTurn *
+cascade_turn_new (const char *secret, GError **error)
+{
+  g_autoptr (CascadeTurn) self = g_new0 (CascadeTurn, 1);
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  guint port = free_port (SOCK_STREAM);
+  guint relay_low = free_port (SOCK_DGRAM);
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autofree char *secret_arg = g_strdup_printf ("--static-auth-secret=%s", secret);
+  g_autofree char *db = NULL;
+  g_autofree char *pid_file = NULL;
+  g_autofree char *min_port = NULL;
+  g_autofree char *max_port = NULL;
+  gint64 deadline;
+
+  self->dir = g_dir_make_tmp ("cascade-turn-XXXXXX", error);
+  if (self->dir == NULL)
+    return NULL;
+  self->log_path = g_build_filename (self->dir, "turnserver.log", NULL);
+  db = g_build_filename (self->dir, "turndb", NULL);
+  pid_file = g_build_filename (self->dir, "turnserver.pid", NULL);
+  /* Relay ports near a free one: well away from the usual 49152.. range other
+   * turnservers on this machine would use. */
+  relay_low = CLAMP (relay_low, 20000, 60000);
+  min_port = g_strdup_printf ("%u", relay_low);
+  max_port = g_strdup_printf ("%u", relay_low + 200);
+  self->url = g_strdup_printf ("turn:127.0.0.1:%u?transport=udp", port);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  self->process = g_subprocess_launcher_spawn (
+    launcher, error, "turnserver", "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
+    "--listening-port", port_text, "--min-port", min_port, "--max-port", max_port,
+    "--use-auth-secret", secret_arg, "--realm=cascade.test", "--allow-loopback-peers", "--no-tls",
+    "--no-dtls", "--no-cli", "--no-stdout-log", "--simple-log", "--log-file", self->log_path,
+    "--userdb", db, "--pidfile", pid_file, "--verbose", NULL);
+  if (self->process == NULL)
+    return NULL;
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!turn_listening (port))
+    {
+      if (g_subprocess_get_if_exited (self->process) || g_get_monotonic_time () > deadline)
+        {
+          g_autofree char *log = cascade_turn_dup_log (self);
+
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "turnserver did not listen on 127.0.0.1:%u within 20 s; its log:\n%s", port,
+                       log);
+          return NULL;
+        }
+      g_usleep (G_USEC_PER_SEC / 20);
+    }
+  return g_steal_pointer (&self);
+}
+
+const char *
+cascade_turn_get_url (CascadeTurn *self)
+{
+  return self->url;
+}
+
+char *
+cascade_turn_dup_log (CascadeTurn *self)
+{
+  char *text = NULL;
+
+  if (self->log_path == NULL || !g_file_get_contents (self->log_path, &text, NULL, NULL))
+    return g_strdup ("");
+  return text;
+}
+
+void
+cascade_turn_free (CascadeTurn *self)
+{
+  if (self->process != NULL)
+    {
+      g_subprocess_force_exit (self->process);
+      g_subprocess_wait (self->process, NULL, NULL);
+      g_object_unref (self->process);
+    }
+  if (self->dir != NULL)
+    {
+      g_autoptr (GDir) dir = g_dir_open (self->dir, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (self->dir, name, NULL);
+
+          g_remove (path);
+        }
+      g_rmdir (self->dir);
+    }
+  g_free (self->dir);
+  g_free (self->log_path);
+  g_free (self->url);
+  g_free (self);
+}
