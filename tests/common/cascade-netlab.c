@@ -185,7 +185,7 @@ cascade_netlab_set_loss (CascadeNetlab *self, guint node, guint percent, GError 
   rule = g_strdup_printf ("table inet cascade_loss {\n"
                           "  chain input {\n"
                           "    type filter hook input priority 0; policy accept;\n"
-                          "    meta l4proto udp numgen random mod 100 < %u drop\n"
+                          "    meta l4proto udp numgen random mod 100 < %u counter drop\n"
                           "  }\n"
                           "}\n",
                           percent);
@@ -205,6 +205,24 @@ cascade_netlab_set_loss (CascadeNetlab *self, guint node, guint percent, GError 
       }
   }
   return TRUE;
+}
+
+guint64
+cascade_netlab_get_dropped (CascadeNetlab *self, guint node)
+{
+  const char *netns = cascade_netlab_get_node_netns (self, node);
+  g_autoptr (GSubprocess) process = NULL;
+  g_autofree char *out = NULL;
+  const char *counter;
+
+  g_return_val_if_fail (netns != NULL, 0);
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                              NULL, "ip", "netns", "exec", netns, "nft", "list", "table", "inet",
+                              "cascade_loss", NULL);
+  if (process == NULL || !g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, NULL) ||
+      out == NULL || (counter = strstr (out, "counter packets ")) == NULL)
+    return 0;
+  return g_ascii_strtoull (counter + strlen ("counter packets "), NULL, 10);
 }
 
 void

@@ -34,6 +34,8 @@ const char *cascade_netlab_get_node_netns (CascadeNetlab *self, guint node);
 const char *cascade_netlab_get_node_address (CascadeNetlab *self, guint node);
 /* Drops @percent of the UDP packets arriving at @node (0 removes the rule). */
 gboolean cascade_netlab_set_loss (CascadeNetlab *self, guint node, guint percent, GError **error);
+/* UDP packets dropped at @node so far. */
+guint64 cascade_netlab_get_dropped (CascadeNetlab *self, guint node);
 void cascade_netlab_free (CascadeNetlab *self);
 
 /* Whether coturn's turnserver is installed; if not, why. */
