@@ -89,6 +89,8 @@ add_user (JsonBuilder *builder, CascadeUser *user)
   json_builder_add_string_value (builder, user->email);
   json_builder_set_member_name (builder, "email_verified");
   json_builder_add_boolean_value (builder, user->email_verified);
+  json_builder_set_member_name (builder, "totp_enabled");
+  json_builder_add_boolean_value (builder, user->totp_enabled);
   json_builder_set_member_name (builder, "role");
   json_builder_add_string_value (builder, user->role);
   json_builder_set_member_name (builder, "created_at");

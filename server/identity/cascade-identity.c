@@ -259,7 +259,9 @@ _cascade_identity_load_user (CascadeStoreTx *tx, const char *user_id, GError **e
 
   stmt = cascade_store_tx_prepare (tx,
                                    "SELECT id, username, display_name, email, role, created_at, "
-                                   "email_verified_at IS NOT NULL, banned_at IS NOT NULL "
+                                   "email_verified_at IS NOT NULL, banned_at IS NOT NULL, "
+                                   "EXISTS (SELECT 1 FROM identity_totp t WHERE t.user_id = "
+                                   "identity_users.id AND t.enabled_at IS NOT NULL) "
                                    "FROM identity_users WHERE id = ?",
                                    error);
   if (stmt == NULL)
@@ -277,6 +279,7 @@ _cascade_identity_load_user (CascadeStoreTx *tx, const char *user_id, GError **e
   user->created_at = sqlite3_column_int64 (stmt, 5);
   user->email_verified = sqlite3_column_int (stmt, 6) != 0;
   user->banned = sqlite3_column_int (stmt, 7) != 0;
+  user->totp_enabled = sqlite3_column_int (stmt, 8) != 0;
   return user;
 }
 

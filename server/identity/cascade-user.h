@@ -18,6 +18,7 @@ struct _CascadeUser
   gint64 created_at; /* seconds since the epoch */
   gboolean email_verified;
   gboolean banned;
+  gboolean totp_enabled; /* two-factor authentication is on */
 };
 
 /* A signed-in session: what register, login and refresh give back. */

@@ -12,56 +12,14 @@ typedef struct
 {
   CascadeTestServer *server;
   JsonNode *account;
-  GBytes *secret;
+  char *secret; /* base32 */
   JsonNode *recovery;
 } Fixture;
 
-static GBytes *
-base32_decode (const char *text)
-{
-  GByteArray *out = g_byte_array_new ();
-  guint buffer = 0;
-  int bits = 0;
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      const char *at = strchr ("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", *p);
-
-      g_assert_nonnull (at);
-      buffer = (buffer << 5) | (guint) (at - "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
-      bits += 5;
-      if (bits >= 8)
-        {
-          guint8 byte = (buffer >> (bits - 8)) & 0xff;
-
-          g_byte_array_append (out, &byte, 1);
-          bits -= 8;
-        }
-    }
-  return g_byte_array_free_to_bytes (out);
-}
-
-/* RFC 6238 with HMAC-SHA1, 6 digits, 30 s steps; @offset steps from now. */
 static char *
 totp (Fixture *f, int offset)
 {
-  gsize length;
-  const guint8 *key = g_bytes_get_data (f->secret, &length);
-  g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA1, key, length);
-  guint64 step = g_get_real_time () / G_USEC_PER_SEC / 30 + offset;
-  guint8 counter[8];
-  guint8 digest[20];
-  gsize digest_length = sizeof digest;
-  guint o;
-
-  for (int i = 7; i >= 0; i--, step >>= 8)
-    counter[i] = step & 0xff;
-  g_hmac_update (hmac, counter, 8);
-  g_hmac_get_digest (hmac, digest, &digest_length);
-  o = digest[19] & 0xf;
-  return g_strdup_printf ("%06u", (((guint) (digest[o] & 0x7f) << 24) | (digest[o + 1] << 16) |
-                                   (digest[o + 2] << 8) | digest[o + 3]) %
-                                    1000000);
+  return cascade_test_totp (f->secret, offset);
 }
 
 static guint
@@ -103,6 +61,16 @@ assert_login_error (Fixture *f, const char *otp, const char *code)
   test_assert_error (status, response, 401, code, "otp");
 }
 
+/* The "totp_enabled" of GET /api/v1/me. */
+static gboolean
+totp_enabled (Fixture *f)
+{
+  g_autoptr (JsonNode) me = NULL;
+
+  g_assert_cmpuint (call (f, "GET", "/api/v1/me", NULL, &me), ==, 200);
+  return json_object_get_boolean_member (test_object (me), "totp_enabled");
+}
+
 /* Enrols: the secret and its otpauth URI, a wrong code refused, the right
  * one turns it on and gives ten recovery codes. */
 static void
@@ -123,10 +91,11 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_assert_cmpuint (strlen (secret), ==, 32); /* 160 bits */
   g_assert_true (g_str_has_prefix (test_string (begun, "otpauth_uri"), "otpauth://totp/"));
   g_assert_nonnull (strstr (test_string (begun, "otpauth_uri"), secret));
-  f->secret = base32_decode (secret);
+  f->secret = g_strdup (secret);
 
   /* Not in force before it is confirmed. */
   g_assert_cmpuint (login (f, NULL, NULL), ==, 200);
+  g_assert_false (totp_enabled (f));
 
   right = totp (f, 0);
   wrong_body = g_strdup_printf ("{\"code\": \"%06u\"}",
@@ -138,6 +107,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_assert_cmpuint (json_array_get_length (
                       json_object_get_array_member (test_object (f->recovery), "recovery_codes")),
                     ==, 10);
+  g_assert_true (totp_enabled (f));
 }
 
 static void
@@ -146,7 +116,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_assert_cmpint (cascade_test_server_stop (f->server), ==, 0);
   g_clear_pointer (&f->server, cascade_test_server_free);
   g_clear_pointer (&f->account, json_node_unref);
-  g_clear_pointer (&f->secret, g_bytes_unref);
+  g_clear_pointer (&f->secret, g_free);
   g_clear_pointer (&f->recovery, json_node_unref);
 }
 
@@ -187,6 +157,7 @@ test_disable (Fixture *f, gconstpointer data)
   assert_login_error (f, NULL, "otp_required");
   g_assert_cmpuint (
     call (f, "DELETE", "/api/v1/me/totp", "{\"password\": \"" TEST_PASSWORD "\"}", NULL), ==, 204);
+  g_assert_false (totp_enabled (f));
   g_assert_cmpuint (login (f, NULL, NULL), ==, 200);
 }
 
