@@ -42,7 +42,7 @@ _cascade_task_new (gpointer source_object,
  * for the realtime connection. */
 char *_cascade_client_dup_access_token (CascadeClient *self);
 
-/* Same id, username, display name, email and role. */
+/* Same id, username, display name, email, role and flags. */
 gboolean _cascade_user_equal (CascadeUser *a, CascadeUser *b);
 
 G_END_DECLS

@@ -3,8 +3,10 @@
 
 #include "cascade-app-types.h"
 #include "cascade-client.h"
+#include "cascade-oidc-flow.h"
 #include "cascade-realtime.h"
 #include "cascade-secret-store.h"
+#include "cascade-session-info.h"
 #include "cascade-session.h"
 #include "cascade-stream.h"
 #include "cascade-user.h"

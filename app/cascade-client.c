@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "cascade-app-private.h"
+#include "cascade-client-private.h"
 #include "cascade-client.h"
 #include "cascade-json.h"
 #include "cascade-stream.h"
@@ -36,8 +37,7 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-/* Turns the parsed JSON root of a 2xx answer into the call's result. */
-typedef gpointer (*ParseFunc) (JsonObject *root, GError **error);
+typedef CascadeClientParseFunc ParseFunc;
 
 typedef struct
 {
@@ -480,6 +480,48 @@ propagate_pointer (CascadeClient *self, GAsyncResult *result, gpointer source_ta
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* For the calls in the other files of the class (cascade-client-account.c). */
+void
+_cascade_client_start_request (CascadeClient *self,
+                               GTask *task,
+                               const char *method,
+                               const char *path,
+                               GBytes *body,
+                               gboolean authenticated,
+                               CascadeClientParseFunc parse,
+                               GDestroyNotify free_result)
+{
+  start_request (self, task, method, path, body, authenticated, parse, free_result);
+}
+
+gpointer
+_cascade_client_propagate_pointer (CascadeClient *self,
+                                   GAsyncResult *result,
+                                   gpointer source_tag,
+                                   GError **error)
+{
+  return propagate_pointer (self, result, source_tag, error);
+}
+
+gboolean
+_cascade_client_propagate_boolean (CascadeClient *self,
+                                   GAsyncResult *result,
+                                   gpointer source_tag,
+                                   GError **error)
+{
+  g_return_val_if_fail (CASCADE_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gpointer
+_cascade_client_parse_auth_tokens (JsonObject *root, GError **error)
+{
+  return parse_auth_tokens (root, error);
+}
+
 /* ---- public API ----------------------------------------------------------- */
 
 void
@@ -523,13 +565,36 @@ cascade_client_login_async (CascadeClient *self,
                             GAsyncReadyCallback callback,
                             gpointer user_data)
 {
-  static const char *const keys[] = { "login", "password" };
-  const char *values[] = { login, password };
+  cascade_client_login_with_otp_async (self, login, password, NULL, cancellable, callback,
+                                       user_data);
+}
+
+/**
+ * cascade_client_login_with_otp_async:
+ * @otp: (nullable): a two-factor code of the authenticator app, or a recovery code
+ *
+ * Signs in to an account with two-factor authentication on. Without @otp
+ * such an account answers CASCADE_CLIENT_ERROR_UNAUTHORIZED with code
+ * "otp_required"; a wrong code is "invalid_otp". Finish with
+ * cascade_client_login_finish().
+ */
+void
+cascade_client_login_with_otp_async (CascadeClient *self,
+                                     const char *login,
+                                     const char *password,
+                                     const char *otp,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data)
+{
+  static const char *const keys[] = { "login", "password", "otp" };
+  const char *values[] = { login, password, otp };
   GTask *task;
 
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (login != NULL && g_utf8_validate (login, -1, NULL));
   g_return_if_fail (password != NULL && g_utf8_validate (password, -1, NULL));
+  g_return_if_fail (otp == NULL || g_utf8_validate (otp, -1, NULL));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = _cascade_task_new (self, cascade_client_login_async, cancellable, callback, user_data);
@@ -637,10 +702,15 @@ static const CascadeJsonMember list_members[] = {
   { "next_cursor", CASCADE_JSON_STRING, FALSE },
 };
 
-static gpointer
-parse_stream_list (JsonObject *root, GError **error)
+/* A list answer, {"items": [...], "next_cursor"}, as a GListStore of
+ * item_type, each item made by item_new from its object. */
+GListStore *
+_cascade_client_parse_list (JsonObject *root,
+                            GType item_type,
+                            CascadeClientItemNew item_new,
+                            GError **error)
 {
-  g_autoptr (GListStore) store = g_list_store_new (CASCADE_TYPE_STREAM);
+  g_autoptr (GListStore) store = g_list_store_new (item_type);
   JsonArray *items;
 
   if (!cascade_json_check (root, list_members, G_N_ELEMENTS (list_members), error))
@@ -649,20 +719,28 @@ parse_stream_list (JsonObject *root, GError **error)
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
       JsonNode *node = json_array_get_element (items, i);
-      g_autoptr (CascadeStream) stream = NULL;
+      g_autoptr (GObject) item = NULL;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
-          g_propagate_error (error, _cascade_client_error_new (CASCADE_CLIENT_ERROR_PROTOCOL, NULL,
-                                                               NULL, "a stream is not an object"));
+          g_propagate_error (error,
+                             _cascade_client_error_new (CASCADE_CLIENT_ERROR_PROTOCOL, NULL, NULL,
+                                                        "a list item is not an object"));
           return NULL;
         }
-      stream = cascade_stream_new_from_json (json_node_get_object (node), error);
-      if (stream == NULL)
+      item = item_new (json_node_get_object (node), error);
+      if (item == NULL)
         return NULL;
-      g_list_store_append (store, stream);
+      g_list_store_append (store, item);
     }
   return g_steal_pointer (&store);
+}
+
+static gpointer
+parse_stream_list (JsonObject *root, GError **error)
+{
+  return _cascade_client_parse_list (root, CASCADE_TYPE_STREAM,
+                                     (CascadeClientItemNew) cascade_stream_new_from_json, error);
 }
 
 /* "/api/v1/streams/ID" + suffix, with the id escaped. */

@@ -52,6 +52,13 @@ void cascade_client_login_async (CascadeClient *self,
                                  GCancellable *cancellable,
                                  GAsyncReadyCallback callback,
                                  gpointer user_data);
+void cascade_client_login_with_otp_async (CascadeClient *self,
+                                          const char *login,
+                                          const char *password,
+                                          const char *otp,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data);
 CascadeAuthTokens *
 cascade_client_login_finish (CascadeClient *self, GAsyncResult *result, GError **error);
 
@@ -130,5 +137,137 @@ void cascade_client_get_thumbnail_async (CascadeClient *self,
                                          gpointer user_data);
 GBytes *
 cascade_client_get_thumbnail_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+
+/* ---- account (cascade-client-account.c) ---------------------------------- */
+
+/* POST /api/v1/me/totp: the new secret, and the URI for a QR code. */
+typedef struct
+{
+  char *secret;
+  char *otpauth_uri;
+} CascadeTotpEnrolment;
+
+void cascade_totp_enrolment_free (CascadeTotpEnrolment *enrolment);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CascadeTotpEnrolment, cascade_totp_enrolment_free)
+
+/* One of GET /api/v1/auth/providers. */
+typedef struct
+{
+  char *id;
+  char *name;
+} CascadeIdentityProvider;
+
+void cascade_identity_provider_free (CascadeIdentityProvider *provider);
+
+void cascade_client_request_password_reset_async (CascadeClient *self,
+                                                  const char *email,
+                                                  GCancellable *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer user_data);
+gboolean cascade_client_request_password_reset_finish (CascadeClient *self,
+                                                       GAsyncResult *result,
+                                                       GError **error);
+void cascade_client_confirm_password_reset_async (CascadeClient *self,
+                                                  const char *token,
+                                                  const char *password,
+                                                  GCancellable *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer user_data);
+gboolean cascade_client_confirm_password_reset_finish (CascadeClient *self,
+                                                       GAsyncResult *result,
+                                                       GError **error);
+void cascade_client_verify_email_async (CascadeClient *self,
+                                        const char *token,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data);
+gboolean
+cascade_client_verify_email_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+void cascade_client_resend_verification_async (CascadeClient *self,
+                                               GCancellable *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer user_data);
+gboolean cascade_client_resend_verification_finish (CascadeClient *self,
+                                                    GAsyncResult *result,
+                                                    GError **error);
+void cascade_client_list_sessions_async (CascadeClient *self,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data);
+GListStore *
+cascade_client_list_sessions_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+void cascade_client_revoke_session_async (CascadeClient *self,
+                                          const char *id,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data);
+gboolean
+cascade_client_revoke_session_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+void cascade_client_revoke_other_sessions_async (CascadeClient *self,
+                                                 GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback,
+                                                 gpointer user_data);
+gboolean cascade_client_revoke_other_sessions_finish (CascadeClient *self,
+                                                      GAsyncResult *result,
+                                                      GError **error);
+void cascade_client_change_password_async (CascadeClient *self,
+                                           const char *current_password,
+                                           const char *new_password,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
+gboolean
+cascade_client_change_password_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+void cascade_client_delete_account_async (CascadeClient *self,
+                                          const char *password,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data);
+gboolean
+cascade_client_delete_account_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+void cascade_client_begin_totp_async (CascadeClient *self,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+CascadeTotpEnrolment *
+cascade_client_begin_totp_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+void cascade_client_confirm_totp_async (CascadeClient *self,
+                                        const char *code,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data);
+char **
+cascade_client_confirm_totp_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+void cascade_client_disable_totp_async (CascadeClient *self,
+                                        const char *password,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data);
+gboolean
+cascade_client_disable_totp_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+void cascade_client_list_providers_async (CascadeClient *self,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data);
+GPtrArray *
+cascade_client_list_providers_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+void cascade_client_start_oidc_async (CascadeClient *self,
+                                      const char *provider,
+                                      const char *redirect_uri,
+                                      const char *code_challenge,
+                                      const char *state,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+char *cascade_client_start_oidc_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+void cascade_client_oidc_token_async (CascadeClient *self,
+                                      const char *code,
+                                      const char *code_verifier,
+                                      const char *otp,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+CascadeAuthTokens *
+cascade_client_oidc_token_finish (CascadeClient *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

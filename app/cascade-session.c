@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "cascade-app-private.h"
+#include "cascade-oidc-flow.h"
 #include "cascade-realtime.h"
 #include "cascade-secret-store.h"
 #include "cascade-session.h"
@@ -620,11 +621,34 @@ on_sign_in_stored (CascadeSession *self, char *secret, const GError *error, gpoi
   op_return (task, NULL);
 }
 
+/* An AuthResponse (or error, taken) came for task: signed in, or the error. */
+static void
+adopt_sign_in (GTask *task, CascadeAuthTokens *tokens, GError *error)
+{
+  CascadeSession *self = g_task_get_source_object (task);
+
+  if (tokens == NULL)
+    {
+      /* The client's error unchanged: the UI shows it next to its field. */
+      op_return (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (task_is_stale (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  become_signed_in (self, tokens);
+  keyring_push (self, KEYRING_STORE, self->server_url, self->refresh_token, on_sign_in_stored,
+                task);
+}
+
 static void
 on_authenticated (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (GTask) task = user_data;
-  CascadeSession *self = g_task_get_source_object (task);
+  GTask *task = user_data;
   g_autoptr (CascadeAuthTokens) tokens = NULL;
   GError *error = NULL;
 
@@ -632,19 +656,17 @@ on_authenticated (GObject *source, GAsyncResult *result, gpointer user_data)
     tokens = cascade_client_register_finish (CASCADE_CLIENT (source), result, &error);
   else
     tokens = cascade_client_login_finish (CASCADE_CLIENT (source), result, &error);
+  adopt_sign_in (task, tokens, error);
+}
 
-  if (tokens == NULL)
-    {
-      /* The client's error unchanged: the UI shows it next to its field. */
-      op_return (task, error);
-      return;
-    }
-  if (task_is_stale (task))
-    return;
+static void
+on_oidc_flow_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (CascadeAuthTokens) tokens = NULL;
+  GError *error = NULL;
 
-  become_signed_in (self, tokens);
-  keyring_push (self, KEYRING_STORE, self->server_url, self->refresh_token, on_sign_in_stored,
-                g_steal_pointer (&task));
+  tokens = cascade_oidc_flow_run_finish (CASCADE_OIDC_FLOW (source), result, &error);
+  adopt_sign_in (user_data, tokens, error);
 }
 
 void
@@ -684,6 +706,27 @@ cascade_session_sign_in_async (CascadeSession *self,
                                GAsyncReadyCallback callback,
                                gpointer user_data)
 {
+  cascade_session_sign_in_with_otp_async (self, login, password, NULL, cancellable, callback,
+                                          user_data);
+}
+
+/**
+ * cascade_session_sign_in_with_otp_async:
+ * @otp: (nullable): the code of the authenticator app, or a recovery code
+ *
+ * Signs in to an account with two-factor authentication: without @otp its
+ * answer is CASCADE_CLIENT_ERROR_UNAUTHORIZED "otp_required". Finish with
+ * cascade_session_sign_in_finish().
+ */
+void
+cascade_session_sign_in_with_otp_async (CascadeSession *self,
+                                        const char *login,
+                                        const char *password,
+                                        const char *otp,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data)
+{
   GTask *task;
 
   g_return_if_fail (CASCADE_IS_SESSION (self));
@@ -692,7 +735,34 @@ cascade_session_sign_in_async (CascadeSession *self,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = new_task (self, cascade_session_sign_in_async, cancellable, callback, user_data);
-  cascade_client_login_async (self->client, login, password, cancellable, on_authenticated, task);
+  cascade_client_login_with_otp_async (self->client, login, password, otp, cancellable,
+                                       on_authenticated, task);
+}
+
+/**
+ * cascade_session_sign_in_with_oidc_async:
+ * @flow: a social sign-in made with this session's client
+ * @otp: (nullable): on a second call, after "otp_required", the two-factor code
+ *
+ * Runs @flow (the browser, the loopback redirect, the code exchange) and signs
+ * in with what it brings. Finish with cascade_session_sign_in_finish().
+ */
+void
+cascade_session_sign_in_with_oidc_async (CascadeSession *self,
+                                         CascadeOidcFlow *flow,
+                                         const char *otp,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_SESSION (self));
+  g_return_if_fail (CASCADE_IS_OIDC_FLOW (flow));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = new_task (self, cascade_session_sign_in_async, cancellable, callback, user_data);
+  cascade_oidc_flow_run_async (flow, otp, cancellable, on_oidc_flow_done, task);
 }
 
 gboolean
@@ -772,6 +842,102 @@ gboolean
 cascade_session_sign_out_finish (CascadeSession *self, GAsyncResult *result, GError **error)
 {
   return finish_boolean (self, result, cascade_session_sign_out_async, error);
+}
+
+/* ---- the account ---------------------------------------------------------- */
+
+static void
+on_user_refreshed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  CascadeSession *self = g_task_get_source_object (task);
+  g_autoptr (CascadeUser) user = NULL;
+  GError *error = NULL;
+
+  user = cascade_client_get_me_finish (CASCADE_CLIENT (source), result, &error);
+  if (user == NULL)
+    {
+      op_return (task, error);
+      return;
+    }
+  if (task_is_stale (task))
+    return;
+  set_user (self, user);
+  op_return (task, NULL);
+}
+
+/* Reads the user again (GET /api/v1/me), after a change made elsewhere:
+ * its address verified, two-factor authentication turned on or off. */
+void
+cascade_session_refresh_user_async (CascadeSession *self,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_SESSION (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = new_task (self, cascade_session_refresh_user_async, cancellable, callback, user_data);
+  if (self->state != CASCADE_SESSION_STATE_SIGNED_IN)
+    {
+      op_return (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Not signed in"));
+      g_object_unref (task);
+      return;
+    }
+  cascade_client_get_me_async (self->client, cancellable, on_user_refreshed, task);
+}
+
+gboolean
+cascade_session_refresh_user_finish (CascadeSession *self, GAsyncResult *result, GError **error)
+{
+  return finish_boolean (self, result, cascade_session_refresh_user_async, error);
+}
+
+static void
+on_account_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  CascadeSession *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!cascade_client_delete_account_finish (CASCADE_CLIENT (source), result, &error))
+    {
+      op_return (task, error);
+      return;
+    }
+  if (task_is_stale (task))
+    return;
+  /* The account and every token of it are gone. */
+  drop_to_signed_out (self, TRUE);
+  op_return (task, NULL);
+}
+
+/* Deletes the signed-in account (its password confirms it) and ends SIGNED_OUT.
+ * Errors are the client's ("wrong_password", ...). */
+void
+cascade_session_delete_account_async (CascadeSession *self,
+                                      const char *password,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_SESSION (self));
+  g_return_if_fail (password != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = new_task (self, cascade_session_delete_account_async, cancellable, callback, user_data);
+  cascade_client_delete_account_async (self->client, password, cancellable, on_account_deleted,
+                                       task);
+}
+
+gboolean
+cascade_session_delete_account_finish (CascadeSession *self, GAsyncResult *result, GError **error)
+{
+  return finish_boolean (self, result, cascade_session_delete_account_async, error);
 }
 
 /* ---- accessors ------------------------------------------------------------ */

@@ -5,6 +5,7 @@
 
 #include "cascade-app-types.h"
 #include "cascade-client.h"
+#include "cascade-oidc-flow.h"
 #include "cascade-realtime.h"
 #include "cascade-user.h"
 
@@ -70,8 +71,37 @@ void cascade_session_sign_in_async (CascadeSession *self,
                                     GCancellable *cancellable,
                                     GAsyncReadyCallback callback,
                                     gpointer user_data);
+void cascade_session_sign_in_with_otp_async (CascadeSession *self,
+                                             const char *login,
+                                             const char *password,
+                                             const char *otp,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer user_data);
+void cascade_session_sign_in_with_oidc_async (CascadeSession *self,
+                                              CascadeOidcFlow *flow,
+                                              const char *otp,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer user_data);
+/* Finishes the three ways to sign in. */
 gboolean
 cascade_session_sign_in_finish (CascadeSession *self, GAsyncResult *result, GError **error);
+
+void cascade_session_refresh_user_async (CascadeSession *self,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data);
+gboolean
+cascade_session_refresh_user_finish (CascadeSession *self, GAsyncResult *result, GError **error);
+
+void cascade_session_delete_account_async (CascadeSession *self,
+                                           const char *password,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
+gboolean
+cascade_session_delete_account_finish (CascadeSession *self, GAsyncResult *result, GError **error);
 
 /* Tells the server (best effort), clears the keyring entry and all tokens,
  * ends SIGNED_OUT even offline. */

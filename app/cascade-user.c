@@ -14,6 +14,8 @@ struct _CascadeUser
   char *display_name;
   char *email;
   char *role;
+  gboolean email_verified;
+  gboolean totp_enabled;
 };
 
 G_DEFINE_FINAL_TYPE (CascadeUser, cascade_user, G_TYPE_OBJECT)
@@ -26,16 +28,25 @@ enum
   PROP_DISPLAY_NAME,
   PROP_EMAIL,
   PROP_ROLE,
+  PROP_EMAIL_VERIFIED,
+  PROP_TOTP_ENABLED,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
-/* The User object of the wire contract. created_at is not used by the app yet. */
+/* The User object of the wire contract. created_at is not used by the app yet;
+ * a server older than email verification or two-factor authentication leaves
+ * out their flags. */
 static const CascadeJsonMember user_members[] = {
-  { "id", CASCADE_JSON_STRING, TRUE },           { "username", CASCADE_JSON_STRING, TRUE },
-  { "display_name", CASCADE_JSON_STRING, TRUE }, { "email", CASCADE_JSON_STRING, TRUE },
-  { "role", CASCADE_JSON_STRING, TRUE },         { "created_at", CASCADE_JSON_STRING, FALSE },
+  { "id", CASCADE_JSON_STRING, TRUE },
+  { "username", CASCADE_JSON_STRING, TRUE },
+  { "display_name", CASCADE_JSON_STRING, TRUE },
+  { "email", CASCADE_JSON_STRING, TRUE },
+  { "role", CASCADE_JSON_STRING, TRUE },
+  { "created_at", CASCADE_JSON_STRING, FALSE },
+  { "email_verified", CASCADE_JSON_BOOLEAN, FALSE },
+  { "totp_enabled", CASCADE_JSON_BOOLEAN, FALSE },
 };
 
 static void
@@ -74,6 +85,12 @@ cascade_user_get_property (GObject *object, guint prop_id, GValue *value, GParam
       case PROP_ROLE:
         g_value_set_string (value, self->role);
         break;
+      case PROP_EMAIL_VERIFIED:
+        g_value_set_boolean (value, self->email_verified);
+        break;
+      case PROP_TOTP_ENABLED:
+        g_value_set_boolean (value, self->totp_enabled);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -97,6 +114,10 @@ cascade_user_class_init (CascadeUserClass *klass)
     g_param_spec_string ("email", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_ROLE] =
     g_param_spec_string ("role", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_EMAIL_VERIFIED] = g_param_spec_boolean (
+    "email-verified", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TOTP_ENABLED] = g_param_spec_boolean ("totp-enabled", NULL, NULL, FALSE,
+                                                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -126,6 +147,12 @@ cascade_user_new_from_json (JsonObject *object, GError **error)
   self->display_name = g_strdup (json_object_get_string_member (object, "display_name"));
   self->email = g_strdup (json_object_get_string_member (object, "email"));
   self->role = g_strdup (json_object_get_string_member (object, "role"));
+  if (json_object_has_member (object, "email_verified") &&
+      !json_object_get_null_member (object, "email_verified"))
+    self->email_verified = json_object_get_boolean_member (object, "email_verified");
+  if (json_object_has_member (object, "totp_enabled") &&
+      !json_object_get_null_member (object, "totp_enabled"))
+    self->totp_enabled = json_object_get_boolean_member (object, "totp_enabled");
   return self;
 }
 
@@ -164,6 +191,22 @@ cascade_user_get_role (CascadeUser *self)
   return self->role;
 }
 
+/* Whether the address has been confirmed with the code mailed to it. */
+gboolean
+cascade_user_get_email_verified (CascadeUser *self)
+{
+  g_return_val_if_fail (CASCADE_IS_USER (self), FALSE);
+  return self->email_verified;
+}
+
+/* Whether sign-in asks for a two-factor code. */
+gboolean
+cascade_user_get_totp_enabled (CascadeUser *self)
+{
+  g_return_val_if_fail (CASCADE_IS_USER (self), FALSE);
+  return self->totp_enabled;
+}
+
 gboolean
 _cascade_user_equal (CascadeUser *a, CascadeUser *b)
 {
@@ -173,5 +216,6 @@ _cascade_user_equal (CascadeUser *a, CascadeUser *b)
     return FALSE;
   return g_strcmp0 (a->id, b->id) == 0 && g_strcmp0 (a->username, b->username) == 0 &&
          g_strcmp0 (a->display_name, b->display_name) == 0 && g_strcmp0 (a->email, b->email) == 0 &&
-         g_strcmp0 (a->role, b->role) == 0;
+         g_strcmp0 (a->role, b->role) == 0 && a->email_verified == b->email_verified &&
+         a->totp_enabled == b->totp_enabled;
 }

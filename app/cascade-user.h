@@ -20,5 +20,7 @@ const char *cascade_user_get_username (CascadeUser *self);
 const char *cascade_user_get_display_name (CascadeUser *self);
 const char *cascade_user_get_email (CascadeUser *self);
 const char *cascade_user_get_role (CascadeUser *self);
+gboolean cascade_user_get_email_verified (CascadeUser *self);
+gboolean cascade_user_get_totp_enabled (CascadeUser *self);
 
 G_END_DECLS

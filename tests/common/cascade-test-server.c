@@ -276,3 +276,107 @@ cascade_test_server_request (CascadeTestServer *self,
     }
   return status;
 }
+
+/* ---- mail and two-factor codes -------------------------------------------- */
+
+/* The text of a new mail in @dir (a maildir's new/ or the server's
+ * mail-outbox/) to @to whose text has @subject, waiting up to @seconds; %NULL
+ * if none came. Files named in @seen are skipped, and the one returned is
+ * added to it. */
+char *
+cascade_test_next_mail (
+  const char *dir, const char *to, const char *subject, GHashTable *seen, guint seconds)
+{
+  g_autofree char *want_to = g_strdup_printf ("To: <%s>", to);
+
+  for (guint i = 0; i <= seconds * 20; i++)
+    {
+      g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
+      const char *name;
+
+      while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (dir, name, NULL);
+          g_autofree char *text = NULL;
+
+          if (g_hash_table_contains (seen, path) ||
+              !g_file_get_contents (path, &text, NULL, NULL) || strstr (text, want_to) == NULL ||
+              strstr (text, subject) == NULL)
+            continue;
+          g_hash_table_add (seen, g_steal_pointer (&path));
+          return g_steal_pointer (&text);
+        }
+      if (i < seconds * 20)
+        g_usleep (50 * 1000);
+    }
+  return NULL;
+}
+
+/* The code in a mail: its one line indented by four spaces. */
+char *
+cascade_test_mail_code (const char *mail)
+{
+  g_auto (GStrv) lines = g_strsplit (mail, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "    "))
+      {
+        char *token = g_strstrip (g_strdup (lines[i]));
+
+        g_assert_cmpuint (strlen (token), >=, 22); /* at least 128 bits */
+        return token;
+      }
+  g_error ("no code in the mail: %s", mail);
+}
+
+static GBytes *
+base32_decode (const char *text)
+{
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  GByteArray *out = g_byte_array_new ();
+  guint buffer = 0;
+  int bits = 0;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      const char *at = strchr (alphabet, *p);
+
+      g_assert_nonnull (at);
+      buffer = (buffer << 5) | (guint) (at - alphabet);
+      bits += 5;
+      if (bits >= 8)
+        {
+          guint8 byte = (buffer >> (bits - 8)) & 0xff;
+
+          g_byte_array_append (out, &byte, 1);
+          bits -= 8;
+        }
+    }
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* The RFC 6238 code (HMAC-SHA1, 6 digits, 30 s steps) of the base32 @secret,
+ * @offset steps from now: computed here with GLib's HMAC, independently of
+ * the server's code. */
+char *
+cascade_test_totp (const char *secret, int offset)
+{
+  g_autoptr (GBytes) key = base32_decode (secret);
+  gsize length;
+  const guint8 *data = g_bytes_get_data (key, &length);
+  g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA1, data, length);
+  guint64 step = g_get_real_time () / G_USEC_PER_SEC / 30 + offset;
+  guint8 counter[8];
+  guint8 digest[20];
+  gsize digest_length = sizeof digest;
+  guint o;
+
+  for (int i = 7; i >= 0; i--, step >>= 8)
+    counter[i] = step & 0xff;
+  g_hmac_update (hmac, counter, 8);
+  g_hmac_get_digest (hmac, digest, &digest_length);
+  o = digest[19] & 0xf;
+  return g_strdup_printf ("%06u", (((guint) (digest[o] & 0x7f) << 24) | (digest[o + 1] << 16) |
+                                   (digest[o + 2] << 8) | digest[o + 3]) %
+                                    1000000);
+}

@@ -38,6 +38,11 @@ guint cascade_test_server_request_full (CascadeTestServer *self,
                                         GBytes **out_body);
 
 char *cascade_test_make_tmp_dir (void);
+
+char *cascade_test_next_mail (
+  const char *dir, const char *to, const char *subject, GHashTable *seen, guint seconds);
+char *cascade_test_mail_code (const char *mail);
+char *cascade_test_totp (const char *base32_secret, int offset);
 void cascade_test_rm_rf (const char *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CascadeTestServer, cascade_test_server_free)

@@ -105,34 +105,10 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_hash_table_unref (f->seen);
 }
 
-/* The text of a new mail in @dir to @to whose subject has @subject, waiting
- * up to @seconds; %NULL if none came. */
 static char *
 next_mail (Fixture *f, const char *dir, const char *to, const char *subject, guint seconds)
 {
-  g_autofree char *want_to = g_strdup_printf ("To: <%s>", to);
-
-  for (guint i = 0; i <= seconds * 20; i++)
-    {
-      g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
-      const char *name;
-
-      while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
-        {
-          g_autofree char *path = g_build_filename (dir, name, NULL);
-          g_autofree char *text = NULL;
-
-          if (g_hash_table_contains (f->seen, path) ||
-              !g_file_get_contents (path, &text, NULL, NULL) || strstr (text, want_to) == NULL ||
-              strstr (text, subject) == NULL)
-            continue;
-          g_hash_table_add (f->seen, g_steal_pointer (&path));
-          return g_steal_pointer (&text);
-        }
-      if (i < seconds * 20)
-        g_usleep (50 * 1000);
-    }
-  return NULL;
+  return cascade_test_next_mail (dir, to, subject, f->seen, seconds);
 }
 
 static char *
@@ -144,23 +120,6 @@ smtp_mail (Fixture *f, const char *to, const char *subject)
   if (text == NULL)
     g_error ("no mail “%s” to %s came", subject, to);
   return text;
-}
-
-/* The code in a mail: its one line indented by four spaces. */
-static char *
-token_of (const char *mail)
-{
-  g_auto (GStrv) lines = g_strsplit (mail, "\n", -1);
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (g_str_has_prefix (lines[i], "    "))
-      {
-        char *token = g_strstrip (g_strdup (lines[i]));
-
-        g_assert_cmpuint (strlen (token), >=, 22); /* at least 128 bits */
-        return token;
-      }
-  g_error ("no code in the mail: %s", mail);
 }
 
 static guint
@@ -233,7 +192,7 @@ test_reset (Fixture *f, gconstpointer data)
   g_assert_cmpuint (request_reset (f, "ANN@example.com"), ==, SOUP_STATUS_ACCEPTED);
   mail = smtp_mail (f, "ann@example.com", "Reset your Cascade password");
   g_assert_nonnull (strstr (mail, "From: Cascade <cascade@example.com>"));
-  token = token_of (mail);
+  token = cascade_test_mail_code (mail);
 
   g_assert_cmpuint (confirm_reset (f, token, "password123", &refused), ==, 400);
   test_assert_error (400, refused, 400, "invalid_password", "password");
@@ -273,7 +232,7 @@ test_reset_expiry (Fixture *f, gconstpointer data)
   account = test_register (f->server, "eve@example.com", "eve", TEST_PASSWORD);
   g_assert_cmpuint (request_reset (f, "eve@example.com"), ==, SOUP_STATUS_ACCEPTED);
   mail = smtp_mail (f, "eve@example.com", "Reset your Cascade password");
-  token = token_of (mail);
+  token = cascade_test_mail_code (mail);
   g_usleep (2100 * 1000);
   confirm_reset (f, token, "a new long secret", &refused);
   test_assert_error (400, refused, 400, "invalid_email_token", "token");
@@ -299,7 +258,7 @@ test_verify_email (Fixture *f, gconstpointer data)
   g_assert_false (json_object_get_boolean_member (
     json_object_get_object_member (test_object (account), "user"), "email_verified"));
   mail = smtp_mail (f, "vic@example.com", "Confirm your email address");
-  token = token_of (mail);
+  token = cascade_test_mail_code (mail);
 
   post (f, "/api/v1/auth/verify-email", NULL, "{\"token\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
         &wrong);
@@ -328,7 +287,8 @@ test_smtp_down (Fixture *f, gconstpointer data)
   smtp_start (f);
   verify = smtp_mail (f, "dan@example.com", "Confirm your email address");
   reset = smtp_mail (f, "dan@example.com", "Reset your Cascade password");
-  g_assert_cmpuint (confirm_reset (f, token_of (reset), "a new long secret", NULL), ==, 204);
+  g_assert_cmpuint (confirm_reset (f, cascade_test_mail_code (reset), "a new long secret", NULL),
+                    ==, 204);
 }
 
 /* With no SMTP host, mails are files in <data-dir>/mail-outbox/. */
@@ -348,7 +308,7 @@ test_outbox_files (Fixture *f, gconstpointer data)
   dir = g_build_filename (cascade_test_server_get_data_dir (f->server), "mail-outbox", NULL);
   mail = next_mail (f, dir, "fay@example.com", "Reset your Cascade password", 10);
   g_assert_nonnull (mail);
-  token = token_of (mail);
+  token = cascade_test_mail_code (mail);
   g_assert_cmpuint (confirm_reset (f, token, "a new long secret", NULL), ==, 204);
   g_assert_cmpuint (login (f, "fay", "a new long secret"), ==, 200);
 }

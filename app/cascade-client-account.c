@@ -1,0 +1,581 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <libsoup/soup.h>
+
+#include "cascade-app-private.h"
+#include "cascade-client-private.h"
+#include "cascade-client.h"
+#include "cascade-json.h"
+#include "cascade-session-info.h"
+
+/*
+ * The account calls of CascadeClient (docs/api.md, "Your account",
+ * "Two-factor authentication", password reset, email verification and social
+ * sign-in). Errors are CASCADE_CLIENT_ERRORs carrying the server's code.
+ */
+
+void
+cascade_totp_enrolment_free (CascadeTotpEnrolment *enrolment)
+{
+  if (enrolment == NULL)
+    return;
+  _cascade_clear_secret (&enrolment->secret);
+  _cascade_clear_secret (&enrolment->otpauth_uri);
+  g_free (enrolment);
+}
+
+void
+cascade_identity_provider_free (CascadeIdentityProvider *provider)
+{
+  if (provider == NULL)
+    return;
+  g_free (provider->id);
+  g_free (provider->name);
+  g_free (provider);
+}
+
+/* One call whose answer is only its status: finish with
+ * _cascade_client_propagate_boolean() and the same tag. */
+static void
+plain_call (CascadeClient *self,
+            gpointer source_tag,
+            const char *method,
+            const char *path,
+            GBytes *body,
+            gboolean authenticated,
+            GCancellable *cancellable,
+            GAsyncReadyCallback callback,
+            gpointer user_data)
+{
+  GTask *task = _cascade_task_new (self, source_tag, cancellable, callback, user_data);
+
+  _cascade_client_start_request (self, task, method, path, body, authenticated, NULL, NULL);
+}
+
+static GBytes *
+body_new (const char *const *keys, const char *const *values, gsize n)
+{
+  return cascade_json_object_bytes_new (keys, values, n);
+}
+
+#define BODY1(k1, v1) body_new ((const char *const[]){ k1 }, (const char *const[]){ v1 }, 1)
+#define BODY2(k1, v1, k2, v2)                                                                      \
+  body_new ((const char *const[]){ k1, k2 }, (const char *const[]){ v1, v2 }, 2)
+
+/* ---- password reset and email verification -------------------------------- */
+
+/* Mails a reset code to @email if an account has it; the server answers the
+ * same whatever the address. */
+void
+cascade_client_request_password_reset_async (CascadeClient *self,
+                                             const char *email,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer user_data)
+{
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (email != NULL && g_utf8_validate (email, -1, NULL));
+
+  plain_call (self, cascade_client_request_password_reset_async, SOUP_METHOD_POST,
+              "/api/v1/auth/password-reset", BODY1 ("email", email), FALSE, cancellable, callback,
+              user_data);
+}
+
+gboolean
+cascade_client_request_password_reset_finish (CascadeClient *self,
+                                              GAsyncResult *result,
+                                              GError **error)
+{
+  return _cascade_client_propagate_boolean (self, result,
+                                            cascade_client_request_password_reset_async, error);
+}
+
+/* Sets a new password with the code of the mail; every session of the
+ * account is signed out. "invalid_email_token" or "invalid_password". */
+void
+cascade_client_confirm_password_reset_async (CascadeClient *self,
+                                             const char *token,
+                                             const char *password,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer user_data)
+{
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (token != NULL && g_utf8_validate (token, -1, NULL));
+  g_return_if_fail (password != NULL && g_utf8_validate (password, -1, NULL));
+
+  plain_call (self, cascade_client_confirm_password_reset_async, SOUP_METHOD_POST,
+              "/api/v1/auth/password-reset/confirm", BODY2 ("token", token, "password", password),
+              FALSE, cancellable, callback, user_data);
+}
+
+gboolean
+cascade_client_confirm_password_reset_finish (CascadeClient *self,
+                                              GAsyncResult *result,
+                                              GError **error)
+{
+  return _cascade_client_propagate_boolean (self, result,
+                                            cascade_client_confirm_password_reset_async, error);
+}
+
+/* Confirms the address with the code mailed to it ("invalid_email_token"). */
+void
+cascade_client_verify_email_async (CascadeClient *self,
+                                   const char *token,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (token != NULL && g_utf8_validate (token, -1, NULL));
+
+  plain_call (self, cascade_client_verify_email_async, SOUP_METHOD_POST,
+              "/api/v1/auth/verify-email", BODY1 ("token", token), FALSE, cancellable, callback,
+              user_data);
+}
+
+gboolean
+cascade_client_verify_email_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return _cascade_client_propagate_boolean (self, result, cascade_client_verify_email_async, error);
+}
+
+/* Mails the signed-in user a new verification code. */
+void
+cascade_client_resend_verification_async (CascadeClient *self,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data)
+{
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+
+  plain_call (self, cascade_client_resend_verification_async, SOUP_METHOD_POST,
+              "/api/v1/me/verify-email", NULL, TRUE, cancellable, callback, user_data);
+}
+
+gboolean
+cascade_client_resend_verification_finish (CascadeClient *self,
+                                           GAsyncResult *result,
+                                           GError **error)
+{
+  return _cascade_client_propagate_boolean (self, result, cascade_client_resend_verification_async,
+                                            error);
+}
+
+/* ---- sessions, password, account ------------------------------------------ */
+
+static const CascadeJsonMember list_members[] = {
+  { "items", CASCADE_JSON_ARRAY, TRUE },
+};
+
+static gpointer
+parse_session_list (JsonObject *root, GError **error)
+{
+  return _cascade_client_parse_list (root, CASCADE_TYPE_SESSION_INFO,
+                                     (CascadeClientItemNew) cascade_session_info_new_from_json,
+                                     error);
+}
+
+/* The account's open sessions, most recently used first. */
+void
+cascade_client_list_sessions_async (CascadeClient *self,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+
+  task =
+    _cascade_task_new (self, cascade_client_list_sessions_async, cancellable, callback, user_data);
+  _cascade_client_start_request (self, task, SOUP_METHOD_GET, "/api/v1/me/sessions", NULL, TRUE,
+                                 parse_session_list, g_object_unref);
+}
+
+/* Returns: (transfer full): a GListStore of CascadeSessionInfo */
+GListStore *
+cascade_client_list_sessions_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return _cascade_client_propagate_pointer (self, result, cascade_client_list_sessions_async,
+                                            error);
+}
+
+/* Signs one session of the account out ("not_found" when there is no such
+ * open session). */
+void
+cascade_client_revoke_session_async (CascadeClient *self,
+                                     const char *id,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (id != NULL);
+
+  escaped = g_uri_escape_string (id, NULL, FALSE);
+  path = g_strconcat ("/api/v1/me/sessions/", escaped, NULL);
+  plain_call (self, cascade_client_revoke_session_async, SOUP_METHOD_DELETE, path, NULL, TRUE,
+              cancellable, callback, user_data);
+}
+
+gboolean
+cascade_client_revoke_session_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return _cascade_client_propagate_boolean (self, result, cascade_client_revoke_session_async,
+                                            error);
+}
+
+/* Signs out every session of the account but the caller's. */
+void
+cascade_client_revoke_other_sessions_async (CascadeClient *self,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data)
+{
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+
+  plain_call (self, cascade_client_revoke_other_sessions_async, SOUP_METHOD_DELETE,
+              "/api/v1/me/sessions", NULL, TRUE, cancellable, callback, user_data);
+}
+
+gboolean
+cascade_client_revoke_other_sessions_finish (CascadeClient *self,
+                                             GAsyncResult *result,
+                                             GError **error)
+{
+  return _cascade_client_propagate_boolean (self, result,
+                                            cascade_client_revoke_other_sessions_async, error);
+}
+
+/* Changes the password; every other session is signed out.
+ * "wrong_password" (403), "invalid_password" (field "password"). */
+void
+cascade_client_change_password_async (CascadeClient *self,
+                                      const char *current_password,
+                                      const char *new_password,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (current_password != NULL && g_utf8_validate (current_password, -1, NULL));
+  g_return_if_fail (new_password != NULL && g_utf8_validate (new_password, -1, NULL));
+
+  plain_call (self, cascade_client_change_password_async, SOUP_METHOD_PUT, "/api/v1/me/password",
+              BODY2 ("current_password", current_password, "new_password", new_password), TRUE,
+              cancellable, callback, user_data);
+}
+
+gboolean
+cascade_client_change_password_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return _cascade_client_propagate_boolean (self, result, cascade_client_change_password_async,
+                                            error);
+}
+
+/* Deletes the account for good ("wrong_password"). */
+void
+cascade_client_delete_account_async (CascadeClient *self,
+                                     const char *password,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data)
+{
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (password != NULL && g_utf8_validate (password, -1, NULL));
+
+  plain_call (self, cascade_client_delete_account_async, SOUP_METHOD_DELETE, "/api/v1/me",
+              BODY1 ("password", password), TRUE, cancellable, callback, user_data);
+}
+
+gboolean
+cascade_client_delete_account_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return _cascade_client_propagate_boolean (self, result, cascade_client_delete_account_async,
+                                            error);
+}
+
+/* ---- two-factor authentication -------------------------------------------- */
+
+static const CascadeJsonMember enrolment_members[] = {
+  { "secret", CASCADE_JSON_STRING, TRUE },
+  { "otpauth_uri", CASCADE_JSON_STRING, TRUE },
+};
+
+static gpointer
+parse_enrolment (JsonObject *root, GError **error)
+{
+  CascadeTotpEnrolment *enrolment;
+
+  if (!cascade_json_check (root, enrolment_members, G_N_ELEMENTS (enrolment_members), error))
+    return NULL;
+  enrolment = g_new0 (CascadeTotpEnrolment, 1);
+  enrolment->secret = g_strdup (json_object_get_string_member (root, "secret"));
+  enrolment->otpauth_uri = g_strdup (json_object_get_string_member (root, "otpauth_uri"));
+  cascade_json_wipe_string (root, "secret");
+  cascade_json_wipe_string (root, "otpauth_uri");
+  return enrolment;
+}
+
+/* Starts enrolment: a new secret, not in force until confirmed ("forbidden"
+ * when two-factor authentication is on already). */
+void
+cascade_client_begin_totp_async (CascadeClient *self,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+
+  task =
+    _cascade_task_new (self, cascade_client_begin_totp_async, cancellable, callback, user_data);
+  _cascade_client_start_request (self, task, SOUP_METHOD_POST, "/api/v1/me/totp", NULL, TRUE,
+                                 parse_enrolment, (GDestroyNotify) cascade_totp_enrolment_free);
+}
+
+CascadeTotpEnrolment *
+cascade_client_begin_totp_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return _cascade_client_propagate_pointer (self, result, cascade_client_begin_totp_async, error);
+}
+
+static const CascadeJsonMember recovery_members[] = {
+  { "recovery_codes", CASCADE_JSON_ARRAY, TRUE },
+};
+
+static gpointer
+parse_recovery_codes (JsonObject *root, GError **error)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  JsonArray *codes;
+
+  if (!cascade_json_check (root, recovery_members, G_N_ELEMENTS (recovery_members), error))
+    return NULL;
+  codes = json_object_get_array_member (root, "recovery_codes");
+  for (guint i = 0; i < json_array_get_length (codes); i++)
+    {
+      JsonNode *node = json_array_get_element (codes, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+        {
+          g_propagate_error (error,
+                             _cascade_client_error_new (CASCADE_CLIENT_ERROR_PROTOCOL, NULL, NULL,
+                                                        "a recovery code is not a string"));
+          return NULL;
+        }
+      g_strv_builder_add (builder, json_node_get_string (node));
+    }
+  return g_strv_builder_end (builder);
+}
+
+/* Turns two-factor authentication on with a current code of the
+ * authenticator app ("invalid_otp"; "not_found" without an enrolment). */
+void
+cascade_client_confirm_totp_async (CascadeClient *self,
+                                   const char *code,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (code != NULL && g_utf8_validate (code, -1, NULL));
+
+  task =
+    _cascade_task_new (self, cascade_client_confirm_totp_async, cancellable, callback, user_data);
+  _cascade_client_start_request (self, task, SOUP_METHOD_POST, "/api/v1/me/totp/confirm",
+                                 BODY1 ("code", code), TRUE, parse_recovery_codes,
+                                 (GDestroyNotify) g_strfreev);
+}
+
+/* Returns: (transfer full): the single-use recovery codes, shown this once */
+char **
+cascade_client_confirm_totp_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return _cascade_client_propagate_pointer (self, result, cascade_client_confirm_totp_async, error);
+}
+
+/* Turns two-factor authentication off ("wrong_password"). */
+void
+cascade_client_disable_totp_async (CascadeClient *self,
+                                   const char *password,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (password != NULL && g_utf8_validate (password, -1, NULL));
+
+  plain_call (self, cascade_client_disable_totp_async, SOUP_METHOD_DELETE, "/api/v1/me/totp",
+              BODY1 ("password", password), TRUE, cancellable, callback, user_data);
+}
+
+gboolean
+cascade_client_disable_totp_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return _cascade_client_propagate_boolean (self, result, cascade_client_disable_totp_async, error);
+}
+
+/* ---- social sign-in ------------------------------------------------------- */
+
+static const CascadeJsonMember provider_members[] = {
+  { "id", CASCADE_JSON_STRING, TRUE },
+  { "name", CASCADE_JSON_STRING, TRUE },
+};
+
+static gpointer
+parse_providers (JsonObject *root, GError **error)
+{
+  g_autoptr (GPtrArray) providers =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) cascade_identity_provider_free);
+  JsonArray *items;
+
+  if (!cascade_json_check (root, list_members, G_N_ELEMENTS (list_members), error))
+    return NULL;
+  items = json_object_get_array_member (root, "items");
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *node = json_array_get_element (items, i);
+      CascadeIdentityProvider *provider;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node) ||
+          !cascade_json_check (json_node_get_object (node), provider_members,
+                               G_N_ELEMENTS (provider_members), error))
+        {
+          g_clear_error (error);
+          g_propagate_error (error, _cascade_client_error_new (CASCADE_CLIENT_ERROR_PROTOCOL, NULL,
+                                                               NULL, "a provider is not readable"));
+          return NULL;
+        }
+      provider = g_new0 (CascadeIdentityProvider, 1);
+      provider->id = g_strdup (json_object_get_string_member (json_node_get_object (node), "id"));
+      provider->name =
+        g_strdup (json_object_get_string_member (json_node_get_object (node), "name"));
+      g_ptr_array_add (providers, provider);
+    }
+  return g_steal_pointer (&providers);
+}
+
+/* The OpenID providers the server signs in with (GET /api/v1/auth/providers). */
+void
+cascade_client_list_providers_async (CascadeClient *self,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+
+  task =
+    _cascade_task_new (self, cascade_client_list_providers_async, cancellable, callback, user_data);
+  _cascade_client_start_request (self, task, SOUP_METHOD_GET, "/api/v1/auth/providers", NULL, FALSE,
+                                 parse_providers, (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* Returns: (transfer full) (element-type CascadeIdentityProvider): the providers */
+GPtrArray *
+cascade_client_list_providers_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return _cascade_client_propagate_pointer (self, result, cascade_client_list_providers_async,
+                                            error);
+}
+
+static const CascadeJsonMember start_members[] = {
+  { "authorization_url", CASCADE_JSON_STRING, TRUE },
+};
+
+static gpointer
+parse_authorization_url (JsonObject *root, GError **error)
+{
+  if (!cascade_json_check (root, start_members, G_N_ELEMENTS (start_members), error))
+    return NULL;
+  return g_strdup (json_object_get_string_member (root, "authorization_url"));
+}
+
+/* Starts a social sign-in: the server answers the provider's authorization URL
+ * for the browser (RFC 8252 loopback redirect, PKCE S256). */
+void
+cascade_client_start_oidc_async (CascadeClient *self,
+                                 const char *provider,
+                                 const char *redirect_uri,
+                                 const char *code_challenge,
+                                 const char *state,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  static const char *const keys[] = { "redirect_uri", "code_challenge", "code_challenge_method",
+                                      "state" };
+  const char *values[] = { redirect_uri, code_challenge, "S256", state };
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (provider != NULL && redirect_uri != NULL);
+  g_return_if_fail (code_challenge != NULL && state != NULL);
+
+  escaped = g_uri_escape_string (provider, NULL, FALSE);
+  path = g_strdup_printf ("/api/v1/auth/oidc/%s/start", escaped);
+  task =
+    _cascade_task_new (self, cascade_client_start_oidc_async, cancellable, callback, user_data);
+  _cascade_client_start_request (self, task, SOUP_METHOD_POST, path,
+                                 body_new (keys, values, G_N_ELEMENTS (keys)), FALSE,
+                                 parse_authorization_url, g_free);
+}
+
+/* Returns: (transfer full): the URL to open in the browser */
+char *
+cascade_client_start_oidc_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return _cascade_client_propagate_pointer (self, result, cascade_client_start_oidc_async, error);
+}
+
+/**
+ * cascade_client_oidc_token_async:
+ * @otp: (nullable): a two-factor code, when the account has it on
+ *
+ * Trades the one-time code the loopback redirect brought for a sign-in, with
+ * the PKCE verifier. "invalid_grant" for a code that is unknown, used or
+ * expired, or a wrong verifier; "otp_required" like the password sign-in.
+ */
+void
+cascade_client_oidc_token_async (CascadeClient *self,
+                                 const char *code,
+                                 const char *code_verifier,
+                                 const char *otp,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  static const char *const keys[] = { "code", "code_verifier", "otp" };
+  const char *values[] = { code, code_verifier, otp };
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (code != NULL && g_utf8_validate (code, -1, NULL));
+  g_return_if_fail (code_verifier != NULL && g_utf8_validate (code_verifier, -1, NULL));
+  g_return_if_fail (otp == NULL || g_utf8_validate (otp, -1, NULL));
+
+  task =
+    _cascade_task_new (self, cascade_client_oidc_token_async, cancellable, callback, user_data);
+  _cascade_client_start_request (self, task, SOUP_METHOD_POST, "/api/v1/auth/oidc/token",
+                                 body_new (keys, values, G_N_ELEMENTS (keys)), FALSE,
+                                 _cascade_client_parse_auth_tokens,
+                                 (GDestroyNotify) cascade_auth_tokens_free);
+}
+
+CascadeAuthTokens *
+cascade_client_oidc_token_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return _cascade_client_propagate_pointer (self, result, cascade_client_oidc_token_async, error);
+}
