@@ -10,9 +10,10 @@
 #include "cascade-stamp.h"
 #include "cascade-webrtc-util.h"
 
-/* Key frames on request at most twice a second: a joining viewer waits at
- * most this long, and a storm of requests costs at most two big frames a second. */
-#define KEYFRAME_INTERVAL_US (G_USEC_PER_SEC / 2)
+/* Key frames on request at most once a second (issue 4): a joining viewer
+ * anywhere in the tree waits at most this long, and a storm of requests from
+ * the whole audience (coalesced by the relays) costs one big frame a second. */
+#define KEYFRAME_INTERVAL_US G_USEC_PER_SEC
 
 typedef enum
 {
@@ -68,6 +69,7 @@ struct _CascadePublisher
   /* Written from streaming threads. */
   gint64 last_keyframe_us;
   gint keyframe_deferred;
+  guint64 keyframes_forced;
   guint keyframe_source;
   gint64 encode_started_us;
   guint64 frames_in;
@@ -119,29 +121,11 @@ branch_free (gpointer data)
 
   if (branch->attached && self->pipeline != NULL)
     {
-      /* webrtcbin first: until negotiated it blocks its sink pads, and a queue
-       * pushing into a blocked pad cannot be stopped. */
       GstElement *elements[] = { branch->webrtc, branch->video_queue, branch->audio_queue };
 
-      /* Unlink from the tees first so no buffer enters a branch being torn down. */
-      for (guint i = 0; i < 2; i++)
-        {
-          GstPad *tee_pad = i == 0 ? branch->video_tee_pad : branch->audio_tee_pad;
-          GstElement *tee = i == 0 ? self->video_tee : self->audio_tee;
-          g_autoptr (GstPad) peer = tee_pad != NULL ? gst_pad_get_peer (tee_pad) : NULL;
-
-          if (tee_pad == NULL)
-            continue;
-          if (peer != NULL)
-            gst_pad_unlink (tee_pad, peer);
-          gst_element_release_request_pad (tee, tee_pad);
-        }
-      for (guint i = 0; i < G_N_ELEMENTS (elements); i++)
-        {
-          gst_element_set_locked_state (elements[i], TRUE);
-          gst_element_set_state (elements[i], GST_STATE_NULL);
-          gst_bin_remove (GST_BIN (self->pipeline), elements[i]);
-        }
+      _cascade_branch_release_tee_pad (self->video_tee, branch->video_tee_pad);
+      _cascade_branch_release_tee_pad (self->audio_tee, branch->audio_tee_pad);
+      _cascade_branch_remove_elements (self->pipeline, elements, G_N_ELEMENTS (elements));
     }
   g_clear_object (&branch->video_tee_pad);
   g_clear_object (&branch->audio_tee_pad);
@@ -710,20 +694,7 @@ keyframe_limit_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       return GST_PAD_PROBE_DROP;
     }
   g_atomic_pointer_set (&self->last_keyframe_us, now);
-  return GST_PAD_PROBE_OK;
-}
-
-static GstPadProbeReturn
-upload_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  CascadePublisher *self = user_data;
-
-  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER)
-    g_atomic_pointer_add (&self->upload_bytes,
-                          gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)));
-  else if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-    g_atomic_pointer_add (&self->upload_bytes,
-                          gst_buffer_list_calculate_size (GST_PAD_PROBE_INFO_BUFFER_LIST (info)));
+  g_atomic_pointer_add (&self->keyframes_forced, 1);
   return GST_PAD_PROBE_OK;
 }
 
@@ -769,6 +740,7 @@ update_stats (gpointer user_data)
     MAX (self->stats.dropped, frames_in > frames + 2 ? frames_in - frames - 2 : 0);
   self->stats.viewers = g_hash_table_size (self->branches);
   self->stats.encoder = self->encoder;
+  self->stats.keyframes_forced = (guint64) g_atomic_pointer_get (&self->keyframes_forced);
 
   self->stats_time_us = now;
   self->stats_frames = frames;
@@ -788,6 +760,7 @@ cascade_publisher_get_stats (CascadePublisher *self, CascadePublisherStats *out_
   *out_stats = self->stats;
   out_stats->viewers = g_hash_table_size (self->branches);
   out_stats->encoder = self->encoder;
+  out_stats->keyframes_forced = (guint64) g_atomic_pointer_get (&self->keyframes_forced);
 }
 
 static void
@@ -1148,94 +1121,6 @@ on_negotiation_needed (GstElement *webrtc, gpointer user_data)
                    peer_event_new (branch->peer_id), peer_event_free);
 }
 
-static GstPadProbeReturn
-link_when_idle (GstPad *tee_sink, GstPadProbeInfo *info, gpointer user_data)
-{
-  GstPad *queue_sink = user_data;
-  g_autoptr (GstElement) tee = gst_pad_get_parent_element (tee_sink);
-  g_autoptr (GstPad) tee_pad = NULL;
-
-  /* The tee pad waiting for this queue is the newest one without a peer. */
-  if (tee != NULL)
-    {
-      GstIterator *it = gst_element_iterate_src_pads (tee);
-      GValue item = G_VALUE_INIT;
-
-      while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
-        {
-          GstPad *pad = g_value_get_object (&item);
-
-          if (!gst_pad_is_linked (pad) &&
-              g_object_get_data (G_OBJECT (pad), "cascade-queue") == queue_sink)
-            g_set_object (&tee_pad, pad);
-          g_value_reset (&item);
-        }
-      g_value_unset (&item);
-      gst_iterator_free (it);
-    }
-  if (tee_pad != NULL && gst_pad_link (tee_pad, queue_sink) != GST_PAD_LINK_OK)
-    g_debug ("a viewer's queue could not be linked to the stream");
-  return GST_PAD_PROBE_REMOVE;
-}
-
-static gboolean
-link_branch (CascadePublisher *self,
-             Branch *branch,
-             GstElement *tee,
-             GstElement *queue,
-             GstPad **out_tee_pad,
-             GError **error)
-{
-  g_autoptr (GstPad) queue_sink = gst_element_get_static_pad (queue, "sink");
-  g_autoptr (GstPad) queue_src = gst_element_get_static_pad (queue, "src");
-  g_autoptr (GstPad) webrtc_sink = gst_element_request_pad_simple (branch->webrtc, "sink_%u");
-  g_autoptr (GstPad) tee_sink = NULL;
-  GstWebRTCRTPTransceiver *transceiver = NULL;
-
-  if (webrtc_sink == NULL || gst_pad_link (queue_src, webrtc_sink) != GST_PAD_LINK_OK)
-    goto failed;
-  g_object_get (webrtc_sink, "transceiver", &transceiver, NULL);
-  if (transceiver != NULL)
-    {
-      g_object_set (transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
-                    "do-nack", TRUE, NULL);
-      gst_object_unref (transceiver);
-    }
-  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                     upload_probe, self, NULL);
-
-  /* Playing before it is linked: a tee pushing into a flushing queue would
-   * get FLUSHING back and stop the whole source. */
-  gst_element_sync_state_with_parent (queue);
-  *out_tee_pad = gst_element_request_pad_simple (tee, "src_%u");
-  if (*out_tee_pad == NULL)
-    goto failed;
-  g_object_set_data (G_OBJECT (*out_tee_pad), "cascade-queue", queue_sink);
-  /* Linked while the tee is between buffers, so the new pad's sticky events
-   * (stream-start, caps, segment) go out in order before any data. */
-  tee_sink = gst_element_get_static_pad (tee, "sink");
-  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_IDLE, link_when_idle, g_object_ref (queue_sink),
-                     gst_object_unref);
-  return TRUE;
-
-failed:
-  g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_FAILED,
-                       "Cannot connect a viewer to the stream");
-  return FALSE;
-}
-
-static GstElement *
-make_branch_queue (void)
-{
-  /* Small and leaky: a slow viewer loses packets (NACK recovers them) and
-   * never holds back the encoder or the other viewers. */
-  GstElement *queue = gst_element_factory_make ("queue", NULL);
-
-  g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
-                (guint64) 200 * GST_MSECOND, "leaky", 2, NULL);
-  return queue;
-}
-
 static gboolean
 attach_branch (CascadePublisher *self, Branch *branch, GError **error)
 {
@@ -1249,10 +1134,10 @@ attach_branch (CascadePublisher *self, Branch *branch, GError **error)
                     branch);
   gst_element_sync_state_with_parent (branch->webrtc);
 
-  if (!link_branch (self, branch, self->video_tee, branch->video_queue, &branch->video_tee_pad,
-                    error) ||
-      !link_branch (self, branch, self->audio_tee, branch->audio_queue, &branch->audio_tee_pad,
-                    error))
+  if (!_cascade_branch_link (self->video_tee, branch->video_queue, branch->webrtc,
+                             &self->upload_bytes, &branch->video_tee_pad, error) ||
+      !_cascade_branch_link (self->audio_tee, branch->audio_queue, branch->webrtc,
+                             &self->upload_bytes, &branch->audio_tee_pad, error))
     return FALSE;
   return TRUE;
 }
@@ -1287,8 +1172,8 @@ cascade_publisher_add_viewer (CascadePublisher *self,
   branch = g_new0 (Branch, 1);
   branch->publisher = self;
   branch->peer_id = g_strdup (peer_id);
-  branch->video_queue = make_branch_queue ();
-  branch->audio_queue = make_branch_queue ();
+  branch->video_queue = _cascade_branch_queue_new ();
+  branch->audio_queue = _cascade_branch_queue_new ();
   branch->webrtc = gst_element_factory_make ("webrtcbin", NULL);
   if (branch->webrtc == NULL)
     {

@@ -34,6 +34,9 @@ typedef struct
   double upload_kbps;  /* RTP handed to all viewers, last second */
   guint64 frames;      /* frames encoded since start */
   const char *encoder; /* the H.264 encoder element in use, "x264enc" or a VA-API one */
+
+  /* Key frames forced on request (a PLI from the tree, a join) since start. */
+  guint64 keyframes_forced;
 } CascadePublisherStats;
 
 /* What a PipeWire (screen) source sends as sound. The test pattern keeps its

@@ -5,6 +5,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "cascade-p2p-hop.h"
+#include "cascade-relay.h"
 #include "cascade-stamp.h"
 #include "cascade-viewer.h"
 #include "cascade-webrtc-util.h"
@@ -21,6 +22,11 @@ struct _CascadeViewer
   char *local_address;
   guint latency_ms;
   gboolean audio_output;
+  gboolean playback;
+  gboolean privacy;
+  GMutex relay_lock;
+  CascadeRelay *relay; /* under relay_lock for the streaming threads */
+  gulong relay_keyframe_handler;
   double volume_level;
   gboolean mute;
 
@@ -35,6 +41,16 @@ struct _CascadeViewer
 
   CascadeViewerStats stats;
   char *video_profile;
+
+  /* Health of the link from the parent (issue 4). */
+  gint64 last_packet_us;  /* atomic: monotonic time of the last RTP from the parent */
+  guint64 bytes_received; /* atomic: RTP from the parent since the start */
+  guint health_source;
+  CascadeStatsSlot *stats_slot;
+  double loss;
+  double rtt_ms;
+  gint64 stats_lost;
+  guint64 stats_received;
 };
 
 G_DEFINE_FINAL_TYPE (CascadeViewer, cascade_viewer, G_TYPE_OBJECT)
@@ -48,6 +64,9 @@ enum
   PROP_AUDIO_OUTPUT,
   PROP_VOLUME,
   PROP_MUTE,
+  PROP_PLAYBACK,
+  PROP_PRIVACY,
+  PROP_RELAY,
   N_PROPS
 };
 
@@ -107,6 +126,7 @@ static void
 teardown (CascadeViewer *self)
 {
   g_clear_handle_id (&self->bus_watch, g_source_remove);
+  g_clear_pointer (&self->stats_slot, _cascade_stats_slot_unref);
   if (self->pipeline == NULL)
     return;
 
@@ -130,7 +150,9 @@ cascade_viewer_dispose (GObject *object)
 {
   CascadeViewer *self = CASCADE_VIEWER (object);
 
+  g_clear_handle_id (&self->health_source, g_source_remove);
   teardown (self);
+  cascade_viewer_set_relay (self, NULL);
   G_OBJECT_CLASS (cascade_viewer_parent_class)->dispose (object);
 }
 
@@ -144,6 +166,7 @@ cascade_viewer_finalize (GObject *object)
   g_clear_pointer (&self->ice_servers, json_array_unref);
   g_free (self->local_address);
   g_free (self->video_profile);
+  g_mutex_clear (&self->relay_lock);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (cascade_viewer_parent_class)->finalize (object);
 }
@@ -172,6 +195,15 @@ cascade_viewer_get_property (GObject *object, guint prop_id, GValue *value, GPar
         break;
       case PROP_MUTE:
         g_value_set_boolean (value, self->mute);
+        break;
+      case PROP_PLAYBACK:
+        g_value_set_boolean (value, self->playback);
+        break;
+      case PROP_PRIVACY:
+        g_value_set_boolean (value, self->privacy);
+        break;
+      case PROP_RELAY:
+        g_value_set_object (value, self->relay);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -210,6 +242,23 @@ cascade_viewer_set_property (GObject *object, guint prop_id, const GValue *value
         break;
       case PROP_MUTE:
         cascade_viewer_set_mute (self, g_value_get_boolean (value));
+        break;
+      case PROP_PLAYBACK:
+        if (self->playback != g_value_get_boolean (value))
+          {
+            self->playback = g_value_get_boolean (value);
+            g_object_notify_by_pspec (object, pspec);
+          }
+        break;
+      case PROP_PRIVACY:
+        if (self->privacy != g_value_get_boolean (value))
+          {
+            self->privacy = g_value_get_boolean (value);
+            g_object_notify_by_pspec (object, pspec);
+          }
+        break;
+      case PROP_RELAY:
+        cascade_viewer_set_relay (self, g_value_get_object (value));
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -265,6 +314,19 @@ cascade_viewer_class_init (CascadeViewerClass *klass)
   properties[PROP_MUTE] =
     g_param_spec_boolean ("mute", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* FALSE: no decoding at all, only forwarding (a headless relay); from the
+   * next connection on. */
+  properties[PROP_PLAYBACK] =
+    g_param_spec_boolean ("playback", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Only TURN candidates from the next connection on (privacy mode). */
+  properties[PROP_PRIVACY] =
+    g_param_spec_boolean ("privacy", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Where what arrives from the parent is forwarded to this viewer's children. */
+  properties[PROP_RELAY] =
+    g_param_spec_object ("relay", NULL, NULL, CASCADE_TYPE_RELAY,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* (JsonObject *signal): forward as a realtime `signal` to the parent. */
@@ -284,9 +346,13 @@ cascade_viewer_init (CascadeViewer *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->latency_ms = 30;
+  self->playback = TRUE;
   self->volume_level = 1;
   self->stats.latency_us = -1;
   self->stats.first_frame_us = -1;
+  self->loss = 0;
+  self->rtt_ms = -1;
+  g_mutex_init (&self->relay_lock);
 }
 
 /**
@@ -414,6 +480,8 @@ request_keyframe (CascadeViewer *self)
   g_autoptr (GstElement) depay = NULL;
   g_autoptr (GstPad) src = NULL;
 
+  if (self->pipeline == NULL)
+    return;
   GST_OBJECT_LOCK (self->pipeline);
   if (self->video_depay != NULL)
     depay = gst_object_ref (self->video_depay);
@@ -545,36 +613,76 @@ link_chain (GstElement *pipeline, GstPad *src, GstElement **chain, guint n)
   return TRUE;
 }
 
-static gboolean
-link_video (CascadeViewer *self, GstPad *pad)
+static GstElement *
+make_discard_sink (void)
 {
-  GstElement *chain[] = {
-    gst_element_factory_make ("rtph264depay", NULL),
-    gst_element_factory_make ("h264parse", NULL),
-    gst_element_factory_make ("avdec_h264", NULL),
-    gst_element_factory_make ("videoconvert", NULL),
-    self->video_sink,
-  };
-  g_autoptr (GstPad) convert_sink = NULL;
-  g_autoptr (GstPad) parse_src = NULL;
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
 
-  if (chain[2] == NULL) /* without gstreamer1.0-libav, openh264 */
-    chain[2] = gst_element_factory_make ("openh264dec", NULL);
-  if (chain[0] == NULL || chain[1] == NULL || chain[2] == NULL || chain[3] == NULL)
-    return FALSE;
-  g_object_set (chain[0], "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
-  /* Field note 5: a viewer joins mid-GOP; never show it corrupt frames. */
-  g_object_set (chain[2], "automatic-request-sync-points", TRUE, "discard-corrupted-frames", TRUE,
-                NULL);
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (chain[2]), "thread-type") != NULL)
-    gst_util_set_object_arg (G_OBJECT (chain[2]), "thread-type", "slice");
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (chain[2]), "output-corrupt") != NULL)
-    g_object_set (chain[2], "output-corrupt", FALSE, NULL);
-  parse_src = gst_element_get_static_pad (chain[1], "src");
-  gst_pad_add_probe (parse_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, profile_probe, self, NULL);
-  convert_sink = gst_element_get_static_pad (chain[3], "sink");
-  gst_pad_add_probe (convert_sink, GST_PAD_PROBE_TYPE_BUFFER, frame_probe, self, NULL);
-  if (!link_chain (self->pipeline, pad, chain, G_N_ELEMENTS (chain)))
+  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+  return sink;
+}
+
+static CascadeRelay *
+dup_relay (CascadeViewer *self)
+{
+  CascadeRelay *relay;
+
+  g_mutex_lock (&self->relay_lock);
+  relay = self->relay != NULL ? g_object_ref (self->relay) : NULL;
+  g_mutex_unlock (&self->relay_lock);
+  return relay;
+}
+
+/* Streaming thread: what the parent sent, straight from the depayloader (or
+ * the parser), to the children; never decoded for them. */
+static GstPadProbeReturn
+forward_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+  g_autoptr (CascadeRelay) relay = dup_relay (self);
+  g_autoptr (GstCaps) caps = NULL;
+
+  if (relay == NULL)
+    return GST_PAD_PROBE_OK;
+  caps = gst_pad_get_current_caps (pad);
+  if (g_object_get_data (G_OBJECT (pad), "cascade-video") != NULL)
+    cascade_relay_push_video (relay, GST_PAD_PROBE_INFO_BUFFER (info), caps);
+  else
+    cascade_relay_push_audio (relay, GST_PAD_PROBE_INFO_BUFFER (info), caps);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Streaming thread: every RTP packet from the parent, for the health report. */
+static GstPadProbeReturn
+arrival_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+
+  g_atomic_pointer_set (&self->last_packet_us, g_get_monotonic_time ());
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER)
+    g_atomic_pointer_add (&self->bytes_received,
+                          gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)));
+  else if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    g_atomic_pointer_add (&self->bytes_received,
+                          gst_buffer_list_calculate_size (GST_PAD_PROBE_INFO_BUFFER_LIST (info)));
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+add_forward_probe (CascadeViewer *self, GstElement *element, gboolean video)
+{
+  g_autoptr (GstPad) src = gst_element_get_static_pad (element, "src");
+
+  if (video)
+    g_object_set_data (G_OBJECT (src), "cascade-video", GINT_TO_POINTER (TRUE));
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, forward_probe, self, NULL);
+}
+
+/* @chain starts with the depayloader. */
+static gboolean
+link_video_chain (CascadeViewer *self, GstPad *pad, GstElement **chain, guint n)
+{
+  if (!link_chain (self->pipeline, pad, chain, n))
     return FALSE;
   GST_OBJECT_LOCK (self->pipeline);
   self->video_depay = chain[0];
@@ -586,9 +694,77 @@ link_video (CascadeViewer *self, GstPad *pad)
   return TRUE;
 }
 
+/* A relay without playback: parsed (the children need whole access units
+ * and the caps), forwarded, discarded. */
+static gboolean
+link_video_forward_only (CascadeViewer *self, GstPad *pad)
+{
+  GstElement *chain[] = {
+    gst_element_factory_make ("rtph264depay", NULL),
+    gst_element_factory_make ("h264parse", NULL),
+    make_discard_sink (),
+  };
+
+  if (chain[0] == NULL || chain[1] == NULL)
+    return FALSE;
+  g_object_set (chain[0], "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
+  add_forward_probe (self, chain[1], TRUE);
+  return link_video_chain (self, pad, chain, G_N_ELEMENTS (chain));
+}
+
+static gboolean
+link_video (CascadeViewer *self, GstPad *pad)
+{
+  if (!self->playback)
+    return link_video_forward_only (self, pad);
+
+  GstElement *chain[] = {
+    gst_element_factory_make ("rtph264depay", NULL), gst_element_factory_make ("h264parse", NULL),
+    gst_element_factory_make ("queue", NULL),        gst_element_factory_make ("avdec_h264", NULL),
+    gst_element_factory_make ("videoconvert", NULL), self->video_sink,
+  };
+  g_autoptr (GstPad) convert_sink = NULL;
+  g_autoptr (GstPad) parse_src = NULL;
+
+  if (chain[3] == NULL) /* without gstreamer1.0-libav, openh264 */
+    chain[3] = gst_element_factory_make ("openh264dec", NULL);
+  if (chain[0] == NULL || chain[1] == NULL || chain[2] == NULL || chain[3] == NULL ||
+      chain[4] == NULL)
+    return FALSE;
+  g_object_set (chain[0], "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
+  /* The decoder's own thread: playback that falls behind never holds up
+   * forwarding to the children (it loses frames and asks for a key frame). */
+  g_object_set (chain[2], "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
+                (guint64) GST_SECOND, "leaky", 2, NULL);
+  add_forward_probe (self, chain[1], TRUE);
+  /* Field note 5: a viewer joins mid-GOP; never show it corrupt frames. */
+  g_object_set (chain[3], "automatic-request-sync-points", TRUE, "discard-corrupted-frames", TRUE,
+                NULL);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (chain[3]), "thread-type") != NULL)
+    gst_util_set_object_arg (G_OBJECT (chain[3]), "thread-type", "slice");
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (chain[3]), "output-corrupt") != NULL)
+    g_object_set (chain[3], "output-corrupt", FALSE, NULL);
+  parse_src = gst_element_get_static_pad (chain[1], "src");
+  gst_pad_add_probe (parse_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, profile_probe, self, NULL);
+  convert_sink = gst_element_get_static_pad (chain[4], "sink");
+  gst_pad_add_probe (convert_sink, GST_PAD_PROBE_TYPE_BUFFER, frame_probe, self, NULL);
+  return link_video_chain (self, pad, chain, G_N_ELEMENTS (chain));
+}
+
 static gboolean
 link_audio (CascadeViewer *self, GstPad *pad)
 {
+  if (!self->playback)
+    {
+      GstElement *forward[] = { gst_element_factory_make ("rtpopusdepay", NULL),
+                                make_discard_sink () };
+
+      if (forward[0] == NULL)
+        return FALSE;
+      add_forward_probe (self, forward[0], FALSE);
+      return link_chain (self->pipeline, pad, forward, G_N_ELEMENTS (forward));
+    }
+
   GstElement *chain[] = {
     gst_element_factory_make ("rtpopusdepay", NULL),
     gst_element_factory_make ("opusdec", NULL),
@@ -603,6 +779,8 @@ link_audio (CascadeViewer *self, GstPad *pad)
       g_object_set (chain[4], "volume", self->volume_level, "mute", self->mute, NULL);
       self->volume = chain[4];
     }
+  if (chain[0] != NULL)
+    add_forward_probe (self, chain[0], FALSE);
   return link_chain (self->pipeline, pad, chain, G_N_ELEMENTS (chain));
 }
 
@@ -635,13 +813,13 @@ on_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
   if (!linked)
     {
       /* Anything else the parent sends is dropped, not decoded. */
-      GstElement *sink = gst_element_factory_make ("fakesink", NULL);
-      GstElement *chain[] = { sink };
+      GstElement *chain[] = { make_discard_sink () };
 
-      g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
       link_chain (self->pipeline, pad, chain, 1);
       return;
     }
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, arrival_probe,
+                     self, NULL);
   if (!(g_strcmp0 (media, "video") == 0 ? link_video (self, pad) : link_audio (self, pad)))
     hop_error (self, self->generation, "Cannot decode the stream (missing GStreamer plugins)");
 }
@@ -764,6 +942,7 @@ connect_offer (CascadeViewer *self, GstWebRTCSessionDescription *offer, GError *
     }
   g_object_set (self->webrtc, "latency", self->latency_ms, NULL);
   _cascade_webrtc_configure (self->webrtc, self->ice_servers, self->local_address);
+  _cascade_webrtc_set_privacy (self->webrtc, self->privacy);
   g_signal_connect (self->pipeline, "deep-element-added",
                     G_CALLBACK (_cascade_webrtc_on_deep_element_added), NULL);
   gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
@@ -847,4 +1026,147 @@ cascade_viewer_dup_video_profile (CascadeViewer *self)
 {
   g_return_val_if_fail (CASCADE_IS_VIEWER (self), NULL);
   return g_strdup (self->video_profile);
+}
+
+/* ---- relaying and health (issue 4) ---- */
+
+static void
+on_relay_keyframe_needed (CascadeViewer *self)
+{
+  request_keyframe (self);
+}
+
+/**
+ * cascade_viewer_set_relay:
+ * @relay: (nullable): where to forward what arrives from the parent
+ *
+ * The relay's children ask for key frames through this viewer's parent.
+ */
+void
+cascade_viewer_set_relay (CascadeViewer *self, CascadeRelay *relay)
+{
+  g_autoptr (CascadeRelay) old = NULL;
+
+  g_return_if_fail (CASCADE_IS_VIEWER (self));
+  g_return_if_fail (relay == NULL || CASCADE_IS_RELAY (relay));
+
+  if (self->relay == relay)
+    return;
+  if (self->relay != NULL)
+    g_clear_signal_handler (&self->relay_keyframe_handler, self->relay);
+  g_mutex_lock (&self->relay_lock);
+  old = g_steal_pointer (&self->relay);
+  self->relay = relay != NULL ? g_object_ref (relay) : NULL;
+  g_mutex_unlock (&self->relay_lock);
+  if (relay != NULL)
+    self->relay_keyframe_handler = g_signal_connect_object (
+      relay, "keyframe-needed", G_CALLBACK (on_relay_keyframe_needed), self, G_CONNECT_SWAPPED);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RELAY]);
+}
+
+CascadeRelay *
+cascade_viewer_get_relay (CascadeViewer *self)
+{
+  g_return_val_if_fail (CASCADE_IS_VIEWER (self), NULL);
+  return self->relay;
+}
+
+typedef struct
+{
+  gint64 lost;
+  guint64 received;
+  double rtt_s;
+} Inbound;
+
+static gint64
+stats_int (const GstStructure *stats, const char *name)
+{
+  const GValue *value = gst_structure_get_value (stats, name);
+  GValue as_int = G_VALUE_INIT;
+  gint64 result = 0;
+
+  if (value == NULL)
+    return 0;
+  g_value_init (&as_int, G_TYPE_INT64);
+  if (g_value_transform (value, &as_int))
+    result = g_value_get_int64 (&as_int);
+  g_value_unset (&as_int);
+  return result;
+}
+
+static void
+add_inbound (const GstStructure *stats, gpointer data)
+{
+  Inbound *inbound = data;
+
+  inbound->lost += MAX (stats_int (stats, "packets-lost"), 0);
+  inbound->received += (guint64) MAX (stats_int (stats, "packets-received"), 0);
+}
+
+static void
+find_rtt (const GstStructure *stats, gpointer data)
+{
+  Inbound *inbound = data;
+  double rtt;
+
+  if (gst_structure_get_double (stats, "round-trip-time", &rtt) && rtt > 0)
+    inbound->rtt_s = MAX (inbound->rtt_s, rtt);
+}
+
+/* The last period's loss and round trip from the parent link's statistics. */
+static void
+read_health (CascadeViewer *self, const GstStructure *reply)
+{
+  Inbound inbound = { 0, 0, -1 };
+  gint64 lost;
+  gint64 received;
+
+  _cascade_stats_foreach (reply, GST_WEBRTC_STATS_INBOUND_RTP, add_inbound, &inbound);
+  _cascade_stats_foreach (reply, GST_WEBRTC_STATS_REMOTE_OUTBOUND_RTP, find_rtt, &inbound);
+  _cascade_stats_foreach (reply, GST_WEBRTC_STATS_CANDIDATE_PAIR, find_rtt, &inbound);
+  lost = inbound.lost - self->stats_lost;
+  received = (gint64) inbound.received - (gint64) self->stats_received;
+  if (lost >= 0 && received >= 0 && lost + received > 0)
+    self->loss = (double) lost / (double) (lost + received);
+  self->stats_lost = inbound.lost;
+  self->stats_received = inbound.received;
+  if (inbound.rtt_s > 0)
+    self->rtt_ms = inbound.rtt_s * 1000;
+}
+
+static gboolean
+update_health (gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+
+  if (self->stats_slot != NULL && !_cascade_stats_slot_is_done (self->stats_slot))
+    return G_SOURCE_CONTINUE;
+  if (self->stats_slot != NULL)
+    read_health (self, _cascade_stats_slot_get_reply (self->stats_slot));
+  g_clear_pointer (&self->stats_slot, _cascade_stats_slot_unref);
+  if (self->webrtc != NULL)
+    self->stats_slot = _cascade_stats_request (self->webrtc);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+cascade_viewer_get_health (CascadeViewer *self, CascadeViewerHealth *out_health)
+{
+  gint64 last;
+
+  g_return_if_fail (CASCADE_IS_VIEWER (self));
+  g_return_if_fail (out_health != NULL);
+
+  if (self->health_source == 0)
+    {
+      self->health_source = g_timeout_add (1000, update_health, self);
+      update_health (self);
+    }
+  last = (gint64) g_atomic_pointer_get (&self->last_packet_us);
+  out_health->receiving =
+    self->pipeline != NULL && last > 0 && g_get_monotonic_time () - last < G_USEC_PER_SEC;
+  out_health->loss = self->pipeline != NULL ? CLAMP (self->loss, 0, 1) : 0;
+  out_health->rtt_ms = self->rtt_ms;
+  out_health->bytes_received = (guint64) g_atomic_pointer_get (&self->bytes_received);
+  out_health->last_packet_us = last;
 }

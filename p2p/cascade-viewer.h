@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cascade-p2p-types.h"
+#include "cascade-relay.h"
 
 G_BEGIN_DECLS
 
@@ -47,6 +48,24 @@ void cascade_viewer_close (CascadeViewer *self);
 CascadePeerState cascade_viewer_get_state (CascadeViewer *self);
 void cascade_viewer_get_stats (CascadeViewer *self, CascadeViewerStats *out_stats);
 char *cascade_viewer_dup_video_profile (CascadeViewer *self);
+
+/* The link from the parent, for the tracker's `stream.health` (issue 4). */
+typedef struct
+{
+  double loss;            /* fraction of packets lost, last period, 0..1 */
+  double rtt_ms;          /* round trip to the parent; -1 when unknown */
+  gboolean receiving;     /* media arrived in the last second */
+  guint64 bytes_received; /* RTP from parents since the start */
+  gint64 last_packet_us;  /* monotonic time of the last packet; 0 before any */
+} CascadeViewerHealth;
+
+/* The first call starts the periodic statistics (every second). */
+void cascade_viewer_get_health (CascadeViewer *self, CascadeViewerHealth *out_health);
+
+/* Forwarding to this viewer's children: what arrives from the parent goes to
+ * @relay too (before any decoding), and its key frame requests go up. */
+void cascade_viewer_set_relay (CascadeViewer *self, CascadeRelay *relay);
+CascadeRelay *cascade_viewer_get_relay (CascadeViewer *self);
 
 double cascade_viewer_get_volume (CascadeViewer *self);
 void cascade_viewer_set_volume (CascadeViewer *self, double volume);

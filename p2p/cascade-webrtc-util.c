@@ -317,3 +317,241 @@ _cascade_webrtc_preload (void)
       g_once_init_leave (&started, 1);
     }
 }
+
+void
+_cascade_webrtc_set_privacy (GstElement *webrtc, gboolean privacy)
+{
+  g_object_set (
+    webrtc, "ice-transport-policy",
+    privacy ? GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY : GST_WEBRTC_ICE_TRANSPORT_POLICY_ALL, NULL);
+}
+
+static GstPadProbeReturn
+count_bytes_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  guint64 *counter = user_data;
+
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER)
+    g_atomic_pointer_add (counter, gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)));
+  else if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    g_atomic_pointer_add (counter,
+                          gst_buffer_list_calculate_size (GST_PAD_PROBE_INFO_BUFFER_LIST (info)));
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+link_when_idle (GstPad *tee_sink, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstPad *queue_sink = user_data;
+  g_autoptr (GstElement) tee = gst_pad_get_parent_element (tee_sink);
+  g_autoptr (GstPad) tee_pad = NULL;
+
+  /* The tee pad waiting for this queue is the newest one without a peer. */
+  if (tee != NULL)
+    {
+      GstIterator *it = gst_element_iterate_src_pads (tee);
+      GValue item = G_VALUE_INIT;
+
+      while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
+        {
+          GstPad *pad = g_value_get_object (&item);
+
+          if (!gst_pad_is_linked (pad) &&
+              g_object_get_data (G_OBJECT (pad), "cascade-queue") == queue_sink)
+            g_set_object (&tee_pad, pad);
+          g_value_reset (&item);
+        }
+      g_value_unset (&item);
+      gst_iterator_free (it);
+    }
+  if (tee_pad != NULL && gst_pad_link (tee_pad, queue_sink) != GST_PAD_LINK_OK)
+    g_debug ("a branch's queue could not be linked to the stream");
+  return GST_PAD_PROBE_REMOVE;
+}
+
+gboolean
+_cascade_branch_link (GstElement *tee,
+                      GstElement *queue,
+                      GstElement *webrtc,
+                      guint64 *byte_counter,
+                      GstPad **out_tee_pad,
+                      GError **error)
+{
+  g_autoptr (GstPad) queue_sink = gst_element_get_static_pad (queue, "sink");
+  g_autoptr (GstPad) queue_src = gst_element_get_static_pad (queue, "src");
+  g_autoptr (GstPad) webrtc_sink = gst_element_request_pad_simple (webrtc, "sink_%u");
+  g_autoptr (GstPad) tee_sink = NULL;
+  GstWebRTCRTPTransceiver *transceiver = NULL;
+
+  if (webrtc_sink == NULL || gst_pad_link (queue_src, webrtc_sink) != GST_PAD_LINK_OK)
+    goto failed;
+  g_object_get (webrtc_sink, "transceiver", &transceiver, NULL);
+  if (transceiver != NULL)
+    {
+      g_object_set (transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+                    "do-nack", TRUE, NULL);
+      gst_object_unref (transceiver);
+    }
+  if (byte_counter != NULL)
+    gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                       count_bytes_probe, byte_counter, NULL);
+
+  /* Playing before it is linked: a tee pushing into a flushing queue would
+   * get FLUSHING back and stop the whole source. */
+  gst_element_sync_state_with_parent (queue);
+  *out_tee_pad = gst_element_request_pad_simple (tee, "src_%u");
+  if (*out_tee_pad == NULL)
+    goto failed;
+  g_object_set_data (G_OBJECT (*out_tee_pad), "cascade-queue", queue_sink);
+  /* Linked while the tee is between buffers, so the new pad's sticky events
+   * (stream-start, caps, segment) go out in order before any data. */
+  tee_sink = gst_element_get_static_pad (tee, "sink");
+  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_IDLE, link_when_idle, g_object_ref (queue_sink),
+                     gst_object_unref);
+  return TRUE;
+
+failed:
+  g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_FAILED,
+                       "Cannot connect a peer to the stream");
+  return FALSE;
+}
+
+GstElement *
+_cascade_branch_queue_new (void)
+{
+  /* Small and leaky: a slow peer loses packets (NACK recovers them) and
+   * never holds back the source or the other peers. */
+  GstElement *queue = gst_element_factory_make ("queue", NULL);
+
+  g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
+                (guint64) 200 * GST_MSECOND, "leaky", 2, NULL);
+  return queue;
+}
+
+void
+_cascade_branch_release_tee_pad (GstElement *tee, GstPad *tee_pad)
+{
+  g_autoptr (GstPad) peer = NULL;
+
+  if (tee_pad == NULL)
+    return;
+  /* Unlinked first so no buffer enters a branch being torn down. */
+  peer = gst_pad_get_peer (tee_pad);
+  if (peer != NULL)
+    gst_pad_unlink (tee_pad, peer);
+  gst_element_release_request_pad (tee, tee_pad);
+}
+
+void
+_cascade_branch_remove_elements (GstElement *pipeline, GstElement **elements, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      gst_element_set_locked_state (elements[i], TRUE);
+      gst_element_set_state (elements[i], GST_STATE_NULL);
+      gst_bin_remove (GST_BIN (pipeline), elements[i]);
+    }
+}
+
+struct _CascadeStatsSlot
+{
+  gatomicrefcount ref;
+  gint done; /* atomic; reply is written before it */
+  GstStructure *reply;
+};
+
+static CascadeStatsSlot *
+stats_slot_ref (CascadeStatsSlot *slot)
+{
+  g_atomic_ref_count_inc (&slot->ref);
+  return slot;
+}
+
+void
+_cascade_stats_slot_unref (CascadeStatsSlot *slot)
+{
+  if (slot != NULL && g_atomic_ref_count_dec (&slot->ref))
+    {
+      g_clear_pointer (&slot->reply, gst_structure_free);
+      g_free (slot);
+    }
+}
+
+static void
+stats_slot_release (gpointer data)
+{
+  _cascade_stats_slot_unref (data);
+}
+
+/* On webrtcbin's thread. */
+static void
+on_stats_reply (GstPromise *promise, gpointer user_data)
+{
+  CascadeStatsSlot *slot = user_data;
+
+  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED &&
+      gst_promise_get_reply (promise) != NULL)
+    slot->reply = gst_structure_copy (gst_promise_get_reply (promise));
+  g_atomic_int_set (&slot->done, TRUE);
+  gst_promise_unref (promise);
+}
+
+CascadeStatsSlot *
+_cascade_stats_request (GstElement *webrtc)
+{
+  CascadeStatsSlot *slot = g_new0 (CascadeStatsSlot, 1);
+
+  g_atomic_ref_count_init (&slot->ref);
+  g_signal_emit_by_name (
+    webrtc, "get-stats", NULL,
+    gst_promise_new_with_change_func (on_stats_reply, stats_slot_ref (slot), stats_slot_release));
+  return slot;
+}
+
+gboolean
+_cascade_stats_slot_is_done (CascadeStatsSlot *slot)
+{
+  return g_atomic_int_get (&slot->done);
+}
+
+const GstStructure *
+_cascade_stats_slot_get_reply (CascadeStatsSlot *slot)
+{
+  return g_atomic_int_get (&slot->done) ? slot->reply : NULL;
+}
+
+typedef struct
+{
+  GstWebRTCStatsType type;
+  void (*func) (const GstStructure *stats, gpointer data);
+  gpointer data;
+} StatsForeach;
+
+static gboolean
+stats_foreach_field (GQuark field, const GValue *value, gpointer user_data)
+{
+  StatsForeach *foreach = user_data;
+  const GstStructure *stats;
+  GstWebRTCStatsType type;
+
+  if (!GST_VALUE_HOLDS_STRUCTURE (value))
+    return TRUE;
+  stats = gst_value_get_structure (value);
+  if (gst_structure_get_enum (stats, "type", GST_TYPE_WEBRTC_STATS_TYPE, (int *) &type) &&
+      type == foreach->type)
+    foreach
+      ->func (stats, foreach->data);
+  return TRUE;
+}
+
+void
+_cascade_stats_foreach (const GstStructure *reply,
+                        GstWebRTCStatsType type,
+                        void (*func) (const GstStructure *stats, gpointer data),
+                        gpointer data)
+{
+  StatsForeach foreach = { type, func, data };
+
+  if (reply != NULL)
+    gst_structure_foreach (reply, stats_foreach_field, &foreach);
+}

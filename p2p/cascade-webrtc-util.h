@@ -45,4 +45,46 @@ void _cascade_webrtc_preload (void);
 
 CascadePeerState _cascade_peer_state_from_webrtc (GstWebRTCPeerConnectionState state);
 
+/* Privacy mode: only TURN (relay) candidates, so no peer learns this address. */
+void _cascade_webrtc_set_privacy (GstElement *webrtc, gboolean privacy);
+
+/*
+ * One sending branch per peer, fed from an RTP tee (the publisher's viewers,
+ * a relay's children): a small leaky queue into a send-only webrtcbin pad
+ * with NACK on, linked while the tee is between buffers. @byte_counter, when
+ * set, counts (atomically) every byte handed to the webrtcbin.
+ */
+GstElement *_cascade_branch_queue_new (void);
+gboolean _cascade_branch_link (GstElement *tee,
+                               GstElement *queue,
+                               GstElement *webrtc,
+                               guint64 *byte_counter,
+                               GstPad **out_tee_pad,
+                               GError **error);
+/* Undoes the link of one tee pad (it may be NULL). */
+void _cascade_branch_release_tee_pad (GstElement *tee, GstPad *tee_pad);
+/* Stops and removes a branch's elements, webrtcbin first: until negotiated it
+ * blocks its sink pads, and a queue pushing into a blocked pad cannot stop. */
+void _cascade_branch_remove_elements (GstElement *pipeline, GstElement **elements, guint n);
+
+/*
+ * webrtcbin's get-stats without waiting: the request's reply is copied into a
+ * slot on webrtcbin's thread and read on the main thread later (the next
+ * period), so nobody blocks and a reply for a peer already gone is harmless.
+ */
+typedef struct _CascadeStatsSlot CascadeStatsSlot;
+
+CascadeStatsSlot *_cascade_stats_request (GstElement *webrtc);
+/* The reply once webrtcbin has answered, else NULL (still pending or failed). */
+const GstStructure *_cascade_stats_slot_get_reply (CascadeStatsSlot *slot);
+gboolean _cascade_stats_slot_is_done (CascadeStatsSlot *slot);
+void _cascade_stats_slot_unref (CascadeStatsSlot *slot);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CascadeStatsSlot, _cascade_stats_slot_unref)
+
+/* Calls @func for each statistics structure of @type in a get-stats reply. */
+void _cascade_stats_foreach (const GstStructure *reply,
+                             GstWebRTCStatsType type,
+                             void (*func) (const GstStructure *stats, gpointer data),
+                             gpointer data);
+
 G_END_DECLS
