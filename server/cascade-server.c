@@ -6,11 +6,16 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
+#include "chat/cascade-chat-realtime.h"
+#include "chat/cascade-chat-routes.h"
+#include "chat/cascade-chat.h"
 #include "gateway/cascade-gateway.h"
 #include "gateway/cascade-realtime-hub.h"
 #include "identity/cascade-identity-routes.h"
 #include "identity/cascade-identity.h"
 #include "notify/cascade-mailer.h"
+#include "profile/cascade-profile-routes.h"
+#include "profile/cascade-profile.h"
 #include "store/cascade-store.h"
 #include "streaming/cascade-streaming-realtime.h"
 #include "streaming/cascade-streaming-routes.h"
@@ -36,6 +41,9 @@ struct _CascadeServer
   CascadeGateway *gateway;
   CascadeStreaming *streaming;
   CascadeRealtimeHub *hub;
+  CascadeProfile *profile;
+  CascadeChat *chat;
+  CascadeChatRealtime *chat_realtime; /* owned by the hub */
   char *url;
 };
 
@@ -46,7 +54,11 @@ cascade_server_dispose (GObject *object)
 {
   CascadeServer *self = CASCADE_SERVER (object);
 
+  if (self->chat != NULL)
+    cascade_chat_stop (self->chat);
   g_clear_object (&self->hub);
+  g_clear_object (&self->chat);
+  g_clear_object (&self->profile);
   g_clear_object (&self->streaming);
   g_clear_object (&self->gateway);
   g_clear_object (&self->identity);
@@ -116,6 +128,23 @@ lookup_user (
   return TRUE;
 }
 
+/* Chat asks the profile context how long someone follows a channel. */
+static gint64
+lookup_following (const char *user_id, const char *channel_user_id, gpointer owner, GError **error)
+{
+  return cascade_profile_get_following_since (owner, user_id, channel_user_id, error);
+}
+
+static void
+on_follow_changed (CascadeProfile *profile,
+                   const char *user_id,
+                   const char *channel_user_id,
+                   gint64 since_ms,
+                   gpointer user_data)
+{
+  cascade_chat_realtime_set_following (user_data, user_id, channel_user_id, since_ms);
+}
+
 /**
  * cascade_server_new:
  *
@@ -132,6 +161,7 @@ cascade_server_new (const CascadeServerConfig *config, GError **error)
   g_autofree char *db_path = NULL;
   CascadeIdentityLimits limits;
   CascadeMailerSettings mail_settings;
+  CascadeChatSettings chat_settings;
 
   g_return_val_if_fail (config != NULL, NULL);
 
@@ -154,6 +184,8 @@ cascade_server_new (const CascadeServerConfig *config, GError **error)
   cascade_identity_add_migrations (self->store);
   cascade_mailer_add_migrations (self->store);
   cascade_streaming_add_migrations (self->store);
+  cascade_profile_add_migrations (self->store);
+  cascade_chat_add_migrations (self->store);
   if (!cascade_store_migrate (self->store, error))
     return NULL;
 
@@ -187,6 +219,23 @@ cascade_server_new (const CascadeServerConfig *config, GError **error)
   cascade_streaming_routes_install (self->gateway, self->streaming);
   self->hub = cascade_realtime_hub_new (self->gateway, lookup_user, self->identity);
   cascade_streaming_realtime_install (self->hub, self->streaming);
+
+  self->profile = cascade_profile_new (self->store, self->identity);
+  cascade_profile_routes_install (self->gateway, self->profile);
+  cascade_streaming_set_channel_extension (self->streaming, cascade_profile_extend_channel,
+                                           self->profile);
+
+  cascade_chat_settings_init (&chat_settings);
+  if (!cascade_chat_settings_load (&chat_settings, config->file, error))
+    return NULL;
+  self->chat = cascade_chat_new (self->store, self->identity, self->streaming, &chat_settings);
+  cascade_chat_set_follow_lookup (self->chat, lookup_following, self->profile);
+  if (!cascade_chat_start (self->chat, error))
+    return NULL;
+  cascade_chat_routes_install (self->gateway, self->chat);
+  self->chat_realtime = cascade_chat_realtime_install (self->hub, self->chat);
+  g_signal_connect_object (self->profile, "follow-changed", G_CALLBACK (on_follow_changed),
+                           self->chat_realtime, 0);
   return g_steal_pointer (&self);
 }
 
@@ -247,6 +296,7 @@ close_store_thread (GTask *task,
 {
   CascadeServer *self = source_object;
 
+  cascade_chat_stop (self->chat);
   cascade_mailer_stop (self->mailer);
   cascade_store_close (self->store);
   g_task_return_boolean (task, TRUE);

@@ -167,6 +167,33 @@ cascade_realtime_hub_send (CascadeRealtimeHub *self, const char *connection_id, 
   return TRUE;
 }
 
+/**
+ * cascade_realtime_hub_send_text:
+ * @text: one JSON object with a "type", already serialised
+ *
+ * For fan-out: a context serialises a message once and sends the same text
+ * to every connection that should get it.
+ *
+ * Returns: %FALSE if there is no such connection (any more)
+ */
+gboolean
+cascade_realtime_hub_send_text (CascadeRealtimeHub *self,
+                                const char *connection_id,
+                                const char *text)
+{
+  Connection *conn;
+
+  g_return_val_if_fail (CASCADE_IS_REALTIME_HUB (self), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  conn = connection_id != NULL ? g_hash_table_lookup (self->connections, connection_id) : NULL;
+  if (conn == NULL)
+    return FALSE;
+  if (soup_websocket_connection_get_state (conn->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (conn->ws, text);
+  return TRUE;
+}
+
 /* Sends @message to the sender of the message being handled, with its "id". */
 void
 cascade_realtime_hub_reply (CascadeRealtimeHub *self,

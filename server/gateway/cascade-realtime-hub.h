@@ -60,6 +60,9 @@ void cascade_realtime_hub_add_handlers (CascadeRealtimeHub *self,
 gboolean cascade_realtime_hub_send (CascadeRealtimeHub *self,
                                     const char *connection_id,
                                     JsonObject *message);
+gboolean cascade_realtime_hub_send_text (CascadeRealtimeHub *self,
+                                         const char *connection_id,
+                                         const char *text);
 void cascade_realtime_hub_reply (CascadeRealtimeHub *self,
                                  const CascadeRealtimeContext *context,
                                  JsonObject *message);

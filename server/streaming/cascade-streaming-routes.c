@@ -118,6 +118,7 @@ handle_get_channel (CascadeRequest *request,
       cascade_streaming_get_viewer_count (user_data, channel->live_stream->id));
   else
     json_builder_add_null_value (builder);
+  cascade_streaming_extend_channel (user_data, builder, channel->user_id, request);
   json_builder_end_object (builder);
   cascade_response_set_json (response, SOUP_STATUS_OK, json_builder_get_root (builder));
   return TRUE;

@@ -37,6 +37,8 @@ struct _CascadeStreaming
   guint grace_seconds;
   GStrv stun_urls;
   GHashTable *grace_timers; /* stream id → GSource (main thread only) */
+  CascadeChannelExtension channel_extension;
+  GObject *channel_extension_owner;
 };
 
 G_DEFINE_FINAL_TYPE (CascadeStreaming, cascade_streaming, G_TYPE_OBJECT)
@@ -319,6 +321,7 @@ cascade_streaming_dispose (GObject *object)
   if (self->grace_timers != NULL)
     g_hash_table_remove_all (self->grace_timers);
   g_clear_object (&self->tracker);
+  g_clear_object (&self->channel_extension_owner);
   g_clear_object (&self->identity);
   g_clear_object (&self->store);
 
@@ -480,6 +483,38 @@ cascade_streaming_get_tracker (CascadeStreaming *self)
   g_return_val_if_fail (CASCADE_IS_STREAMING (self), NULL);
 
   return self->tracker;
+}
+
+/**
+ * cascade_streaming_set_channel_extension:
+ * @owner: (type GObject): kept alive
+ *
+ * Lets another context add members to the Channel object (the profile
+ * context adds its followers): the server composes them, so neither context
+ * reads the other's tables.
+ */
+void
+cascade_streaming_set_channel_extension (CascadeStreaming *self,
+                                         CascadeChannelExtension extension,
+                                         gpointer owner)
+{
+  g_return_if_fail (CASCADE_IS_STREAMING (self));
+
+  self->channel_extension = extension;
+  g_set_object (&self->channel_extension_owner, owner);
+}
+
+/* Worker thread: adds the extension's members to the Channel being built. */
+void
+cascade_streaming_extend_channel (CascadeStreaming *self,
+                                  JsonBuilder *builder,
+                                  const char *channel_user_id,
+                                  CascadeRequest *request)
+{
+  g_return_if_fail (CASCADE_IS_STREAMING (self));
+
+  if (self->channel_extension != NULL)
+    self->channel_extension (builder, channel_user_id, request, self->channel_extension_owner);
 }
 
 /* Returns: (transfer full): the "ice_servers" array handed to peers */

@@ -46,6 +46,12 @@ typedef struct
 void cascade_channel_free (CascadeChannel *channel);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CascadeChannel, cascade_channel_free)
 
+/* Adds members to a Channel object being built (worker thread). */
+typedef void (*CascadeChannelExtension) (JsonBuilder *builder,
+                                         const char *channel_user_id,
+                                         CascadeRequest *request,
+                                         gpointer owner);
+
 #define CASCADE_TYPE_STREAMING (cascade_streaming_get_type ())
 
 G_DECLARE_FINAL_TYPE (CascadeStreaming, cascade_streaming, CASCADE, STREAMING, GObject)
@@ -91,6 +97,14 @@ GBytes *cascade_streaming_dup_thumbnail (CascadeStreaming *self,
                                          char **out_content_type,
                                          GError **error);
 guint cascade_streaming_get_viewer_count (CascadeStreaming *self, const char *stream_id);
+
+void cascade_streaming_set_channel_extension (CascadeStreaming *self,
+                                              CascadeChannelExtension extension,
+                                              gpointer owner);
+void cascade_streaming_extend_channel (CascadeStreaming *self,
+                                       JsonBuilder *builder,
+                                       const char *channel_user_id,
+                                       CascadeRequest *request);
 
 /* Main thread: the realtime side says whether a stream has its publisher. */
 void cascade_streaming_set_publisher_present (CascadeStreaming *self,
