@@ -214,6 +214,18 @@ cascade_realtime_hub_send_error (CascadeRealtimeHub *self,
                                  const char *code,
                                  const char *message)
 {
+  cascade_realtime_hub_send_error_field (self, connection_id, message_id, code, message, NULL);
+}
+
+/* The same, about one member of the message (@field, nullable). */
+void
+cascade_realtime_hub_send_error_field (CascadeRealtimeHub *self,
+                                       const char *connection_id,
+                                       const char *message_id,
+                                       const char *code,
+                                       const char *message,
+                                       const char *field)
+{
   Connection *conn;
 
   g_return_if_fail (CASCADE_IS_REALTIME_HUB (self));
@@ -221,7 +233,7 @@ cascade_realtime_hub_send_error (CascadeRealtimeHub *self,
 
   conn = connection_id != NULL ? g_hash_table_lookup (self->connections, connection_id) : NULL;
   if (conn != NULL)
-    send_error (conn, message_id, code, message, NULL);
+    send_error (conn, message_id, code, message, field);
 }
 
 /* Sends @message to every open connection. */

@@ -71,6 +71,12 @@ void cascade_realtime_hub_send_error (CascadeRealtimeHub *self,
                                       const char *message_id,
                                       const char *code,
                                       const char *message);
+void cascade_realtime_hub_send_error_field (CascadeRealtimeHub *self,
+                                            const char *connection_id,
+                                            const char *message_id,
+                                            const char *code,
+                                            const char *message,
+                                            const char *field);
 void cascade_realtime_hub_broadcast (CascadeRealtimeHub *self, JsonObject *message);
 guint cascade_realtime_hub_get_n_connections (CascadeRealtimeHub *self);
 void cascade_realtime_hub_close_all (CascadeRealtimeHub *self);

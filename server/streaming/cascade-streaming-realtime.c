@@ -18,12 +18,42 @@ struct _CascadeStreamingRealtime
   CascadeRealtimeHub *hub; /* weak: the hub owns us through its handler table */
   CascadeStreaming *streaming;
   CascadeStreamTracker *tracker;
+  GHashTable *sent_summaries; /* stream id → the CascadeTrackerSummary last sent */
+  guint tick_source;
 };
 
 G_DEFINE_FINAL_TYPE (CascadeStreamingRealtime, cascade_streaming_realtime, G_TYPE_OBJECT)
 
 static const CascadeJsonMember stream_members[] = {
   { "stream_id", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { NULL },
+};
+
+static const CascadeJsonMember publish_members[] = {
+  { "stream_id", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "max_viewers", CASCADE_JSON_INTEGER, CASCADE_JSON_OPTIONAL },
+  { NULL },
+};
+
+static const CascadeJsonMember join_members[] = {
+  { "stream_id", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "capacity", CASCADE_JSON_INTEGER, CASCADE_JSON_OPTIONAL },
+  { NULL },
+};
+
+static const CascadeJsonMember leave_members[] = {
+  { "stream_id", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "handover", CASCADE_JSON_BOOLEAN, CASCADE_JSON_OPTIONAL },
+  { NULL },
+};
+
+static const CascadeJsonMember health_members[] = {
+  { "stream_id", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "capacity", CASCADE_JSON_INTEGER, CASCADE_JSON_OPTIONAL },
+  { "children", CASCADE_JSON_INTEGER, CASCADE_JSON_OPTIONAL },
+  { "loss", CASCADE_JSON_NUMBER, CASCADE_JSON_OPTIONAL },
+  { "rtt_ms", CASCADE_JSON_NUMBER, CASCADE_JSON_OPTIONAL },
+  { "receiving", CASCADE_JSON_BOOLEAN, CASCADE_JSON_OPTIONAL },
   { NULL },
 };
 
@@ -76,6 +106,37 @@ error_to (CascadeStreamingRealtime *self,
                                    text);
 }
 
+/* An integer member in [0, @max] (larger values are taken as @max), or
+ * @fallback when absent; FALSE (after an invalid_value error) when negative. */
+static gboolean
+get_count (CascadeStreamingRealtime *self,
+           const CascadeRealtimeContext *context,
+           JsonObject *message,
+           const char *member,
+           guint max,
+           guint fallback,
+           guint *out_value)
+{
+  gint64 value;
+
+  if (!json_object_has_member (message, member))
+    {
+      *out_value = fallback;
+      return TRUE;
+    }
+  value = json_object_get_int_member (message, member);
+  if (value < 0)
+    {
+      g_autofree char *text = g_strdup_printf ("“%s” cannot be negative.", member);
+
+      cascade_realtime_hub_send_error_field (self->hub, context->connection_id, context->message_id,
+                                             "invalid_value", text, member);
+      return FALSE;
+    }
+  *out_value = (guint) MIN (value, (gint64) max);
+  return TRUE;
+}
+
 /* stream.placed: where @peer receives from, with the ICE servers to use. */
 static JsonObject *
 placed_new (CascadeStreamingRealtime *self, const CascadeTrackerPeer *peer)
@@ -84,6 +145,7 @@ placed_new (CascadeStreamingRealtime *self, const CascadeTrackerPeer *peer)
 
   json_object_set_string_member (message, "peer_id", peer->peer_id);
   json_object_set_string_member (message, "parent_peer_id", peer->parent_peer_id);
+  json_object_set_int_member (message, "depth", peer->depth);
   json_object_set_member (message, "ice_servers",
                           cascade_streaming_dup_ice_servers (self->streaming));
   return message;
@@ -103,18 +165,71 @@ tell_parent (CascadeStreamingRealtime *self, const CascadeTrackerPeer *child, co
   send_and_free (self, parent->connection_id, message);
 }
 
+/* stream.viewers to the streamer: how many watch, how many relay, how deep
+ * the tree is; with @only_changes, only when that changed since last time. */
 static void
-send_viewer_count (CascadeStreamingRealtime *self, const char *stream_id)
+send_viewer_count (CascadeStreamingRealtime *self, const char *stream_id, gboolean only_changes)
 {
   const CascadeTrackerPeer *root = cascade_stream_tracker_get_root (self->tracker, stream_id);
+  CascadeTrackerSummary summary = cascade_stream_tracker_get_summary (self->tracker, stream_id);
+  CascadeTrackerSummary *sent = g_hash_table_lookup (self->sent_summaries, stream_id);
   JsonObject *message;
 
   if (root == NULL)
     return;
+  if (only_changes && sent != NULL && memcmp (sent, &summary, sizeof summary) == 0)
+    return;
+  g_hash_table_replace (self->sent_summaries, g_strdup (stream_id),
+                        g_memdup2 (&summary, sizeof summary));
   message = message_new ("stream.viewers", stream_id);
-  json_object_set_int_member (message, "count",
-                              cascade_stream_tracker_get_viewer_count (self->tracker, stream_id));
+  json_object_set_int_member (message, "count", summary.viewers);
+  json_object_set_int_member (message, "depth", summary.depth);
+  json_object_set_int_member (message, "relays", summary.relays);
   send_and_free (self, root->connection_id, message);
+}
+
+/* Tells everyone a list of moves concerns: each viewer moved gets
+ * stream.placed (or stream.parent_left: it waits), its old parent (unless
+ * that is @quiet_peer_id, handing over) stream.child_removed, its new one
+ * stream.child_added. The move of @context's own peer, if any, is the reply
+ * to @context's message. */
+static void
+tell_moves (CascadeStreamingRealtime *self,
+            GPtrArray *moves,
+            const CascadeRealtimeContext *context,
+            const char *quiet_peer_id)
+{
+  for (guint i = 0; i < moves->len; i++)
+    {
+      CascadeTrackerMove *move = g_ptr_array_index (moves, i);
+      const CascadeTrackerPeer *peer = move->peer;
+      const CascadeTrackerPeer *old_parent =
+        cascade_stream_tracker_get_peer (self->tracker, move->old_parent_peer_id);
+      JsonObject *message;
+
+      if (old_parent != NULL && g_strcmp0 (old_parent->peer_id, quiet_peer_id) != 0)
+        {
+          message = message_new ("stream.child_removed", peer->stream_id);
+          json_object_set_string_member (message, "peer_id", peer->peer_id);
+          send_and_free (self, old_parent->connection_id, message);
+        }
+      if (peer->parent_peer_id == NULL)
+        {
+          message = message_new ("stream.parent_left", peer->stream_id);
+          json_object_set_string_member (message, "peer_id", move->old_parent_peer_id);
+          send_and_free (self, peer->connection_id, message);
+          continue;
+        }
+      message = placed_new (self, peer);
+      if (context != NULL && g_strcmp0 (context->connection_id, peer->connection_id) == 0)
+        {
+          cascade_realtime_hub_reply (self->hub, context, message);
+          json_object_unref (message);
+        }
+      else
+        send_and_free (self, peer->connection_id, message);
+      tell_parent (self, peer, "stream.child_added");
+    }
 }
 
 /* Checks that a stream is live, for a message about it. */
@@ -138,9 +253,10 @@ on_publish (CascadeRealtimeHub *hub,
   CascadeStreamingRealtime *self = owner;
   const char *stream_id = json_object_get_string_member (message, "stream_id");
   g_autoptr (CascadeTrackerPeer) replaced = NULL;
-  g_autoptr (GPtrArray) placed = NULL;
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
   const CascadeTrackerPeer *root;
   JsonObject *reply;
+  guint capacity;
 
   if (!check_live (self, context, stream_id))
     return;
@@ -150,8 +266,11 @@ on_publish (CascadeRealtimeHub *hub,
       error_to (self, context, "not_owner", "Only the streamer can publish this stream.");
       return;
     }
+  if (!get_count (self, context, message, "max_viewers", CASCADE_TRACKER_MAX_ROOT_CAPACITY,
+                  CASCADE_TRACKER_DEFAULT_ROOT_CAPACITY, &capacity))
+    return;
   root = cascade_stream_tracker_set_root (self->tracker, stream_id, context->connection_id,
-                                          &replaced, &placed);
+                                          context->user_id, capacity, &replaced, moves);
   if (replaced != NULL)
     send_and_free (self, replaced->connection_id, message_new ("stream.unpublished", stream_id));
 
@@ -163,14 +282,8 @@ on_publish (CascadeRealtimeHub *hub,
   json_object_unref (reply);
   cascade_streaming_set_publisher_present (self->streaming, stream_id, TRUE);
 
-  for (guint i = 0; i < placed->len; i++)
-    {
-      CascadeTrackerPeer *child = g_ptr_array_index (placed, i);
-
-      send_and_free (self, child->connection_id, placed_new (self, child));
-      tell_parent (self, child, "stream.child_added");
-    }
-  send_viewer_count (self, stream_id);
+  tell_moves (self, moves, NULL, NULL);
+  send_viewer_count (self, stream_id, FALSE);
 }
 
 static void
@@ -181,31 +294,33 @@ on_join (CascadeRealtimeHub *hub,
 {
   CascadeStreamingRealtime *self = owner;
   const char *stream_id = json_object_get_string_member (message, "stream_id");
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
   const CascadeTrackerPeer *peer;
-  JsonObject *reply;
+  guint capacity;
 
-  if (!check_live (self, context, stream_id))
+  if (!check_live (self, context, stream_id) ||
+      !get_count (self, context, message, "capacity", CASCADE_TRACKER_MAX_CAPACITY, 0, &capacity))
     return;
-  peer = cascade_stream_tracker_join (self->tracker, stream_id, context->connection_id);
+  peer = cascade_stream_tracker_join (self->tracker, stream_id, context->connection_id,
+                                      context->user_id, capacity, moves);
   if (peer == NULL)
     {
       error_to (self, context, "already_joined",
                 "This connection is in this stream already: leave it first.");
       return;
     }
-  if (peer->parent_peer_id != NULL)
-    reply = placed_new (self, peer);
-  else
+  if (peer->parent_peer_id == NULL)
     {
-      /* No streamer connected: the viewer waits, and is placed when one is. */
-      reply = message_new ("stream.waiting", stream_id);
+      /* No free slot (or no streamer connected): the viewer waits, and is
+       * placed when one frees up. */
+      JsonObject *reply = message_new ("stream.waiting", stream_id);
+
       json_object_set_string_member (reply, "peer_id", peer->peer_id);
+      cascade_realtime_hub_reply (hub, context, reply);
+      json_object_unref (reply);
     }
-  cascade_realtime_hub_reply (hub, context, reply);
-  json_object_unref (reply);
-  if (peer->parent_peer_id != NULL)
-    tell_parent (self, peer, "stream.child_added");
-  send_viewer_count (self, stream_id);
+  tell_moves (self, moves, context, NULL);
+  send_viewer_count (self, stream_id, FALSE);
 }
 
 /* Takes @connection_id's peer out of @stream_id and tells who must know. */
@@ -213,26 +328,17 @@ static gboolean
 leave_stream (CascadeStreamingRealtime *self, const char *stream_id, const char *connection_id)
 {
   g_autoptr (CascadeTrackerPeer) peer = NULL;
-  g_autoptr (GPtrArray) orphans = NULL;
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
 
-  peer = cascade_stream_tracker_leave (self->tracker, stream_id, connection_id, &orphans);
+  peer = cascade_stream_tracker_leave (self->tracker, stream_id, connection_id, moves);
   if (peer == NULL)
     return FALSE;
   if (peer->is_root)
-    {
-      for (guint i = 0; i < orphans->len; i++)
-        {
-          CascadeTrackerPeer *orphan = g_ptr_array_index (orphans, i);
-          JsonObject *message = message_new ("stream.parent_left", stream_id);
-
-          json_object_set_string_member (message, "peer_id", peer->peer_id);
-          send_and_free (self, orphan->connection_id, message);
-        }
-      cascade_streaming_set_publisher_present (self->streaming, stream_id, FALSE);
-    }
+    cascade_streaming_set_publisher_present (self->streaming, stream_id, FALSE);
   else
     tell_parent (self, peer, "stream.child_removed");
-  send_viewer_count (self, stream_id);
+  tell_moves (self, moves, NULL, NULL);
+  send_viewer_count (self, stream_id, FALSE);
   return TRUE;
 }
 
@@ -244,9 +350,106 @@ on_leave (CascadeRealtimeHub *hub,
 {
   CascadeStreamingRealtime *self = owner;
   const char *stream_id = json_object_get_string_member (message, "stream_id");
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  const CascadeTrackerPeer *peer;
+  JsonObject *reply;
 
-  if (!leave_stream (self, stream_id, context->connection_id))
-    error_to (self, context, "not_joined", "This connection is not in this stream.");
+  if (!json_object_get_boolean_member_with_default (message, "handover", FALSE))
+    {
+      if (!leave_stream (self, stream_id, context->connection_id))
+        error_to (self, context, "not_joined", "This connection is not in this stream.");
+      return;
+    }
+  /* Graceful: its children go under new parents first, then it leaves. */
+  peer = cascade_stream_tracker_find_peer (self->tracker, stream_id, context->connection_id);
+  if (peer == NULL ||
+      !cascade_stream_tracker_hand_over (self->tracker, stream_id, context->connection_id, moves))
+    {
+      error_to (self, context, "not_joined", "This connection is not in this stream.");
+      return;
+    }
+  tell_moves (self, moves, NULL, peer->peer_id);
+  leave_stream (self, stream_id, context->connection_id);
+  reply = message_new ("stream.left", stream_id);
+  cascade_realtime_hub_reply (hub, context, reply);
+  json_object_unref (reply);
+}
+
+static void
+on_health (CascadeRealtimeHub *hub,
+           const CascadeRealtimeContext *context,
+           JsonObject *message,
+           gpointer owner)
+{
+  CascadeStreamingRealtime *self = owner;
+  const char *stream_id = json_object_get_string_member (message, "stream_id");
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  CascadeTrackerHealth health = { -1, 0.0, 0, TRUE };
+  double loss = json_object_get_double_member_with_default (message, "loss", 0.0);
+  double rtt = json_object_get_double_member_with_default (message, "rtt_ms", 0.0);
+  guint capacity;
+
+  if (!(loss >= 0.0 && loss <= 1.0) || !(rtt >= 0.0 && rtt <= 3600000.0))
+    {
+      const char *field = loss >= 0.0 && loss <= 1.0 ? "rtt_ms" : "loss";
+
+      cascade_realtime_hub_send_error_field (
+        hub, context->connection_id, context->message_id, "invalid_value",
+        "“loss” is a fraction from 0 to 1 and “rtt_ms” a number of milliseconds.", field);
+      return;
+    }
+  if (!get_count (self, context, message, "capacity", CASCADE_TRACKER_MAX_ROOT_CAPACITY, G_MAXUINT,
+                  &capacity))
+    return;
+  health.capacity = capacity == G_MAXUINT ? -1 : (gint) capacity;
+  health.loss = loss;
+  health.rtt_ms = (guint) rtt;
+  health.receiving = json_object_get_boolean_member_with_default (message, "receiving", TRUE);
+  if (!cascade_stream_tracker_report_health (self->tracker, stream_id, context->connection_id,
+                                             &health, moves))
+    {
+      error_to (self, context, "not_joined", "This connection is not in this stream.");
+      return;
+    }
+  tell_moves (self, moves, NULL, NULL);
+  send_viewer_count (self, stream_id, TRUE);
+}
+
+static void
+on_parent_silent (CascadeRealtimeHub *hub,
+                  const CascadeRealtimeContext *context,
+                  JsonObject *message,
+                  gpointer owner)
+{
+  CascadeStreamingRealtime *self = owner;
+  const char *stream_id = json_object_get_string_member (message, "stream_id");
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+
+  if (!cascade_stream_tracker_parent_silent (self->tracker, stream_id, context->connection_id,
+                                             moves))
+    {
+      error_to (self, context, "not_joined", "This connection is not in this stream.");
+      return;
+    }
+  tell_moves (self, moves, NULL, NULL);
+  send_viewer_count (self, stream_id, TRUE);
+}
+
+/* Once a second: parents whose health reports stopped are dropped, and
+ * viewers waiting for a slot that opened are placed. */
+static gboolean
+on_tick (gpointer user_data)
+{
+  CascadeStreamingRealtime *self = user_data;
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_auto (GStrv) streams = NULL;
+
+  cascade_stream_tracker_expire (self->tracker, moves);
+  tell_moves (self, moves, NULL, NULL);
+  streams = cascade_stream_tracker_dup_stream_ids (self->tracker);
+  for (guint i = 0; streams[i] != NULL; i++)
+    send_viewer_count (self, streams[i], TRUE);
+  return G_SOURCE_CONTINUE;
 }
 
 /* A signal carries exactly one of "sdp" (an offer or an answer) and "ice". */
@@ -328,9 +531,11 @@ on_signal (CascadeRealtimeHub *hub,
 }
 
 static const CascadeRealtimeHandler streaming_handlers[] = {
-  { "stream.publish", stream_members, on_publish },
-  { "stream.join", stream_members, on_join },
-  { "stream.leave", stream_members, on_leave },
+  { "stream.publish", publish_members, on_publish },
+  { "stream.join", join_members, on_join },
+  { "stream.leave", leave_members, on_leave },
+  { "stream.health", health_members, on_health },
+  { "stream.parent_silent", stream_members, on_parent_silent },
   { "signal", signal_members, on_signal },
 };
 
@@ -379,6 +584,7 @@ on_stream_ended (CascadeStreaming *streaming, const char *stream_id, gpointer us
         continue;
       send_and_free (self, peer->connection_id, message_new ("stream.ended", stream_id));
     }
+  g_hash_table_remove (self->sent_summaries, stream_id);
   broadcast_directory_changed (self);
 }
 
@@ -390,6 +596,8 @@ cascade_streaming_realtime_dispose (GObject *object)
   if (self->hub != NULL)
     g_object_remove_weak_pointer (G_OBJECT (self->hub), (gpointer *) &self->hub);
   self->hub = NULL;
+  g_clear_handle_id (&self->tick_source, g_source_remove);
+  g_clear_pointer (&self->sent_summaries, g_hash_table_unref);
   g_clear_object (&self->tracker);
   g_clear_object (&self->streaming);
 
@@ -405,6 +613,7 @@ cascade_streaming_realtime_class_init (CascadeStreamingRealtimeClass *klass)
 static void
 cascade_streaming_realtime_init (CascadeStreamingRealtime *self)
 {
+  self->sent_summaries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /**
@@ -434,5 +643,6 @@ cascade_streaming_realtime_install (CascadeRealtimeHub *hub, CascadeStreaming *s
   g_signal_connect_object (hub, "connection-closed", G_CALLBACK (on_connection_closed), self, 0);
   g_signal_connect_object (streaming, "stream-started", G_CALLBACK (on_stream_started), self, 0);
   g_signal_connect_object (streaming, "stream-ended", G_CALLBACK (on_stream_ended), self, 0);
+  self->tick_source = g_timeout_add_seconds (1, on_tick, self);
   return self; /* the hub's handler table holds it */
 }

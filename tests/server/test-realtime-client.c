@@ -38,6 +38,20 @@ test_streaming_sign_up (CascadeTestServer *server, char **out_username)
   return g_strdup (test_string (auth, "access_token"));
 }
 
+/* @access_token's user goes live with a 720p stream; returns its id. */
+char *
+test_streaming_go_live (CascadeTestServer *server, const char *access_token)
+{
+  g_autoptr (JsonNode) stream = NULL;
+
+  g_assert_cmpuint (
+    cascade_test_server_request (
+      server, "POST", "/api/v1/streams", access_token,
+      "{\"title\":\"Live\",\"category\":\"Doom\",\"renditions\":" TEST_RENDITIONS "}", &stream),
+    ==, SOUP_STATUS_CREATED);
+  return g_strdup (test_string (stream, "id"));
+}
+
 void
 test_wait_ms (guint ms)
 {

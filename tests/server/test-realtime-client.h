@@ -16,9 +16,12 @@ G_BEGIN_DECLS
 typedef struct _TestRealtime TestRealtime;
 
 #define TEST_WAIT_MS 5000
+#define TEST_RENDITIONS                                                                            \
+  "[{\"width\":1280,\"height\":720,\"fps\":30,\"bitrate_kbps\":4000,\"codec\":\"h264\"}]"
 
 CascadeTestServer *test_streaming_server_new (const char *extra_config);
 char *test_streaming_sign_up (CascadeTestServer *server, char **out_username);
+char *test_streaming_go_live (CascadeTestServer *server, const char *access_token);
 
 TestRealtime *test_realtime_connect (CascadeTestServer *server, const char *access_token);
 TestRealtime *test_realtime_connect_full (CascadeTestServer *server,

@@ -9,9 +9,6 @@
 /* The realtime WebSocket and the streaming messages over it, with real
  * WebSocket clients against a real cascaded. */
 
-#define RENDITIONS                                                                                 \
-  "[{\"width\":1280,\"height\":720,\"fps\":30,\"bitrate_kbps\":4000,\"codec\":\"h264\"}]"
-
 typedef struct
 {
   CascadeTestServer *server;
@@ -25,17 +22,10 @@ typedef struct
 static void
 set_up_with (Fixture *f, const char *config)
 {
-  g_autoptr (JsonNode) stream = NULL;
-
   f->server = test_streaming_server_new (config);
   f->streamer_token = test_streaming_sign_up (f->server, &f->streamer_name);
   f->viewer_token = test_streaming_sign_up (f->server, &f->viewer_name);
-  g_assert_cmpuint (cascade_test_server_request (
-                      f->server, "POST", "/api/v1/streams", f->streamer_token,
-                      "{\"title\":\"Live\",\"category\":\"Doom\",\"renditions\":" RENDITIONS "}",
-                      &stream),
-                    ==, SOUP_STATUS_CREATED);
-  f->stream_id = g_strdup (test_string (stream, "id"));
+  f->stream_id = test_streaming_go_live (f->server, f->streamer_token);
 }
 
 static void
@@ -427,11 +417,11 @@ test_stream_end (Fixture *f, gconstpointer data)
   test_realtime_expect_error (bystander, "not_found", "late");
 
   /* A stream starting changes the directory too. */
-  g_assert_cmpuint (cascade_test_server_request (
-                      f->server, "POST", "/api/v1/streams", bystander_token,
-                      "{\"title\":\"New\",\"category\":\"Doom\",\"renditions\":" RENDITIONS "}",
-                      &started),
-                    ==, SOUP_STATUS_CREATED);
+  g_assert_cmpuint (
+    cascade_test_server_request (
+      f->server, "POST", "/api/v1/streams", bystander_token,
+      "{\"title\":\"New\",\"category\":\"Doom\",\"renditions\":" TEST_RENDITIONS "}", &started),
+    ==, SOUP_STATUS_CREATED);
   changed_again = test_realtime_expect (viewer, "directory.changed");
 }
 

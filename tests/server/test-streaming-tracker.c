@@ -8,44 +8,155 @@
 
 /* The swarm tracker and the streaming config, linked directly. */
 
+/* A clock the test moves by hand. */
+static gint64
+test_clock (gpointer user_data)
+{
+  return *(gint64 *) user_data;
+}
+
+static CascadeStreamTracker *
+tracker_new (gint64 *now)
+{
+  CascadeStreamTracker *tracker = cascade_stream_tracker_new ();
+
+  cascade_stream_tracker_set_clock (tracker, test_clock, now);
+  cascade_stream_tracker_add_stream (tracker, "s1", "owner");
+  return tracker;
+}
+
+/* A viewer joins with @capacity: its peer id. */
+static char *
+join (CascadeStreamTracker *tracker, const char *connection, guint capacity)
+{
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  const CascadeTrackerPeer *peer =
+    cascade_stream_tracker_join (tracker, "s1", connection, "user", capacity, moves);
+
+  g_assert_nonnull (peer);
+  return g_strdup (peer->peer_id);
+}
+
+static const CascadeTrackerPeer *
+peer (CascadeStreamTracker *tracker, const char *peer_id)
+{
+  const CascadeTrackerPeer *found = cascade_stream_tracker_get_peer (tracker, peer_id);
+
+  g_assert_nonnull (found);
+  return found;
+}
+
+static const char *
+parent_of (CascadeStreamTracker *tracker, const char *peer_id)
+{
+  return peer (tracker, peer_id)->parent_peer_id;
+}
+
+static void
+report (CascadeStreamTracker *tracker,
+        const char *connection,
+        gint capacity,
+        double loss,
+        guint rtt_ms,
+        gboolean receiving,
+        GPtrArray *moves)
+{
+  CascadeTrackerHealth health = { capacity, loss, rtt_ms, receiving };
+
+  g_assert_true (cascade_stream_tracker_report_health (tracker, "s1", connection, &health, moves));
+}
+
+/* The move of @peer_id in @moves, or NULL. */
+static CascadeTrackerMove *
+find_move (GPtrArray *moves, const char *peer_id)
+{
+  for (guint i = 0; i < moves->len; i++)
+    {
+      CascadeTrackerMove *move = g_ptr_array_index (moves, i);
+
+      if (g_strcmp0 (move->peer->peer_id, peer_id) == 0)
+        return move;
+    }
+  return NULL;
+}
+
+/* Every viewer's parent chain reaches the root without a loop, and every
+ * children count is true. */
+static void
+assert_tree_sound (CascadeStreamTracker *tracker)
+{
+  g_autoptr (GPtrArray) peers = cascade_stream_tracker_dup_peers (tracker, "s1");
+
+  for (guint i = 0; i < peers->len; i++)
+    {
+      CascadeTrackerPeer *p = g_ptr_array_index (peers, i);
+      const CascadeTrackerPeer *up = p;
+      guint children = 0;
+      guint steps = 0;
+
+      for (guint j = 0; j < peers->len; j++)
+        if (g_strcmp0 (((CascadeTrackerPeer *) g_ptr_array_index (peers, j))->parent_peer_id,
+                       p->peer_id) == 0)
+          children++;
+      g_assert_cmpuint (p->children, ==, children);
+      g_assert_cmpuint (p->children, <=, p->capacity);
+      while (up != NULL && up->parent_peer_id != NULL && steps <= peers->len)
+        {
+          up = cascade_stream_tracker_get_peer (tracker, up->parent_peer_id);
+          steps++;
+        }
+      g_assert_cmpuint (steps, <=, peers->len);
+      if (up != NULL && up->is_root)
+        g_assert_cmpuint (p->depth, ==, steps);
+    }
+}
+
 static void
 test_place_under_root (void)
 {
   g_autoptr (CascadeStreamTracker) tracker = cascade_stream_tracker_new ();
-  g_autoptr (GPtrArray) placed = NULL;
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) more = cascade_tracker_moves_new ();
   g_autoptr (CascadeTrackerPeer) replaced = NULL;
   g_autofree char *early_id = NULL;
   const CascadeTrackerPeer *early;
   const CascadeTrackerPeer *root;
   const CascadeTrackerPeer *late;
-  CascadeTrackerPeer *copy;
+  CascadeTrackerMove *move;
 
   cascade_stream_tracker_add_stream (tracker, "s1", "owner");
   g_assert_true (cascade_stream_tracker_has_stream (tracker, "s1"));
   g_assert_cmpstr (cascade_stream_tracker_get_owner (tracker, "s1"), ==, "owner");
-  g_assert_null (cascade_stream_tracker_join (tracker, "nope", "c1"));
+  g_assert_null (cascade_stream_tracker_join (tracker, "nope", "c1", NULL, 0, moves));
 
   /* Before the streamer publishes, a viewer waits without a parent. */
-  early = cascade_stream_tracker_join (tracker, "s1", "c1");
+  early = cascade_stream_tracker_join (tracker, "s1", "c1", "u1", 0, moves);
   g_assert_nonnull (early);
   g_assert_null (early->parent_peer_id);
+  g_assert_cmpuint (moves->len, ==, 0);
   early_id = g_strdup (early->peer_id);
-  g_assert_null (cascade_stream_tracker_join (tracker, "s1", "c1"));
+  g_assert_null (cascade_stream_tracker_join (tracker, "s1", "c1", "u1", 0, moves));
   g_assert_cmpuint (cascade_stream_tracker_get_viewer_count (tracker, "s1"), ==, 1);
 
-  root = cascade_stream_tracker_set_root (tracker, "s1", "streamer", &replaced, &placed);
+  root = cascade_stream_tracker_set_root (tracker, "s1", "streamer", "owner", 8, &replaced, moves);
   g_assert_nonnull (root);
   g_assert_true (root->is_root);
   g_assert_null (replaced);
-  g_assert_cmpuint (placed->len, ==, 1);
-  copy = g_ptr_array_index (placed, 0);
-  g_assert_cmpstr (copy->peer_id, ==, early_id);
-  g_assert_cmpstr (copy->parent_peer_id, ==, root->peer_id);
+  g_assert_cmpuint (moves->len, ==, 1);
+  move = g_ptr_array_index (moves, 0);
+  g_assert_cmpstr (move->peer->peer_id, ==, early_id);
+  g_assert_cmpstr (move->peer->parent_peer_id, ==, root->peer_id);
+  g_assert_null (move->old_parent_peer_id);
+  g_assert_cmpuint (move->peer->depth, ==, 1);
   g_assert_cmpuint (cascade_stream_tracker_get_viewer_count (tracker, "s1"), ==, 1);
 
-  late = cascade_stream_tracker_join (tracker, "s1", "c2");
+  late = cascade_stream_tracker_join (tracker, "s1", "c2", "u2", 0, more);
   g_assert_cmpstr (late->parent_peer_id, ==, root->peer_id);
+  g_assert_cmpuint (late->depth, ==, 1);
+  g_assert_cmpstr (late->user_id, ==, "u2");
+  g_assert_cmpuint (more->len, ==, 1);
   g_assert_cmpuint (cascade_stream_tracker_get_viewer_count (tracker, "s1"), ==, 2);
+  g_assert_cmpuint (root->children, ==, 2);
 
   /* Parent and child are paired; two children are not. */
   g_assert_true (cascade_stream_tracker_are_paired (tracker, root->peer_id, late->peer_id));
@@ -59,40 +170,47 @@ static void
 test_root_leaves_and_returns (void)
 {
   g_autoptr (CascadeStreamTracker) tracker = cascade_stream_tracker_new ();
-  g_autoptr (GPtrArray) placed = NULL;
-  g_autoptr (GPtrArray) placed_again = NULL;
-  g_autoptr (GPtrArray) orphans = NULL;
-  g_autoptr (GPtrArray) none = NULL;
+  g_autoptr (GPtrArray) placed = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) placed_again = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) orphans = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) none = cascade_tracker_moves_new ();
   g_autoptr (CascadeTrackerPeer) gone = NULL;
   g_autoptr (CascadeTrackerPeer) viewer_gone = NULL;
   g_autofree char *old_root = NULL;
   g_autofree char *viewer = NULL;
   const CascadeTrackerPeer *root;
+  CascadeTrackerMove *move;
   g_auto (GStrv) streams = NULL;
 
   cascade_stream_tracker_add_stream (tracker, "s1", "owner");
-  root = cascade_stream_tracker_set_root (tracker, "s1", "streamer", NULL, &placed);
+  root = cascade_stream_tracker_set_root (tracker, "s1", "streamer", NULL, 8, NULL, placed);
   old_root = g_strdup (root->peer_id);
-  viewer = g_strdup (cascade_stream_tracker_join (tracker, "s1", "c1")->peer_id);
+  viewer = join (tracker, "c1", 0);
 
   streams = cascade_stream_tracker_dup_streams_of_connection (tracker, "streamer");
   g_assert_cmpuint (g_strv_length (streams), ==, 1);
-  gone = cascade_stream_tracker_leave (tracker, "s1", "streamer", &orphans);
+  gone = cascade_stream_tracker_leave (tracker, "s1", "streamer", orphans);
   g_assert_true (gone->is_root);
   g_assert_cmpuint (orphans->len, ==, 1);
+  move = g_ptr_array_index (orphans, 0);
+  g_assert_null (move->peer->parent_peer_id);
+  g_assert_cmpstr (move->old_parent_peer_id, ==, old_root);
   g_assert_null (cascade_stream_tracker_get_root (tracker, "s1"));
-  g_assert_null (cascade_stream_tracker_get_peer (tracker, viewer)->parent_peer_id);
+  g_assert_null (parent_of (tracker, viewer));
   g_assert_false (cascade_stream_tracker_are_paired (tracker, viewer, old_root));
 
-  root = cascade_stream_tracker_set_root (tracker, "s1", "streamer-again", NULL, &placed_again);
+  root =
+    cascade_stream_tracker_set_root (tracker, "s1", "streamer-again", NULL, 8, NULL, placed_again);
   g_assert_cmpstr (root->peer_id, !=, old_root);
   g_assert_cmpuint (placed_again->len, ==, 1);
   g_assert_true (cascade_stream_tracker_are_paired (tracker, viewer, root->peer_id));
 
-  viewer_gone = cascade_stream_tracker_leave (tracker, "s1", "c1", &none);
+  viewer_gone = cascade_stream_tracker_leave (tracker, "s1", "c1", none);
   g_assert_false (viewer_gone->is_root);
+  g_assert_cmpstr (viewer_gone->parent_peer_id, ==, root->peer_id);
   g_assert_cmpuint (none->len, ==, 0);
   g_assert_cmpuint (cascade_stream_tracker_get_viewer_count (tracker, "s1"), ==, 0);
+  g_assert_cmpuint (root->children, ==, 0);
 }
 
 /* A second connection of the streamer publishing takes over, with the children. */
@@ -100,9 +218,9 @@ static void
 test_root_replaced (void)
 {
   g_autoptr (CascadeStreamTracker) tracker = cascade_stream_tracker_new ();
-  g_autoptr (GPtrArray) placed = NULL;
-  g_autoptr (GPtrArray) moved = NULL;
-  g_autoptr (GPtrArray) same = NULL;
+  g_autoptr (GPtrArray) placed = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) moved = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) same = cascade_tracker_moves_new ();
   g_autoptr (GPtrArray) removed = NULL;
   g_autoptr (CascadeTrackerPeer) replaced = NULL;
   g_autoptr (CascadeTrackerPeer) nothing = NULL;
@@ -111,15 +229,17 @@ test_root_replaced (void)
   const CascadeTrackerPeer *root;
 
   cascade_stream_tracker_add_stream (tracker, "s1", "owner");
-  first = g_strdup (cascade_stream_tracker_set_root (tracker, "s1", "a", NULL, &placed)->peer_id);
-  viewer = g_strdup (cascade_stream_tracker_join (tracker, "s1", "c1")->peer_id);
+  first =
+    g_strdup (cascade_stream_tracker_set_root (tracker, "s1", "a", NULL, 8, NULL, placed)->peer_id);
+  viewer = join (tracker, "c1", 0);
 
   /* The same connection publishing again keeps its peer. */
-  root = cascade_stream_tracker_set_root (tracker, "s1", "a", &nothing, &same);
+  root = cascade_stream_tracker_set_root (tracker, "s1", "a", NULL, 8, &nothing, same);
   g_assert_cmpstr (root->peer_id, ==, first);
   g_assert_null (nothing);
+  g_assert_cmpuint (same->len, ==, 0);
 
-  root = cascade_stream_tracker_set_root (tracker, "s1", "b", &replaced, &moved);
+  root = cascade_stream_tracker_set_root (tracker, "s1", "b", NULL, 8, &replaced, moved);
   g_assert_cmpstr (replaced->peer_id, ==, first);
   g_assert_cmpstr (replaced->connection_id, ==, "a");
   g_assert_cmpuint (moved->len, ==, 1);
@@ -131,6 +251,321 @@ test_root_replaced (void)
   g_assert_false (cascade_stream_tracker_has_stream (tracker, "s1"));
   g_assert_null (cascade_stream_tracker_get_peer (tracker, viewer));
   g_assert_cmpuint (cascade_stream_tracker_get_viewer_count (tracker, "s1"), ==, 0);
+}
+
+/* Slots: nobody gets more children than its capacity, a viewer that does
+ * not relay gets none, the shallowest free slot wins, and a viewer with no
+ * slot anywhere waits until one frees up. */
+static void
+test_capacity_and_depth (void)
+{
+  gint64 now = G_USEC_PER_SEC;
+  g_autoptr (CascadeStreamTracker) tracker = tracker_new (&now);
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) freed = cascade_tracker_moves_new ();
+  g_autoptr (CascadeTrackerPeer) gone = NULL;
+  g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL, *f = NULL, *g = NULL;
+  const CascadeTrackerPeer *root;
+  CascadeTrackerSummary summary;
+
+  root = cascade_stream_tracker_set_root (tracker, "s1", "streamer", "owner", 2, NULL, moves);
+  a = join (tracker, "a", 1);
+  now += G_USEC_PER_SEC;
+  g_assert_cmpstr (parent_of (tracker, a), ==, root->peer_id);
+  /* The root's last slot is kept for a relay: the leaf goes under a. */
+  b = join (tracker, "b", 0);
+  g_assert_cmpstr (parent_of (tracker, b), ==, a);
+  g_assert_cmpuint (peer (tracker, b)->depth, ==, 2);
+  c = join (tracker, "c", 1);
+  g_assert_cmpstr (parent_of (tracker, c), ==, root->peer_id);
+  d = join (tracker, "d", 1);
+  g_assert_cmpstr (parent_of (tracker, d), ==, c);
+  e = join (tracker, "e", 0);
+  g_assert_cmpstr (parent_of (tracker, e), ==, d);
+  g_assert_cmpuint (peer (tracker, e)->depth, ==, 3);
+
+  /* Full everywhere (b and e do not relay): f waits. */
+  f = join (tracker, "f", 0);
+  g_assert_null (parent_of (tracker, f));
+  g_assert_cmpuint (peer (tracker, b)->children, ==, 0);
+  g_assert_cmpuint (peer (tracker, e)->children, ==, 0);
+
+  summary = cascade_stream_tracker_get_summary (tracker, "s1");
+  g_assert_cmpuint (summary.viewers, ==, 6);
+  g_assert_cmpuint (summary.relays, ==, 3);
+  g_assert_cmpuint (summary.depth, ==, 3);
+
+  /* b leaves: its slot under a goes to the one waiting. */
+  gone = cascade_stream_tracker_leave (tracker, "s1", "b", freed);
+  g_assert_cmpuint (freed->len, ==, 1);
+  g_assert_cmpstr (find_move (freed, f)->peer->parent_peer_id, ==, a);
+  g_assert_null (find_move (freed, f)->old_parent_peer_id);
+  assert_tree_sound (tracker);
+
+  /* Capacities above the limits are cut to them. */
+  g = join (tracker, "g", 99);
+  g_assert_cmpuint (peer (tracker, g)->capacity, ==, CASCADE_TRACKER_MAX_CAPACITY);
+}
+
+/* As the audience grows the root keeps its last slot for a relay. */
+static void
+test_root_keeps_slots_for_relays (void)
+{
+  gint64 now = G_USEC_PER_SEC;
+  g_autoptr (CascadeStreamTracker) tracker = tracker_new (&now);
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_autofree char *relay = NULL, *leaf1 = NULL, *leaf2 = NULL, *relay2 = NULL;
+  const CascadeTrackerPeer *root;
+
+  root = cascade_stream_tracker_set_root (tracker, "s1", "streamer", "owner", 3, NULL, moves);
+  relay = join (tracker, "r1", 2);
+  leaf1 = join (tracker, "l1", 0);
+  g_assert_cmpstr (parent_of (tracker, relay), ==, root->peer_id);
+  g_assert_cmpstr (parent_of (tracker, leaf1), ==, root->peer_id);
+  /* One slot left at the root: the leaf goes under the relay. */
+  leaf2 = join (tracker, "l2", 0);
+  g_assert_cmpstr (parent_of (tracker, leaf2), ==, relay);
+  /* A relay still gets the root's last slot. */
+  relay2 = join (tracker, "r2", 4);
+  g_assert_cmpstr (parent_of (tracker, relay2), ==, root->peer_id);
+  assert_tree_sound (tracker);
+}
+
+/* Among parents with room at the same depth: a healthy one before one that
+ * loses packets or receives nothing, then low loss, low round trip, and the
+ * longest uptime. A parent in bad health still takes a viewer nobody else can. */
+static void
+test_health_preference (void)
+{
+  gint64 now = G_USEC_PER_SEC;
+  g_autoptr (CascadeStreamTracker) tracker = tracker_new (&now);
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_autofree char *r1 = NULL, *r2 = NULL, *v1 = NULL, *v2 = NULL, *v3 = NULL, *v4 = NULL;
+
+  cascade_stream_tracker_set_root (tracker, "s1", "streamer", "owner", 2, NULL, moves);
+  r1 = join (tracker, "r1", 1);
+  now += G_USEC_PER_SEC;
+  r2 = join (tracker, "r2", 3);
+
+  report (tracker, "r1", -1, 0.2, 10, TRUE, moves);
+  report (tracker, "r2", -1, 0.0, 10, TRUE, moves);
+  v1 = join (tracker, "v1", 0);
+  g_assert_cmpstr (parent_of (tracker, v1), ==, r2);
+  g_assert_cmpuint (peer (tracker, r1)->capacity, ==, 1);
+
+  /* r2 stops receiving: bad too; then the lower loss wins (r2). */
+  report (tracker, "r2", -1, 0.0, 10, FALSE, moves);
+  v2 = join (tracker, "v2", 0);
+  g_assert_cmpstr (parent_of (tracker, v2), ==, r2);
+
+  /* Both healthy: lower round trip wins, then longer uptime. */
+  report (tracker, "r1", 2, 0.0, 80, TRUE, moves);
+  report (tracker, "r2", 4, 0.0, 20, TRUE, moves);
+  v3 = join (tracker, "v3", 0);
+  g_assert_cmpstr (parent_of (tracker, v3), ==, r2);
+  report (tracker, "r2", 4, 0.0, 80, TRUE, moves);
+  v4 = join (tracker, "v4", 0);
+  g_assert_cmpstr (parent_of (tracker, v4), ==, r1);
+  assert_tree_sound (tracker);
+}
+
+/* A relay that goes: each of its children is placed again with its whole
+ * subtree, relays first into the shallow slots, never into its own subtree. */
+static void
+test_replace_subtrees (void)
+{
+  gint64 now = G_USEC_PER_SEC;
+  g_autoptr (CascadeStreamTracker) tracker = tracker_new (&now);
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) replaced = cascade_tracker_moves_new ();
+  g_autoptr (CascadeTrackerPeer) gone = NULL;
+  g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL, *f = NULL;
+  const CascadeTrackerPeer *root;
+
+  root = cascade_stream_tracker_set_root (tracker, "s1", "streamer", "owner", 2, NULL, moves);
+  a = join (tracker, "a", 2);
+  now += G_USEC_PER_SEC;
+  b = join (tracker, "b", 1);
+  now += G_USEC_PER_SEC;
+  d = join (tracker, "d", 0);
+  now += G_USEC_PER_SEC;
+  c = join (tracker, "c", 2);
+  e = join (tracker, "e", 0);
+  f = join (tracker, "f", 0);
+  g_assert_cmpstr (parent_of (tracker, d), ==, a);
+  g_assert_cmpstr (parent_of (tracker, c), ==, a);
+  g_assert_cmpstr (parent_of (tracker, e), ==, b);
+  g_assert_cmpstr (parent_of (tracker, f), ==, c);
+  g_assert_cmpuint (peer (tracker, f)->depth, ==, 3);
+
+  gone = cascade_stream_tracker_leave (tracker, "s1", "a", replaced);
+  g_assert_cmpstr (gone->peer_id, ==, a);
+  g_assert_cmpuint (replaced->len, ==, 2);
+  /* The relay c takes a's slot at the root, keeping f; d goes under c. */
+  g_assert_cmpstr (find_move (replaced, c)->peer->parent_peer_id, ==, root->peer_id);
+  g_assert_cmpstr (find_move (replaced, c)->old_parent_peer_id, ==, a);
+  g_assert_cmpuint (find_move (replaced, c)->peer->depth, ==, 1);
+  g_assert_cmpstr (find_move (replaced, d)->peer->parent_peer_id, ==, c);
+  g_assert_cmpuint (find_move (replaced, d)->peer->depth, ==, 2);
+  g_assert_null (find_move (replaced, f));
+  g_assert_cmpstr (parent_of (tracker, f), ==, c);
+  g_assert_cmpuint (peer (tracker, f)->depth, ==, 2);
+  assert_tree_sound (tracker);
+}
+
+/* A graceful leave hands the children over first; the leaver takes no new
+ * ones meanwhile. */
+static void
+test_hand_over (void)
+{
+  gint64 now = G_USEC_PER_SEC;
+  g_autoptr (CascadeStreamTracker) tracker = tracker_new (&now);
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) handed = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) after = cascade_tracker_moves_new ();
+  g_autoptr (CascadeTrackerPeer) gone = NULL;
+  g_autofree char *r1 = NULL, *r2 = NULL, *v1 = NULL, *v2 = NULL;
+
+  cascade_stream_tracker_set_root (tracker, "s1", "streamer", "owner", 2, NULL, moves);
+  r1 = join (tracker, "r1", 1);
+  now += G_USEC_PER_SEC;
+  r2 = join (tracker, "r2", 2);
+  v1 = join (tracker, "v1", 0);
+  g_assert_cmpstr (parent_of (tracker, v1), ==, r1);
+
+  g_assert_false (cascade_stream_tracker_hand_over (tracker, "s1", "nobody", handed));
+  g_assert_true (cascade_stream_tracker_hand_over (tracker, "s1", "r1", handed));
+  g_assert_cmpuint (handed->len, ==, 1);
+  g_assert_cmpstr (find_move (handed, v1)->peer->parent_peer_id, ==, r2);
+  g_assert_cmpstr (find_move (handed, v1)->old_parent_peer_id, ==, r1);
+  g_assert_cmpuint (peer (tracker, r1)->children, ==, 0);
+  v2 = join (tracker, "v2", 0);
+  g_assert_cmpstr (parent_of (tracker, v2), ==, r2);
+
+  gone = cascade_stream_tracker_leave (tracker, "s1", "r1", after);
+  g_assert_cmpuint (after->len, ==, 0);
+  assert_tree_sound (tracker);
+}
+
+/* A child reports its parent silent: it moves at once (never into its own
+ * subtree); a parent most of whose children report it is dropped. */
+static void
+test_silent_parent (void)
+{
+  gint64 now = G_USEC_PER_SEC;
+  g_autoptr (CascadeStreamTracker) tracker = tracker_new (&now);
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) first = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) second = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) cycle = cascade_tracker_moves_new ();
+  g_autofree char *a = NULL, *b = NULL, *x = NULL, *y = NULL, *z = NULL, *w = NULL;
+  const CascadeTrackerPeer *root;
+
+  root = cascade_stream_tracker_set_root (tracker, "s1", "streamer", "owner", 2, NULL, moves);
+  a = join (tracker, "a", 2);
+  now += G_USEC_PER_SEC;
+  b = join (tracker, "b", 3);
+  x = join (tracker, "x", 0);
+  y = join (tracker, "y", 0);
+  z = join (tracker, "z", 0);
+  g_assert_cmpstr (parent_of (tracker, x), ==, a);
+  g_assert_cmpstr (parent_of (tracker, y), ==, a);
+  g_assert_cmpstr (parent_of (tracker, z), ==, b);
+
+  /* x reports a: one of two, not a majority; x moves under b. */
+  g_assert_true (cascade_stream_tracker_parent_silent (tracker, "s1", "x", first));
+  g_assert_cmpuint (first->len, ==, 1);
+  g_assert_cmpstr (find_move (first, x)->peer->parent_peer_id, ==, b);
+  g_assert_cmpstr (find_move (first, x)->old_parent_peer_id, ==, a);
+  g_assert_cmpstr (parent_of (tracker, y), ==, a);
+
+  /* y reports a too: two of two; a is dropped, y placed under b. */
+  g_assert_true (cascade_stream_tracker_parent_silent (tracker, "s1", "y", second));
+  g_assert_cmpstr (find_move (second, y)->peer->parent_peer_id, ==, b);
+  g_assert_cmpuint (peer (tracker, a)->children, ==, 0);
+  /* a gets no children for a while, even with room. */
+  w = join (tracker, "w", 0);
+  g_assert_null (parent_of (tracker, w));
+  now += CASCADE_TRACKER_DEMOTION_US + G_USEC_PER_SEC;
+  report (tracker, "a", -1, 0, 5, TRUE, moves);
+  g_assert_cmpstr (parent_of (tracker, w), ==, a);
+  assert_tree_sound (tracker);
+
+  /* x reports b: one of three; a has room again. */
+  g_assert_true (cascade_stream_tracker_parent_silent (tracker, "s1", "x", cycle));
+  g_assert_cmpstr (parent_of (tracker, x), ==, a);
+  assert_tree_sound (tracker);
+  g_assert_cmpstr (parent_of (tracker, a), ==, root->peer_id);
+  g_assert_false (cascade_stream_tracker_parent_silent (tracker, "s1", "nobody", cycle));
+}
+
+/* No re-placement into one's own subtree, even when that is the only room. */
+static void
+test_no_cycles (void)
+{
+  gint64 now = G_USEC_PER_SEC;
+  g_autoptr (CascadeStreamTracker) tracker = tracker_new (&now);
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) silent = cascade_tracker_moves_new ();
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+
+  cascade_stream_tracker_set_root (tracker, "s1", "streamer", "owner", 1, NULL, moves);
+  a = join (tracker, "a", 1);
+  b = join (tracker, "b", 1);
+  c = join (tracker, "c", 4);
+  g_assert_cmpstr (parent_of (tracker, b), ==, a);
+  g_assert_cmpstr (parent_of (tracker, c), ==, b);
+
+  /* b's only child-free... c has room, but c is b's own child: b, dropped
+   * from a (its only child reported it), waits with its subtree. */
+  g_assert_true (cascade_stream_tracker_parent_silent (tracker, "s1", "b", silent));
+  g_assert_cmpuint (silent->len, ==, 1);
+  g_assert_null (find_move (silent, b)->peer->parent_peer_id);
+  g_assert_cmpstr (find_move (silent, b)->old_parent_peer_id, ==, a);
+  g_assert_cmpstr (parent_of (tracker, c), ==, b);
+  assert_tree_sound (tracker);
+}
+
+/* A relay whose health reports stop is dropped as a parent after the
+ * timeout; a viewer that never relays is left alone. */
+static void
+test_health_timeout (void)
+{
+  gint64 now = G_USEC_PER_SEC;
+  g_autoptr (CascadeStreamTracker) tracker = tracker_new (&now);
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) early = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) expired = cascade_tracker_moves_new ();
+  g_autofree char *r1 = NULL, *r2 = NULL, *leaf = NULL, *v = NULL;
+
+  cascade_stream_tracker_set_root (tracker, "s1", "streamer", "owner", 2, NULL, moves);
+  r1 = join (tracker, "r1", 1);
+  now += G_USEC_PER_SEC;
+  r2 = join (tracker, "r2", 1);
+  v = join (tracker, "v", 0);
+  g_assert_cmpstr (parent_of (tracker, v), ==, r1);
+
+  now += 5 * G_USEC_PER_SEC;
+  report (tracker, "r2", -1, 0, 5, TRUE, moves);
+  cascade_stream_tracker_expire (tracker, early);
+  g_assert_cmpuint (early->len, ==, 0);
+
+  /* r1 never reported: 7 s after its join it is dropped; v goes to r2. */
+  now += 3 * G_USEC_PER_SEC;
+  cascade_stream_tracker_expire (tracker, expired);
+  g_assert_cmpuint (expired->len, ==, 1);
+  g_assert_cmpstr (find_move (expired, v)->peer->parent_peer_id, ==, r2);
+  g_assert_cmpstr (find_move (expired, v)->old_parent_peer_id, ==, r1);
+  g_assert_true (peer (tracker, r1)->stale);
+
+  /* The leaf viewer (no health, no relaying) is still there, and r1 comes
+   * back as a parent with its next report. */
+  g_assert_nonnull (parent_of (tracker, r1));
+  report (tracker, "r1", -1, 0, 5, TRUE, moves);
+  g_assert_false (peer (tracker, r1)->stale);
+  leaf = join (tracker, "leaf", 0);
+  g_assert_cmpstr (parent_of (tracker, leaf), ==, r1);
+  assert_tree_sound (tracker);
 }
 
 static char *
@@ -192,6 +627,15 @@ main (int argc, char *argv[])
   g_test_add_func ("/cascade/server/streaming/tracker/root-leaves-and-returns",
                    test_root_leaves_and_returns);
   g_test_add_func ("/cascade/server/streaming/tracker/root-replaced", test_root_replaced);
+  g_test_add_func ("/cascade/server/streaming/tracker/capacity-and-depth", test_capacity_and_depth);
+  g_test_add_func ("/cascade/server/streaming/tracker/root-keeps-slots-for-relays",
+                   test_root_keeps_slots_for_relays);
+  g_test_add_func ("/cascade/server/streaming/tracker/health-preference", test_health_preference);
+  g_test_add_func ("/cascade/server/streaming/tracker/replace-subtrees", test_replace_subtrees);
+  g_test_add_func ("/cascade/server/streaming/tracker/hand-over", test_hand_over);
+  g_test_add_func ("/cascade/server/streaming/tracker/silent-parent", test_silent_parent);
+  g_test_add_func ("/cascade/server/streaming/tracker/no-cycles", test_no_cycles);
+  g_test_add_func ("/cascade/server/streaming/tracker/health-timeout", test_health_timeout);
   g_test_add_func ("/cascade/server/streaming/config", test_config);
 
   return g_test_run ();

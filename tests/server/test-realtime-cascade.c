@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <libsoup/soup.h>
+
+#include "test-realtime-client.h"
+
+/* The cascade's realtime messages (capacity, depth, re-placement, health,
+ * silent parents, graceful handover), with real WebSocket clients against a
+ * real cascaded. */
+
+typedef struct
+{
+  CascadeTestServer *server;
+  char *streamer_token;
+  char *stream_id;
+  TestRealtime *streamer;
+  char *root;
+} Fixture;
+
+static TestRealtime *
+connect_ready (Fixture *f, const char *token)
+{
+  TestRealtime *rt = test_realtime_connect (f->server, token);
+  g_autoptr (JsonObject) hello = test_realtime_expect (rt, "hello");
+
+  return rt;
+}
+
+static TestRealtime *
+connect_viewer (Fixture *f)
+{
+  g_autofree char *token = test_streaming_sign_up (f->server, NULL);
+
+  return connect_ready (f, token);
+}
+
+static void
+expect_viewers (Fixture *f, guint count, guint depth, guint relays)
+{
+  g_autoptr (JsonObject) viewers = test_realtime_expect (f->streamer, "stream.viewers");
+
+  g_assert_cmpint (json_object_get_int_member (viewers, "count"), ==, count);
+  g_assert_cmpint (json_object_get_int_member (viewers, "depth"), ==, depth);
+  g_assert_cmpint (json_object_get_int_member (viewers, "relays"), ==, relays);
+}
+
+/* The streamer publishes, feeding at most @max_viewers directly. */
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonObject) published = NULL;
+
+  f->server = test_streaming_server_new (NULL);
+  f->streamer_token = test_streaming_sign_up (f->server, NULL);
+  f->stream_id = test_streaming_go_live (f->server, f->streamer_token);
+  f->streamer = connect_ready (f, f->streamer_token);
+  test_realtime_send_printf (
+    f->streamer, "{\"type\":\"stream.publish\",\"stream_id\":\"%s\",\"max_viewers\":%u}",
+    f->stream_id, GPOINTER_TO_UINT (data));
+  published = test_realtime_expect (f->streamer, "stream.published");
+  f->root = g_strdup (json_object_get_string_member (published, "peer_id"));
+  expect_viewers (f, 0, 0, 0);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_clear_pointer (&f->streamer, test_realtime_free);
+  g_assert_cmpint (cascade_test_server_stop (f->server), ==, 0);
+  g_clear_pointer (&f->server, cascade_test_server_free);
+  g_free (f->streamer_token);
+  g_free (f->stream_id);
+  g_free (f->root);
+}
+
+/* @viewer joins with @capacity (-1: none given) and is placed under
+ * @parent_rt (peer @parent) at @depth: returns its peer id. */
+static char *
+join_under (Fixture *f,
+            TestRealtime *viewer,
+            gint capacity,
+            TestRealtime *parent_rt,
+            const char *parent,
+            guint depth)
+{
+  g_autoptr (JsonObject) placed = NULL;
+  g_autoptr (JsonObject) added = NULL;
+  g_autofree char *extra =
+    capacity >= 0 ? g_strdup_printf (",\"capacity\":%d", capacity) : g_strdup ("");
+
+  test_realtime_send_printf (viewer, "{\"type\":\"stream.join\",\"stream_id\":\"%s\"%s}",
+                             f->stream_id, extra);
+  placed = test_realtime_expect (viewer, "stream.placed");
+  g_assert_cmpstr (json_object_get_string_member (placed, "parent_peer_id"), ==, parent);
+  g_assert_cmpint (json_object_get_int_member (placed, "depth"), ==, depth);
+  added = test_realtime_expect (parent_rt, "stream.child_added");
+  g_assert_cmpstr (json_object_get_string_member (added, "peer_id"), ==,
+                   json_object_get_string_member (placed, "peer_id"));
+  return g_strdup (json_object_get_string_member (placed, "peer_id"));
+}
+
+/* Relays go where the slots are shallowest, leaves under relays once the
+ * root has one slot left, and the next viewer waits when every slot is
+ * taken; signals pass between a relay and its child. A relay that dies:
+ * its child goes under the root's freed slot, the other waits. */
+static void
+test_placement (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TestRealtime) relay = connect_viewer (f);
+  g_autoptr (TestRealtime) leaf1 = connect_viewer (f);
+  g_autoptr (TestRealtime) leaf2 = connect_viewer (f);
+  g_autoptr (TestRealtime) leaf3 = connect_viewer (f);
+  g_autoptr (JsonObject) waiting = NULL;
+  g_autoptr (JsonObject) relayed = NULL;
+  g_autoptr (JsonObject) removed = NULL;
+  g_autoptr (JsonObject) replaced = NULL;
+  g_autoptr (JsonObject) added = NULL;
+  g_autoptr (JsonObject) left = NULL;
+  g_autofree char *r = NULL;
+  g_autofree char *l1 = NULL;
+  g_autofree char *l2 = NULL;
+
+  r = join_under (f, relay, 2, f->streamer, f->root, 1);
+  expect_viewers (f, 1, 1, 0);
+  l1 = join_under (f, leaf1, -1, relay, r, 2);
+  expect_viewers (f, 2, 2, 1);
+  l2 = join_under (f, leaf2, 0, relay, r, 2);
+  expect_viewers (f, 3, 2, 1);
+
+  test_realtime_send_printf (leaf3, "{\"type\":\"stream.join\",\"stream_id\":\"%s\",\"id\":\"w\"}",
+                             f->stream_id);
+  waiting = test_realtime_expect (leaf3, "stream.waiting");
+  g_assert_cmpstr (json_object_get_string_member (waiting, "id"), ==, "w");
+  expect_viewers (f, 4, 2, 1);
+
+  test_realtime_send_printf (leaf1,
+                             "{\"type\":\"signal\",\"stream_id\":\"%s\",\"to\":\"%s\",\"sdp\":{"
+                             "\"type\":\"answer\",\"sdp\":\"v=0\"}}",
+                             f->stream_id, r);
+  relayed = test_realtime_expect (relay, "signal");
+  g_assert_cmpstr (json_object_get_string_member (relayed, "from"), ==, l1);
+
+  /* The relay dies: leaf1 takes its slot at the root, leaf2 waits. */
+  test_realtime_close (relay);
+  removed = test_realtime_expect (f->streamer, "stream.child_removed");
+  g_assert_cmpstr (json_object_get_string_member (removed, "peer_id"), ==, r);
+  replaced = test_realtime_expect (leaf1, "stream.placed");
+  g_assert_cmpstr (json_object_get_string_member (replaced, "peer_id"), ==, l1);
+  g_assert_cmpstr (json_object_get_string_member (replaced, "parent_peer_id"), ==, f->root);
+  g_assert_cmpint (json_object_get_int_member (replaced, "depth"), ==, 1);
+  added = test_realtime_expect (f->streamer, "stream.child_added");
+  g_assert_cmpstr (json_object_get_string_member (added, "peer_id"), ==, l1);
+  left = test_realtime_expect (leaf2, "stream.parent_left");
+  g_assert_cmpstr (json_object_get_string_member (left, "peer_id"), ==, r);
+  expect_viewers (f, 3, 1, 0);
+  test_realtime_expect_nothing (leaf3, 200);
+}
+
+/* A relay leaving with handover: its child is placed under another relay
+ * first (its old parent hears nothing of it), then the leaver gets
+ * stream.left. */
+static void
+test_handover (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TestRealtime) r1 = connect_viewer (f);
+  g_autoptr (TestRealtime) r2 = connect_viewer (f);
+  g_autoptr (TestRealtime) leaf = connect_viewer (f);
+  g_autoptr (JsonObject) placed = NULL;
+  g_autoptr (JsonObject) added = NULL;
+  g_autoptr (JsonObject) left = NULL;
+  g_autoptr (JsonObject) removed = NULL;
+  g_autofree char *p1 = NULL;
+  g_autofree char *p2 = NULL;
+  g_autofree char *l = NULL;
+
+  p1 = join_under (f, r1, 2, f->streamer, f->root, 1);
+  expect_viewers (f, 1, 1, 0);
+  p2 = join_under (f, r2, 2, f->streamer, f->root, 1);
+  expect_viewers (f, 2, 1, 0);
+  l = join_under (f, leaf, 0, r1, p1, 2);
+  expect_viewers (f, 3, 2, 1);
+
+  test_realtime_send_printf (
+    r1, "{\"type\":\"stream.leave\",\"stream_id\":\"%s\",\"handover\":true,\"id\":\"bye\"}",
+    f->stream_id);
+  placed = test_realtime_expect (leaf, "stream.placed");
+  g_assert_cmpstr (json_object_get_string_member (placed, "parent_peer_id"), ==, p2);
+  g_assert_cmpint (json_object_get_int_member (placed, "depth"), ==, 2);
+  added = test_realtime_expect (r2, "stream.child_added");
+  g_assert_cmpstr (json_object_get_string_member (added, "peer_id"), ==, l);
+  left = test_realtime_expect (r1, "stream.left");
+  g_assert_cmpstr (json_object_get_string_member (left, "id"), ==, "bye");
+  removed = test_realtime_expect (f->streamer, "stream.child_removed");
+  g_assert_cmpstr (json_object_get_string_member (removed, "peer_id"), ==, p1);
+  expect_viewers (f, 2, 2, 1);
+
+  test_realtime_send_printf (
+    r1, "{\"type\":\"stream.leave\",\"stream_id\":\"%s\",\"handover\":true,\"id\":\"again\"}",
+    f->stream_id);
+  test_realtime_expect_error (r1, "not_joined", "again");
+}
+
+/* A child reports its only parent silent: the parent is dropped (it hears
+ * child_removed) and the child goes under the other relay; the dropped
+ * relay gets no new child, the root does once its health raises its
+ * capacity. Bad values are refused with the field named. */
+static void
+test_health_and_silence (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TestRealtime) r1 = connect_viewer (f);
+  g_autoptr (TestRealtime) r2 = connect_viewer (f);
+  g_autoptr (TestRealtime) leaf = connect_viewer (f);
+  g_autoptr (TestRealtime) late = connect_viewer (f);
+  g_autoptr (JsonObject) removed = NULL;
+  g_autoptr (JsonObject) placed = NULL;
+  g_autoptr (JsonObject) added = NULL;
+  g_autoptr (JsonObject) waiting = NULL;
+  g_autoptr (JsonObject) late_placed = NULL;
+  g_autoptr (JsonObject) late_added = NULL;
+  g_autoptr (JsonObject) error = NULL;
+  g_autofree char *p1 = NULL;
+  g_autofree char *p2 = NULL;
+  g_autofree char *l = NULL;
+
+  p1 = join_under (f, r1, 1, f->streamer, f->root, 1);
+  expect_viewers (f, 1, 1, 0);
+  p2 = join_under (f, r2, 1, f->streamer, f->root, 1);
+  expect_viewers (f, 2, 1, 0);
+  l = join_under (f, leaf, 0, r1, p1, 2);
+  expect_viewers (f, 3, 2, 1);
+  test_realtime_send_printf (r2,
+                             "{\"type\":\"stream.health\",\"stream_id\":\"%s\",\"capacity\":1,"
+                             "\"children\":0,\"loss\":0.01,\"rtt_ms\":12.5,\"receiving\":true}",
+                             f->stream_id);
+
+  test_realtime_send_printf (leaf, "{\"type\":\"stream.parent_silent\",\"stream_id\":\"%s\"}",
+                             f->stream_id);
+  removed = test_realtime_expect (r1, "stream.child_removed");
+  g_assert_cmpstr (json_object_get_string_member (removed, "peer_id"), ==, l);
+  placed = test_realtime_expect (leaf, "stream.placed");
+  g_assert_cmpstr (json_object_get_string_member (placed, "parent_peer_id"), ==, p2);
+  added = test_realtime_expect (r2, "stream.child_added");
+  g_assert_cmpstr (json_object_get_string_member (added, "peer_id"), ==, l);
+
+  /* Every slot taken (r1 dropped): the late viewer waits until the
+   * streamer's health says it feeds three. */
+  test_realtime_send_printf (late, "{\"type\":\"stream.join\",\"stream_id\":\"%s\"}", f->stream_id);
+  waiting = test_realtime_expect (late, "stream.waiting");
+  expect_viewers (f, 4, 2, 1);
+  test_realtime_send_printf (f->streamer,
+                             "{\"type\":\"stream.health\",\"stream_id\":\"%s\",\"capacity\":3,"
+                             "\"children\":2,\"loss\":0,\"rtt_ms\":0,\"receiving\":true}",
+                             f->stream_id);
+  late_placed = test_realtime_expect (late, "stream.placed");
+  g_assert_cmpstr (json_object_get_string_member (late_placed, "parent_peer_id"), ==, f->root);
+  late_added = test_realtime_expect (f->streamer, "stream.child_added");
+
+  test_realtime_send_printf (
+    r2, "{\"type\":\"stream.health\",\"stream_id\":\"%s\",\"loss\":2,\"id\":\"h1\"}", f->stream_id);
+  error = test_realtime_expect (r2, "error");
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "invalid_value");
+  g_assert_cmpstr (json_object_get_string_member (error, "field"), ==, "loss");
+  test_realtime_send_printf (
+    r2, "{\"type\":\"stream.health\",\"stream_id\":\"%s\",\"capacity\":-1,\"id\":\"h2\"}",
+    f->stream_id);
+  test_realtime_expect_error (r2, "invalid_value", "h2");
+  test_realtime_send_printf (
+    r2, "{\"type\":\"stream.health\",\"stream_id\":\"%s\",\"rtt_ms\":\"x\",\"id\":\"h3\"}",
+    f->stream_id);
+  test_realtime_expect_error (r2, "invalid_type", "h3");
+  test_realtime_send_printf (
+    r2, "{\"type\":\"stream.join\",\"stream_id\":\"%s\",\"capacity\":-3,\"id\":\"j\"}",
+    f->stream_id);
+  test_realtime_expect_error (r2, "invalid_value", "j");
+  test_realtime_send_printf (
+    f->streamer, "{\"type\":\"stream.parent_silent\",\"stream_id\":\"%s\",\"id\":\"s\"}", "nope");
+  test_realtime_expect_error (f->streamer, "not_joined", "s");
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+#define ADD(path, max_viewers, func)                                                               \
+  g_test_add (path, Fixture, GUINT_TO_POINTER (max_viewers), fixture_set_up, func,                 \
+              fixture_tear_down)
+  ADD ("/cascade/server/realtime/cascade/placement", 1, test_placement);
+  ADD ("/cascade/server/realtime/cascade/handover", 2, test_handover);
+  ADD ("/cascade/server/realtime/cascade/health-and-silence", 2, test_health_and_silence);
+#undef ADD
+
+  return g_test_run ();
+}
