@@ -787,6 +787,237 @@ test_replay (Fixture *f, gconstpointer data)
                    ==, "b");
 }
 
+/* SIGKILL while clients send: every message acknowledged (chat.sent) is in
+ * the history once the server is back. */
+static void
+test_durable_after_kill (void)
+{
+  Fixture fixture = { 0 };
+  Fixture *f = &fixture;
+  const char *channel;
+  g_autoptr (GHashTable) acked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) stored = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *data_dir = NULL;
+  g_autofree char *cursor = NULL;
+  CascadeTestServer *after;
+  User *senders[3];
+  guint round = 0;
+
+  set_up_with (f, "[chat]\nrate-messages=1000\nduplicate-seconds=0\n");
+  go_live (f);
+  channel = f->streamer.username;
+  senders[0] = &f->streamer;
+  senders[1] = &f->alice;
+  senders[2] = &f->bob;
+  for (guint u = 0; u < 3; u++)
+    json_object_unref (join (senders[u], channel));
+
+  /* pipelined sends (under the socket's 50 a second), acks read as they come */
+  while (g_hash_table_size (acked) < 60)
+    {
+      for (guint u = 0; u < 3; u++)
+        for (guint i = 0; i < 10; i++)
+          {
+            g_autofree char *text = g_strdup_printf ("r%u u%u m%u", round, u, i);
+
+            send_text (senders[u], channel, "k", text);
+          }
+      round++;
+      for (guint u = 0; u < 3; u++)
+        for (;;)
+          {
+            g_autoptr (JsonObject) message = test_realtime_next (senders[u]->rt, 200);
+            const char *type;
+
+            if (message == NULL)
+              break;
+            type = json_object_get_string_member_with_default (message, "type", "");
+            g_assert_cmpstr (type, !=, "error");
+            if (g_str_equal (type, "chat.sent"))
+              g_hash_table_add (acked,
+                                g_strdup (json_object_get_string_member (message, "message_id")));
+          }
+      test_wait_ms (250); /* stay under the socket's rate limit */
+    }
+  /* more in flight, then the kill */
+  for (guint u = 0; u < 3; u++)
+    for (guint i = 0; i < 10; i++)
+      {
+        g_autofree char *text = g_strdup_printf ("last u%u m%u", u, i);
+
+        send_text (senders[u], channel, "k", text);
+      }
+  for (guint u = 0; u < 3; u++)
+    {
+      g_autoptr (JsonObject) message = test_realtime_next (senders[u]->rt, 20);
+
+      if (message != NULL &&
+          g_str_equal (json_object_get_string_member (message, "type"), "chat.sent"))
+        g_hash_table_add (acked, g_strdup (json_object_get_string_member (message, "message_id")));
+    }
+  cascade_test_server_kill (f->server);
+  for (guint u = 0; u < 3; u++)
+    g_clear_pointer (&senders[u]->rt, test_realtime_free);
+
+  data_dir = g_strdup (cascade_test_server_get_data_dir (f->server));
+  after = cascade_test_server_new_in_dir (data_dir, NULL);
+  for (;;)
+    {
+      g_autofree char *path =
+        cursor != NULL
+          ? g_strdup_printf ("/api/v1/channels/%s/chat?limit=100&before=%s", channel, cursor)
+          : g_strdup_printf ("/api/v1/channels/%s/chat?limit=100", channel);
+      g_autoptr (JsonNode) page = NULL;
+      JsonArray *items;
+      JsonNode *next;
+
+      g_assert_cmpuint (cascade_test_server_request (after, "GET", path, NULL, NULL, &page), ==,
+                        SOUP_STATUS_OK);
+      items = json_object_get_array_member (test_object (page), "items");
+      for (guint i = 0; i < json_array_get_length (items); i++)
+        g_hash_table_add (stored, g_strdup (json_object_get_string_member (
+                                    json_array_get_object_element (items, i), "id")));
+      next = json_object_get_member (test_object (page), "next_cursor");
+      if (next == NULL || JSON_NODE_HOLDS_NULL (next))
+        break;
+      g_free (cursor);
+      cursor = g_strdup (json_node_get_string (next));
+    }
+  {
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init (&iter, acked);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      if (!g_hash_table_contains (stored, key))
+        g_error ("acknowledged message %s is not in the history after SIGKILL", (char *) key);
+  }
+  g_test_message ("%u acknowledged, %u stored", g_hash_table_size (acked),
+                  g_hash_table_size (stored));
+  g_assert_cmpint (cascade_test_server_stop (after), ==, 0);
+  cascade_test_server_free (after);
+
+  user_clear (&f->streamer);
+  user_clear (&f->alice);
+  user_clear (&f->bob);
+  cascade_test_server_free (f->server);
+  g_free (f->stream_id);
+}
+
+/* The room closes when the stream ends (open-after-minutes=0 here), and
+ * the streamer opens it again by joining before going live. */
+static void
+test_room_open_close (Fixture *f, gconstpointer data)
+{
+  const char *channel = f->streamer.username;
+  g_autofree char *path = g_strdup_printf ("/api/v1/streams/%s", f->stream_id);
+  g_autoptr (JsonObject) closed = NULL;
+  g_autoptr (JsonObject) opened = NULL;
+  g_autoptr (JsonObject) chatters = NULL;
+
+  json_object_unref (join (&f->alice, channel));
+  json_object_unref (join (&f->bob, channel));
+  test_realtime_send_printf (
+    f->alice.rt, "{\"type\":\"chat.chatters\",\"id\":\"c\",\"channel\":\"%s\"}", channel);
+  chatters = expect_chat (f->alice.rt, "chat.chatters");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (chatters, "items")), ==,
+                    2);
+
+  g_assert_cmpuint (
+    cascade_test_server_request (f->server, "DELETE", path, f->streamer.token, NULL, NULL), ==,
+    SOUP_STATUS_NO_CONTENT);
+  for (;;)
+    {
+      g_autoptr (JsonObject) message = test_realtime_next (f->alice.rt, TEST_WAIT_MS);
+
+      g_assert_nonnull (message);
+      if (g_str_equal (json_object_get_string_member (message, "type"), "chat.room"))
+        {
+          closed = g_steal_pointer (&message);
+          break;
+        }
+    }
+  g_assert_false (json_object_get_boolean_member (closed, "open"));
+  send_text (&f->alice, channel, "rc", "anyone?");
+  json_object_unref (expect_error (f->alice.rt, "room_closed", "rc"));
+
+  /* the streamer joins before going live: open for open-before-minutes */
+  json_object_unref (join (&f->streamer, channel));
+  for (;;)
+    {
+      g_autoptr (JsonObject) message = test_realtime_next (f->bob.rt, TEST_WAIT_MS);
+
+      g_assert_nonnull (message);
+      if (g_str_equal (json_object_get_string_member (message, "type"), "chat.room") &&
+          json_object_get_boolean_member (message, "open"))
+        {
+          opened = g_steal_pointer (&message);
+          break;
+        }
+    }
+  g_free (send_ok (&f->bob, channel, "hello early"));
+}
+
+/* Moderators only see moderation; a denied held message is gone; a removed
+ * moderator is a viewer again. */
+static void
+test_moderators_only (Fixture *f, gconstpointer data)
+{
+  const char *channel = f->streamer.username;
+  g_autofree char *path =
+    g_strdup_printf ("/api/v1/channels/%s/chat/moderators/%s", channel, f->alice.username);
+  g_autofree char *terms = g_strdup_printf ("/api/v1/channels/%s/chat/blocked-terms", channel);
+  g_autofree char *json = NULL;
+  g_autoptr (JsonObject) held = NULL;
+  g_autoptr (JsonObject) action = NULL;
+  g_autoptr (JsonObject) you = NULL;
+  g_autoptr (JsonNode) history = NULL;
+  g_autofree char *history_path = g_strdup_printf ("/api/v1/channels/%s/chat", channel);
+
+  g_assert_cmpuint (put (f, path, f->streamer.token, "{}"), ==, SOUP_STATUS_NO_CONTENT);
+  g_assert_cmpuint (put (f, terms, f->streamer.token, "{\"terms\":[\"badword\"]}"), ==,
+                    SOUP_STATUS_OK);
+  json_object_unref (join (&f->alice, channel));
+  json_object_unref (join (&f->bob, channel));
+
+  send_text (&f->bob, channel, "h", "a BADWORD here");
+  json_object_unref (expect_error (f->bob.rt, "held", "h"));
+  held = wait_for (&f->alice, "chat.held");
+  json = g_strdup_printf (
+    "{\"type\":\"chat.held_deny\",\"id\":\"dn\",\"channel\":\"%s\",\"message_id\":\"%s\"}", channel,
+    json_object_get_string_member (json_object_get_object_member (held, "message"), "id"));
+  test_realtime_send (f->alice.rt, json);
+  action = wait_for (&f->alice, "chat.mod_action");
+  g_assert_cmpstr (
+    json_object_get_string_member (json_object_get_object_member (action, "action"), "action"), ==,
+    "deny");
+  g_assert_cmpstr (
+    json_object_get_string_member (json_object_get_object_member (action, "action"), "target"), ==,
+    f->bob.username);
+  json_object_unref (wait_for (&f->alice, "chat.ok"));
+  /* the viewer saw neither the held message nor the moderation */
+  g_free (send_ok (&f->bob, channel, "fine words"));
+  history = get_json (f, history_path, NULL, SOUP_STATUS_OK);
+  g_assert_cmpuint (
+    json_array_get_length (json_object_get_array_member (test_object (history), "items")), ==, 1);
+
+  g_assert_cmpuint (put (f, path, f->streamer.token, NULL), ==, SOUP_STATUS_NO_CONTENT);
+  you = wait_for (&f->alice, "chat.you");
+  g_assert_cmpstr (
+    json_object_get_string_member (json_object_get_object_member (you, "you"), "role"), ==,
+    "viewer");
+  g_free (json);
+  json =
+    g_strdup_printf ("{\"type\":\"chat.ban\",\"id\":\"b\",\"channel\":\"%s\",\"username\":\"%s\"}",
+                     channel, f->bob.username);
+  test_realtime_send (f->alice.rt, json);
+  json_object_unref (expect_error (f->alice.rt, "forbidden", "b"));
+  /* and nobody follows their own channel */
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/channels/%s/follow", channel);
+  g_assert_cmpuint (put (f, path, f->streamer.token, "{}"), ==, SOUP_STATUS_BAD_REQUEST);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -802,6 +1033,9 @@ main (int argc, char **argv)
   ADD ("moderation", test_moderation, NULL);
   ADD ("modes", test_modes, NULL);
   ADD ("replay", test_replay, NULL);
+  ADD ("room-open-close", test_room_open_close, "[chat]\nopen-after-minutes=0\n");
+  ADD ("moderators-only", test_moderators_only, NULL);
 #undef ADD
+  g_test_add_func ("/cascade/server/chat/durable-after-sigkill", test_durable_after_kill);
   return g_test_run ();
 }
