@@ -303,6 +303,10 @@ peer_exited (GObject *source, GAsyncResult *result, gpointer user_data)
   peer->exited = TRUE;
   peer->exit_status =
     g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
+  /* Status 2 is cascade-peer refusing its command line: nothing to wait for. */
+  if (peer->exit_status == 2)
+    g_error ("%s: cascade-peer refused its command line (exit status 2; its stderr above)",
+             peer->name);
 }
 
 /* A peer never outlives a test or benchmark that failed half way. */
