@@ -124,8 +124,47 @@ typedef struct
   GArray *latency[MAX_DEPTH + 1]; /* double ms, by depth */
   GArray *upload;                 /* double kbps, the streamer's stats while sampling */
   gint64 killed_us;
-  GHashTable *resumed; /* CascadeSwarmPeer → gint64 µs after the kill, or gap_ms */
+  GHashTable *resumed;    /* CascadeSwarmPeer → double[2]: ms after the kill, gap_ms */
+  GHashTable *relay_only; /* CascadeSwarmPeer → the times it was placed at the kill + 1 */
+  GHashTable *stalled;    /* CascadeSwarmPeer: a stats after the kill without new bytes */
+  GHashTable *last_bytes; /* CascadeSwarmPeer → double *, bytes_received at its last stats */
 } Tree;
+
+static void
+note_resumed (Tree *tree, CascadeSwarmPeer *peer, double gap_ms)
+{
+  double *times = g_new (double, 2);
+
+  times[0] = (g_get_monotonic_time () - tree->killed_us) / 1000.0;
+  times[1] = gap_ms;
+  g_hash_table_insert (tree->resumed, peer, times);
+}
+
+/* A relay without playback has no `resumed`: it is receiving again when,
+ * placed anew after the kill or seen stalled, its bytes_received grows
+ * (1 s resolution). */
+static void
+relay_only_stats (Tree *tree, CascadeSwarmPeer *peer, JsonObject *event)
+{
+  double bytes = cascade_swarm_event_get_number (event, "bytes_received", 0);
+  double *last = g_hash_table_lookup (tree->last_bytes, peer);
+  guint placed_at_kill = GPOINTER_TO_UINT (g_hash_table_lookup (tree->relay_only, peer));
+
+  if (last == NULL)
+    {
+      last = g_new0 (double, 1);
+      g_hash_table_insert (tree->last_bytes, peer, last);
+    }
+  if (tree->killed_us > 0 && placed_at_kill > 0 && !g_hash_table_contains (tree->resumed, peer))
+    {
+      if (bytes <= *last)
+        g_hash_table_add (tree->stalled, peer);
+      else if (cascade_swarm_peer_get_times_placed (peer) + 1 > placed_at_kill ||
+               g_hash_table_contains (tree->stalled, peer))
+        note_resumed (tree, peer, NAN);
+    }
+  *last = bytes;
+}
 
 static void
 viewer_event (CascadeSwarmPeer *peer, JsonObject *event, gpointer data)
@@ -143,13 +182,9 @@ viewer_event (CascadeSwarmPeer *peer, JsonObject *event, gpointer data)
     }
   else if (g_str_equal (kind, "resumed") && tree->killed_us > 0 &&
            !g_hash_table_contains (tree->resumed, peer))
-    {
-      double *times = g_new (double, 2);
-
-      times[0] = (g_get_monotonic_time () - tree->killed_us) / 1000.0;
-      times[1] = cascade_swarm_event_get_number (event, "gap_ms", NAN);
-      g_hash_table_insert (tree->resumed, peer, times);
-    }
+    note_resumed (tree, peer, cascade_swarm_event_get_number (event, "gap_ms", NAN));
+  if (g_str_equal (kind, "stats") && g_hash_table_contains (tree->relay_only, peer))
+    relay_only_stats (tree, peer, event);
 }
 
 static void
@@ -205,6 +240,38 @@ wait_playing (CascadeSwarm *swarm, CascadeSwarmPeer *peer)
              cascade_swarm_peer_get_name (peer), cascade_swarm_peer_get_exit_status (peer));
 }
 
+/* The place of the @i-th viewer (1-based) within its level of a full binary
+ * tree under a root with two slots: level d holds viewers 2^d - 1 .. 2^(d+1) - 2. */
+static guint
+expected_position (guint i)
+{
+  guint first = 1;
+
+  for (guint width = 2; i >= first + width; width *= 2)
+    first += width;
+  return i - first + 1;
+}
+
+static gboolean
+receiving_or_exited (gpointer peer)
+{
+  JsonObject *stats = cascade_swarm_peer_get_stats (peer);
+
+  return cascade_swarm_peer_has_exited (peer) ||
+         (stats != NULL && cascade_swarm_event_get_number (stats, "bytes_received", 0) > 100000);
+}
+
+/* Waits for @peer (relaying, without playback) to receive the stream. */
+static void
+wait_receiving (CascadeSwarm *swarm, CascadeSwarmPeer *peer)
+{
+  cascade_swarm_wait_or_die (swarm, WAIT_S, receiving_or_exited, peer,
+                             "a relay to receive the stream");
+  if (cascade_swarm_peer_has_exited (peer))
+    g_error ("%s exited (status %d) before receiving the stream",
+             cascade_swarm_peer_get_name (peer), cascade_swarm_peer_get_exit_status (peer));
+}
+
 /* Whether @peer's parent chain (as it was) passes through a peer in @killed. */
 static gboolean
 below_killed (Tree *tree, CascadeSwarmPeer *peer, GHashTable *parents, GHashTable *killed)
@@ -236,8 +303,13 @@ all_resumed (gpointer data)
   ResumeWait *wait = data;
 
   for (guint i = 0; i < wait->affected->len; i++)
-    if (!g_hash_table_contains (wait->tree->resumed, g_ptr_array_index (wait->affected, i)))
-      return FALSE;
+    {
+      CascadeSwarmPeer *viewer = g_ptr_array_index (wait->affected, i);
+
+      if (!g_hash_table_contains (wait->tree->relay_only, viewer) &&
+          !g_hash_table_contains (wait->tree->resumed, viewer))
+        return FALSE;
+    }
   return TRUE;
 }
 
@@ -251,7 +323,7 @@ failover (Tree *tree)
   g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) gaps = g_array_new (FALSE, FALSE, sizeof (double));
   ResumeWait wait = { tree, affected };
-  guint n_kill, unaffected_stalled = 0, within = 0;
+  guint n_kill, unaffected_stalled = 0, within = 0, decoding = 0;
   double frames_before[TREE_VIEWERS + 1] = { 0 };
 
   for (guint i = 0; i < tree->viewers->len; i++)
@@ -287,6 +359,14 @@ failover (Tree *tree)
     }
   printf ("\n");
 
+  for (guint i = 0; i < affected->len; i++)
+    {
+      CascadeSwarmPeer *viewer = g_ptr_array_index (affected, i);
+
+      if (g_hash_table_contains (tree->relay_only, viewer))
+        g_hash_table_insert (tree->relay_only, viewer,
+                             GUINT_TO_POINTER (cascade_swarm_peer_get_times_placed (viewer) + 1));
+    }
   tree->killed_us = g_get_monotonic_time ();
   {
     GHashTableIter iter;
@@ -308,6 +388,20 @@ failover (Tree *tree)
       CascadeSwarmPeer *viewer = g_ptr_array_index (affected, i);
       double *resumed = g_hash_table_lookup (tree->resumed, viewer);
 
+      if (g_hash_table_contains (tree->relay_only, viewer))
+        {
+          if (resumed != NULL)
+            printf ("    %-9s depth %u now: relay without playback, receiving again %.0f ms after "
+                    "the kill (1 s resolution)\n",
+                    cascade_swarm_peer_get_name (viewer), peer_depth (tree->swarm, viewer),
+                    resumed[0]);
+          else
+            printf ("    %-9s depth %u now: relay without playback, never seen without new "
+                    "bytes for a whole second\n",
+                    cascade_swarm_peer_get_name (viewer), peer_depth (tree->swarm, viewer));
+          continue;
+        }
+      decoding++;
       if (resumed == NULL)
         {
           guint index = 0;
@@ -331,7 +425,7 @@ failover (Tree *tree)
     printf ("  after the kill: p50 %.0f ms, p95 %.0f ms, max %.0f ms; %u of %u within 3 s "
             "(target: all)\n",
             percentile (times, 50), percentile (times, 95), percentile (times, 100), within,
-            affected->len);
+            decoding);
   if (gaps->len > 0)
     printf ("  frozen gap: p50 %.0f ms, p95 %.0f ms, max %.0f ms\n", percentile (gaps, 50),
             percentile (gaps, 95), percentile (gaps, 100));
@@ -346,22 +440,21 @@ failover (Tree *tree)
   printf ("  viewers not below a killed relay that stalled meanwhile: %u\n", unaffected_stalled);
 }
 
-static void
-free_pair (gpointer data)
-{
-  g_free (data);
-}
-
 static int
 section_tree (void)
 {
   g_autoptr (CascadeSwarm) swarm = cascade_swarm_new (NULL, NULL);
   const char *publish[] = { "--max-viewers", "2", NULL };
   const char *relay[] = { "--relay", "2", NULL };
+  const char *relay_only[] = { "--relay", "2", "--no-playback", NULL };
+  gboolean everyone_decodes = g_getenv ("BENCH_SWARM_ALL_DECODE") != NULL;
   Tree tree = { swarm };
 
   tree.viewers = g_ptr_array_new ();
-  tree.resumed = g_hash_table_new_full (NULL, NULL, NULL, free_pair);
+  tree.resumed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  tree.relay_only = g_hash_table_new (NULL, NULL);
+  tree.stalled = g_hash_table_new (NULL, NULL);
+  tree.last_bytes = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   for (guint d = 0; d <= MAX_DEPTH; d++)
     tree.latency[d] = g_array_new (FALSE, FALSE, sizeof (double));
   add_accounts (swarm, "viewer", TREE_VIEWERS);
@@ -369,19 +462,33 @@ section_tree (void)
   printf ("tree: 1 streamer (--max-viewers 2), %u viewers (--relay 2) joining one by one, "
           "720p30 at 4000 kbit/s\n",
           TREE_VIEWERS);
+  /* Sixteen decoders would swamp a two-core machine and measure its run
+   * queue: by default the first two viewers to join each level of the binary
+   * tree decode (and measure), the others relay without playback
+   * (BENCH_SWARM_ALL_DECODE=1: everyone decodes). */
+  printf ("  decoding: %s\n", everyone_decodes ? "every viewer"
+                                               : "viewers 1, 2, 3, 4, 7, 8, 15 (two per level "
+                                                 "of a full binary tree); the rest --no-playback");
   tree.streamer = cascade_swarm_spawn_streamer (swarm, "streamer", publish);
   cascade_swarm_peer_set_event_func (tree.streamer, streamer_event, &tree);
   printf ("  viewers  depth  streamer children  streamer upload kbit/s\n");
   for (guint i = 1; i <= TREE_VIEWERS; i++)
     {
       g_autofree char *name = g_strdup_printf ("viewer%u", i);
-      CascadeSwarmPeer *viewer = cascade_swarm_spawn_viewer (swarm, name, "streamer", relay);
+      gboolean decodes = everyone_decodes || expected_position (i) <= 2;
+      CascadeSwarmPeer *viewer =
+        cascade_swarm_spawn_viewer (swarm, name, "streamer", decodes ? relay : relay_only);
       guint children = 0;
       double upload;
 
       cascade_swarm_peer_set_event_func (viewer, viewer_event, &tree);
       g_ptr_array_add (tree.viewers, viewer);
-      wait_playing (swarm, viewer);
+      if (!decodes)
+        g_hash_table_insert (tree.relay_only, viewer, GUINT_TO_POINTER (0));
+      if (decodes)
+        wait_playing (swarm, viewer);
+      else
+        wait_receiving (swarm, viewer);
       upload = sample_upload (&tree, 4);
       for (guint j = 0; j < tree.viewers->len; j++)
         {
@@ -419,6 +526,9 @@ section_tree (void)
   for (guint d = 0; d <= MAX_DEPTH; d++)
     g_array_unref (tree.latency[d]);
   g_hash_table_unref (tree.resumed);
+  g_hash_table_unref (tree.relay_only);
+  g_hash_table_unref (tree.stalled);
+  g_hash_table_unref (tree.last_bytes);
   g_ptr_array_unref (tree.viewers);
   return 0;
 }
@@ -450,15 +560,6 @@ relay_has_children (gpointer data)
   return cascade_swarm_peer_get_n_children (wait->relay) >= wait->children;
 }
 
-static gboolean
-relay_receiving (gpointer peer)
-{
-  JsonObject *stats = cascade_swarm_peer_get_stats (peer);
-
-  return cascade_swarm_peer_has_exited (peer) ||
-         (stats != NULL && cascade_swarm_event_get_number (stats, "bytes_received", 0) > 100000);
-}
-
 static int
 section_cpu (void)
 {
@@ -479,10 +580,7 @@ section_cpu (void)
           CPU_SECONDS);
   cascade_swarm_spawn_streamer (swarm, "streamer", publish);
   relay = cascade_swarm_spawn_viewer (swarm, "relay", "streamer", relay_options);
-  cascade_swarm_wait_or_die (swarm, WAIT_S, relay_receiving, relay,
-                             "the relay to receive the stream");
-  if (cascade_swarm_peer_has_exited (relay))
-    g_error ("the relay exited (status %d)", cascade_swarm_peer_get_exit_status (relay));
+  wait_receiving (swarm, relay);
   base = cpu_percent (swarm, relay);
   printf ("  children  relay cpu %%  per child %%\n");
   printf ("  %8u  %11.1f  %11s\n", 0, base, "-");
