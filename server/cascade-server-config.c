@@ -4,6 +4,7 @@
 #include "cascade-server-config.h"
 
 #include <gio/gio.h>
+#include <sodium.h>
 
 #define MAX_BODY_BYTES_LIMIT (G_GUINT64_CONSTANT (256) * 1024 * 1024)
 #define ACCESS_TOKEN_TTL_MIN 1 /* seconds; tests use a few seconds to see tokens expire */
@@ -12,7 +13,8 @@
 static const char *const server_keys[] = { "listen", "data-dir", "max-body-bytes", NULL };
 static const char *const auth_keys[] = { "issuer", "access-token-ttl", NULL };
 static const char *const streaming_keys[] = { "grace-seconds", NULL };
-static const char *const ice_keys[] = { "stun-urls", NULL };
+static const char *const ice_keys[] = { "stun-urls", "turn-urls", "turn-secret", "turn-ttl-seconds",
+                                        NULL };
 
 /**
  * cascade_server_config_new:
@@ -33,6 +35,8 @@ cascade_server_config_new (void)
   self->access_token_ttl = CASCADE_SERVER_DEFAULT_ACCESS_TOKEN_TTL;
   self->stream_grace_seconds = CASCADE_SERVER_DEFAULT_STREAM_GRACE_SECONDS;
   self->ice_stun_urls = g_new0 (char *, 1);
+  self->ice_turn_urls = g_new0 (char *, 1);
+  self->ice_turn_ttl_seconds = CASCADE_SERVER_DEFAULT_TURN_TTL_SECONDS;
   return self;
 }
 
@@ -46,6 +50,10 @@ cascade_server_config_free (CascadeServerConfig *self)
   g_free (self->issuer);
   g_clear_pointer (&self->file, g_key_file_unref);
   g_strfreev (self->ice_stun_urls);
+  g_strfreev (self->ice_turn_urls);
+  if (self->ice_turn_secret != NULL)
+    sodium_memzero (self->ice_turn_secret, strlen (self->ice_turn_secret));
+  g_free (self->ice_turn_secret);
   g_free (self);
 }
 
@@ -185,12 +193,77 @@ load_auth_group (CascadeServerConfig *self, GKeyFile *file, const char *path, GE
   return TRUE;
 }
 
-/* [streaming] grace-seconds (1 to 3600) and [ice] stun-urls ("stun:host:port;..."). */
+/* [ice] @key: URLs separated by ";", each starting with @scheme or
+ * @secure_scheme; @out keeps its value when the key is absent. */
+static gboolean
+load_urls (GKeyFile *file,
+           const char *path,
+           const char *key,
+           const char *scheme,
+           const char *secure_scheme,
+           char ***out,
+           GError **error)
+{
+  g_auto (GStrv) urls = g_key_file_get_string_list (file, "ice", key, NULL, NULL);
+  g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
+
+  if (urls == NULL)
+    return TRUE;
+  for (guint i = 0; urls[i] != NULL; i++)
+    {
+      g_strstrip (urls[i]);
+      if (urls[i][0] == '\0')
+        continue;
+      if (!g_str_has_prefix (urls[i], scheme) && !g_str_has_prefix (urls[i], secure_scheme))
+        return config_error (error, "%s: “%s” in %s is not a %s URL", path, urls[i], key, scheme);
+      g_ptr_array_add (kept, g_strdup (urls[i]));
+    }
+  g_ptr_array_add (kept, NULL);
+  g_strfreev (*out);
+  *out = (char **) g_ptr_array_steal (kept, NULL);
+  return TRUE;
+}
+
+/* [ice] turn-secret and turn-ttl-seconds (60 to 86400); TURN URLs need a
+ * secret and a secret needs URLs. */
+static gboolean
+load_turn (CascadeServerConfig *self, GKeyFile *file, const char *path, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  gint64 ttl;
+
+  if (!load_urls (file, path, "turn-urls", "turn:", "turns:", &self->ice_turn_urls, error))
+    return FALSE;
+  if (g_key_file_has_key (file, "ice", "turn-secret", NULL))
+    {
+      g_autofree char *secret = g_key_file_get_string (file, "ice", "turn-secret", NULL);
+
+      if (secret == NULL || g_strstrip (secret)[0] == '\0')
+        return config_error (error, "%s: turn-secret is empty", path);
+      if (self->ice_turn_secret != NULL)
+        sodium_memzero (self->ice_turn_secret, strlen (self->ice_turn_secret));
+      g_free (self->ice_turn_secret);
+      self->ice_turn_secret = g_strdup (secret);
+      sodium_memzero (secret, strlen (secret));
+    }
+  if ((self->ice_turn_urls[0] != NULL) != (self->ice_turn_secret != NULL))
+    return config_error (error, "%s: turn-urls and turn-secret go together", path);
+  if (g_key_file_has_key (file, "ice", "turn-ttl-seconds", NULL))
+    {
+      ttl = g_key_file_get_int64 (file, "ice", "turn-ttl-seconds", &local_error);
+      if (local_error != NULL || ttl < 60 || ttl > 86400)
+        return config_error (error, "%s: turn-ttl-seconds must be 60 to 86400 seconds", path);
+      self->ice_turn_ttl_seconds = (guint) ttl;
+    }
+  return TRUE;
+}
+
+/* [streaming] grace-seconds (1 to 3600) and [ice] stun-urls ("stun:host:port;..."),
+ * turn-urls, turn-secret, turn-ttl-seconds. */
 static gboolean
 load_streaming_groups (CascadeServerConfig *self, GKeyFile *file, const char *path, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
-  g_auto (GStrv) urls = NULL;
   gint64 grace;
 
   if (g_key_file_has_key (file, "streaming", "grace-seconds", NULL))
@@ -200,32 +273,16 @@ load_streaming_groups (CascadeServerConfig *self, GKeyFile *file, const char *pa
         return config_error (error, "%s: grace-seconds must be 1 to 3600 seconds", path);
       self->stream_grace_seconds = (guint) grace;
     }
-  urls = g_key_file_get_string_list (file, "ice", "stun-urls", NULL, NULL);
-  if (urls != NULL)
-    {
-      g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
-
-      for (guint i = 0; urls[i] != NULL; i++)
-        {
-          g_strstrip (urls[i]);
-          if (urls[i][0] == '\0')
-            continue;
-          if (!g_str_has_prefix (urls[i], "stun:") && !g_str_has_prefix (urls[i], "stuns:"))
-            return config_error (error, "%s: “%s” in stun-urls is not a stun: URL", path, urls[i]);
-          g_ptr_array_add (kept, g_strdup (urls[i]));
-        }
-      g_ptr_array_add (kept, NULL);
-      g_strfreev (self->ice_stun_urls);
-      self->ice_stun_urls = (char **) g_ptr_array_steal (kept, NULL);
-    }
-  return TRUE;
+  return load_urls (file, path, "stun-urls", "stun:", "stuns:", &self->ice_stun_urls, error) &&
+         load_turn (self, file, path, error);
 }
 
 /**
  * cascade_server_config_load_file:
  * @path: a GKeyFile with the groups [server] (listen, data-dir,
  *   max-body-bytes), [auth] (issuer, access-token-ttl), [streaming]
- *   (grace-seconds) and [ice] (stun-urls)
+ *   (grace-seconds) and [ice] (stun-urls, turn-urls, turn-secret,
+ *   turn-ttl-seconds)
  *
  * Overrides the settings the file names. Unknown keys in those groups are
  * errors, so a typo does not go unnoticed; other groups belong to later

@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 
 /* What cascaded is told to do: built from defaults, then the config file,
  * then the command line (the command line wins). */
+#define CASCADE_SERVER_DEFAULT_TURN_TTL_SECONDS 3600
+
 struct _CascadeServerConfig
 {
   char *listen_host;   /* an IP address literal */
@@ -27,7 +29,10 @@ struct _CascadeServerConfig
   GKeyFile *file;
   /* [streaming] grace-seconds: a live stream without its publisher ends after this */
   guint stream_grace_seconds;
-  char **ice_stun_urls; /* [ice] stun-urls, handed to peers; empty by default */
+  char **ice_stun_urls;  /* [ice] stun-urls, handed to peers; empty by default */
+  char **ice_turn_urls;  /* [ice] turn-urls, handed to peers with credentials; empty by default */
+  char *ice_turn_secret; /* [ice] turn-secret (coturn's static-auth-secret); wiped on free */
+  guint ice_turn_ttl_seconds; /* [ice] turn-ttl-seconds: how long TURN credentials last */
 };
 
 CascadeServerConfig *cascade_server_config_new (void);

@@ -111,6 +111,9 @@ config_copy (const CascadeServerConfig *config)
   copy->file = config->file != NULL ? g_key_file_ref (config->file) : NULL;
   copy->stream_grace_seconds = config->stream_grace_seconds;
   copy->ice_stun_urls = g_strdupv (config->ice_stun_urls);
+  copy->ice_turn_urls = g_strdupv (config->ice_turn_urls);
+  copy->ice_turn_secret = g_strdup (config->ice_turn_secret);
+  copy->ice_turn_ttl_seconds = config->ice_turn_ttl_seconds;
   return copy;
 }
 
@@ -214,6 +217,8 @@ cascade_server_new (const CascadeServerConfig *config, GError **error)
   self->streaming =
     cascade_streaming_new (self->store, self->identity, config->stream_grace_seconds,
                            (const char *const *) config->ice_stun_urls);
+  cascade_streaming_set_turn (self->streaming, (const char *const *) config->ice_turn_urls,
+                              config->ice_turn_secret, config->ice_turn_ttl_seconds);
   if (!cascade_streaming_load_live (self->streaming, error))
     return NULL;
   cascade_streaming_routes_install (self->gateway, self->streaming);

@@ -147,7 +147,7 @@ placed_new (CascadeStreamingRealtime *self, const CascadeTrackerPeer *peer)
   json_object_set_string_member (message, "parent_peer_id", peer->parent_peer_id);
   json_object_set_int_member (message, "depth", peer->depth);
   json_object_set_member (message, "ice_servers",
-                          cascade_streaming_dup_ice_servers (self->streaming));
+                          cascade_streaming_dup_ice_servers (self->streaming, peer->user_id));
   return message;
 }
 
@@ -277,7 +277,7 @@ on_publish (CascadeRealtimeHub *hub,
   reply = message_new ("stream.published", stream_id);
   json_object_set_string_member (reply, "peer_id", root->peer_id);
   json_object_set_member (reply, "ice_servers",
-                          cascade_streaming_dup_ice_servers (self->streaming));
+                          cascade_streaming_dup_ice_servers (self->streaming, context->user_id));
   cascade_realtime_hub_reply (hub, context, reply);
   json_object_unref (reply);
   cascade_streaming_set_publisher_present (self->streaming, stream_id, TRUE);

@@ -36,6 +36,7 @@ struct _CascadeStreaming
   GMainContext *main_context;
   guint grace_seconds;
   GStrv stun_urls;
+  CascadeIceServers *ice_servers;
   GHashTable *grace_timers; /* stream id → GSource (main thread only) */
   CascadeChannelExtension channel_extension;
   GObject *channel_extension_owner;
@@ -336,6 +337,7 @@ cascade_streaming_finalize (GObject *object)
   g_clear_pointer (&self->grace_timers, g_hash_table_unref);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_strfreev (self->stun_urls);
+  g_clear_pointer (&self->ice_servers, cascade_ice_servers_free);
 
   G_OBJECT_CLASS (cascade_streaming_parent_class)->finalize (object);
 }
@@ -430,6 +432,7 @@ cascade_streaming_new (CascadeStore *store,
   self->main_context = g_main_context_ref_thread_default ();
   self->grace_seconds = grace_seconds;
   self->stun_urls = g_strdupv ((char **) stun_urls);
+  self->ice_servers = cascade_ice_servers_new (stun_urls, NULL, NULL, 0);
   cascade_store_subscribe (store, "user.registered", on_user_registered, NULL, NULL);
   return self;
 }
@@ -517,25 +520,34 @@ cascade_streaming_extend_channel (CascadeStreaming *self,
     self->channel_extension (builder, channel_user_id, request, self->channel_extension_owner);
 }
 
-/* Returns: (transfer full): the "ice_servers" array handed to peers */
-JsonNode *
-cascade_streaming_dup_ice_servers (CascadeStreaming *self)
+/* Main thread, at start: TURN servers for peers, with credentials made
+ * from @secret lasting @ttl_seconds (see CascadeIceServers). */
+void
+cascade_streaming_set_turn (CascadeStreaming *self,
+                            const char *const *urls,
+                            const char *secret,
+                            guint ttl_seconds)
 {
-  JsonArray *servers = json_array_new ();
+  g_return_if_fail (CASCADE_IS_STREAMING (self));
 
+  cascade_ice_servers_free (self->ice_servers);
+  self->ice_servers =
+    cascade_ice_servers_new ((const char *const *) self->stun_urls, urls, secret, ttl_seconds);
+}
+
+/**
+ * cascade_streaming_dup_ice_servers:
+ * @user_id: (nullable): the peer's user, for its TURN credentials
+ *
+ * Returns: (transfer full): the "ice_servers" array handed to a peer
+ */
+JsonNode *
+cascade_streaming_dup_ice_servers (CascadeStreaming *self, const char *user_id)
+{
   g_return_val_if_fail (CASCADE_IS_STREAMING (self), NULL);
 
-  if (self->stun_urls != NULL && self->stun_urls[0] != NULL)
-    {
-      JsonObject *server = json_object_new ();
-      JsonArray *urls = json_array_new ();
-
-      for (guint i = 0; self->stun_urls[i] != NULL; i++)
-        json_array_add_string_element (urls, self->stun_urls[i]);
-      json_object_set_array_member (server, "urls", urls);
-      json_array_add_object_element (servers, server);
-    }
-  return json_node_init_array (json_node_alloc (), servers);
+  return cascade_ice_servers_dup_json (self->ice_servers, user_id,
+                                       g_get_real_time () / G_USEC_PER_SEC);
 }
 
 guint

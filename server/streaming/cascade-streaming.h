@@ -7,6 +7,7 @@
 #include "cascade-server-types.h"
 #include "identity/cascade-identity.h"
 #include "store/cascade-store.h"
+#include "streaming/cascade-ice-servers.h"
 #include "streaming/cascade-stream-tracker.h"
 
 G_BEGIN_DECLS
@@ -64,7 +65,11 @@ CascadeStreaming *cascade_streaming_new (CascadeStore *store,
                                          const char *const *stun_urls);
 gboolean cascade_streaming_load_live (CascadeStreaming *self, GError **error);
 CascadeStreamTracker *cascade_streaming_get_tracker (CascadeStreaming *self);
-JsonNode *cascade_streaming_dup_ice_servers (CascadeStreaming *self);
+void cascade_streaming_set_turn (CascadeStreaming *self,
+                                 const char *const *urls,
+                                 const char *secret,
+                                 guint ttl_seconds);
+JsonNode *cascade_streaming_dup_ice_servers (CascadeStreaming *self, const char *user_id);
 
 /* The use cases. They block (database): call them from a worker thread.
  * Their effects on live state (the tracker, the "stream-started" and

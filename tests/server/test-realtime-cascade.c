@@ -3,6 +3,7 @@
 
 #include <libsoup/soup.h>
 
+#include "streaming/cascade-ice-servers.h"
 #include "test-realtime-client.h"
 
 /* The cascade's realtime messages (capacity, depth, re-placement, health,
@@ -19,12 +20,18 @@ typedef struct
 } Fixture;
 
 static TestRealtime *
-connect_ready (Fixture *f, const char *token)
+connect_ready_to (CascadeTestServer *server, const char *token)
 {
-  TestRealtime *rt = test_realtime_connect (f->server, token);
+  TestRealtime *rt = test_realtime_connect (server, token);
   g_autoptr (JsonObject) hello = test_realtime_expect (rt, "hello");
 
   return rt;
+}
+
+static TestRealtime *
+connect_ready (Fixture *f, const char *token)
+{
+  return connect_ready_to (f->server, token);
 }
 
 static TestRealtime *
@@ -278,6 +285,71 @@ test_health_and_silence (Fixture *f, gconstpointer data)
   test_realtime_expect_error (f->streamer, "not_joined", "s");
 }
 
+/* The TURN server of [ice] in stream.published and stream.placed, with
+ * credentials for the peer's own user that expire turn-ttl-seconds later. */
+static void
+test_turn_credentials (void)
+{
+  g_autoptr (TestRealtime) streamer = NULL;
+  g_autoptr (TestRealtime) viewer = NULL;
+  g_autoptr (JsonObject) published = NULL;
+  g_autoptr (JsonObject) placed = NULL;
+  g_autoptr (JsonNode) me = NULL;
+  g_autofree char *streamer_token = NULL;
+  g_autofree char *viewer_token = NULL;
+  g_autofree char *stream_id = NULL;
+  g_autofree char *credential = NULL;
+  g_auto (GStrv) parts = NULL;
+  CascadeTestServer *server = test_streaming_server_new (
+    "[ice]\nstun-urls=stun:127.0.0.1:3478\nturn-urls=turn:127.0.0.1:3478?transport=udp\n"
+    "turn-secret=north-wind\nturn-ttl-seconds=600\n");
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  JsonArray *servers;
+  JsonObject *turn;
+  gint64 expiry;
+
+  streamer_token = test_streaming_sign_up (server, NULL);
+  viewer_token = test_streaming_sign_up (server, NULL);
+  stream_id = test_streaming_go_live (server, streamer_token);
+  streamer = connect_ready_to (server, streamer_token);
+  viewer = connect_ready_to (server, viewer_token);
+
+  test_realtime_send_printf (streamer, "{\"type\":\"stream.publish\",\"stream_id\":\"%s\"}",
+                             stream_id);
+  published = test_realtime_expect (streamer, "stream.published");
+  servers = json_object_get_array_member (published, "ice_servers");
+  g_assert_cmpuint (json_array_get_length (servers), ==, 2);
+  test_realtime_send_printf (viewer, "{\"type\":\"stream.join\",\"stream_id\":\"%s\"}", stream_id);
+  placed = test_realtime_expect (viewer, "stream.placed");
+  servers = json_object_get_array_member (placed, "ice_servers");
+  g_assert_cmpuint (json_array_get_length (servers), ==, 2);
+  g_assert_cmpstr (
+    json_array_get_string_element (
+      json_object_get_array_member (json_array_get_object_element (servers, 0), "urls"), 0),
+    ==, "stun:127.0.0.1:3478");
+  turn = json_array_get_object_element (servers, 1);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (turn, "urls"), 0),
+                   ==, "turn:127.0.0.1:3478?transport=udp");
+
+  g_assert_cmpuint (
+    cascade_test_server_request (server, "GET", "/api/v1/me", viewer_token, NULL, &me), ==,
+    SOUP_STATUS_OK);
+  parts = g_strsplit (json_object_get_string_member (turn, "username"), ":", 2);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  g_assert_cmpstr (parts[1], ==, test_string (me, "id"));
+  expiry = g_ascii_strtoll (parts[0], NULL, 10);
+  g_assert_cmpint (expiry, >=, now + 600);
+  g_assert_cmpint (expiry, <=, g_get_real_time () / G_USEC_PER_SEC + 600);
+  credential = cascade_ice_servers_turn_credential (
+    "north-wind", json_object_get_string_member (turn, "username"));
+  g_assert_cmpstr (json_object_get_string_member (turn, "credential"), ==, credential);
+
+  g_clear_pointer (&streamer, test_realtime_free);
+  g_clear_pointer (&viewer, test_realtime_free);
+  g_assert_cmpint (cascade_test_server_stop (server), ==, 0);
+  cascade_test_server_free (server);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -290,6 +362,7 @@ main (int argc, char *argv[])
   ADD ("/cascade/server/realtime/cascade/handover", 2, test_handover);
   ADD ("/cascade/server/realtime/cascade/health-and-silence", 2, test_health_and_silence);
 #undef ADD
+  g_test_add_func ("/cascade/server/realtime/cascade/turn-credentials", test_turn_credentials);
 
   return g_test_run ();
 }

@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 
 #include "cascade-server-config.h"
+#include "streaming/cascade-ice-servers.h"
 #include "streaming/cascade-stream-tracker.h"
 
 /* The swarm tracker and the streaming config, linked directly. */
@@ -587,17 +588,27 @@ test_config (void)
   g_autoptr (CascadeServerConfig) config = cascade_server_config_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *good = write_config (
-    "[streaming]\ngrace-seconds=2\n[ice]\nstun-urls=stun:a.example:3478; stun:b.example:19302\n");
+    "[streaming]\ngrace-seconds=2\n[ice]\nstun-urls=stun:a.example:3478; stun:b.example:19302\n"
+    "turn-urls=turn:127.0.0.1:3478?transport=udp;turns:t.example:5349\nturn-secret=north-wind\n"
+    "turn-ttl-seconds=600\n");
   const char *bad[] = {
     "[streaming]\ngrace-seconds=0\n",
     "[streaming]\ngrace-seconds=3601\n",
     "[streaming]\ngrace=5\n",
     "[ice]\nstun-urls=turn:a.example\n",
     "[ice]\nturn-urls=turn:a.example\n",
+    "[ice]\nturn-secret=alone\n",
+    "[ice]\nturn-urls=stun:a.example\nturn-secret=s\n",
+    "[ice]\nturn-urls=turn:a.example\nturn-secret=s\nturn-ttl-seconds=10\n",
+    "[ice]\nturn-urls=turn:a.example\nturn-secret=\n",
+    "[ice]\nturn-user=me\n",
   };
 
   g_assert_cmpuint (defaults->stream_grace_seconds, ==, 30);
   g_assert_cmpuint (g_strv_length (defaults->ice_stun_urls), ==, 0);
+  g_assert_cmpuint (g_strv_length (defaults->ice_turn_urls), ==, 0);
+  g_assert_null (defaults->ice_turn_secret);
+  g_assert_cmpuint (defaults->ice_turn_ttl_seconds, ==, 3600);
 
   g_assert_true (cascade_server_config_load_file (config, good, &error));
   g_assert_no_error (error);
@@ -605,6 +616,10 @@ test_config (void)
   g_assert_cmpuint (g_strv_length (config->ice_stun_urls), ==, 2);
   g_assert_cmpstr (config->ice_stun_urls[0], ==, "stun:a.example:3478");
   g_assert_cmpstr (config->ice_stun_urls[1], ==, "stun:b.example:19302");
+  g_assert_cmpuint (g_strv_length (config->ice_turn_urls), ==, 2);
+  g_assert_cmpstr (config->ice_turn_urls[0], ==, "turn:127.0.0.1:3478?transport=udp");
+  g_assert_cmpstr (config->ice_turn_secret, ==, "north-wind");
+  g_assert_cmpuint (config->ice_turn_ttl_seconds, ==, 600);
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -616,6 +631,38 @@ test_config (void)
         g_error ("accepted the config %s", bad[i]);
       g_assert_error (local_error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_CONFIG);
     }
+}
+
+/* TURN REST credentials: "<expiry>:<user id>" and base64 (HMAC-SHA1),
+ * checked against a value computed elsewhere (Python's hmac). */
+static void
+test_ice_servers (void)
+{
+  const char *stun[] = { "stun:a.example:3478", NULL };
+  const char *turn[] = { "turn:127.0.0.1:3478?transport=udp", NULL };
+  const char *user = "9b2f4c1e-5d3a-4f6b-8e7c-0a1b2c3d4e5f";
+  g_autoptr (CascadeIceServers) plain = cascade_ice_servers_new (stun, NULL, NULL, 3600);
+  g_autoptr (CascadeIceServers) ice = cascade_ice_servers_new (stun, turn, "north-wind", 3600);
+  g_autoptr (JsonNode) none = cascade_ice_servers_dup_json (plain, user, 1700000000);
+  g_autoptr (JsonNode) anonymous = cascade_ice_servers_dup_json (ice, NULL, 1700000000);
+  g_autoptr (JsonNode) both = cascade_ice_servers_dup_json (ice, user, 1700000000);
+  g_autofree char *credential = NULL;
+  JsonObject *server;
+
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (none)), ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (anonymous)), ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (both)), ==, 2);
+  server = json_array_get_object_element (json_node_get_array (both), 1);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (server, "urls"), 0),
+                   ==, turn[0]);
+  g_assert_cmpstr (json_object_get_string_member (server, "username"), ==,
+                   "1700003600:9b2f4c1e-5d3a-4f6b-8e7c-0a1b2c3d4e5f");
+  g_assert_cmpstr (json_object_get_string_member (server, "credential"), ==,
+                   "ZoEDiJNjRYF3iVvMvGTswEnkl90=");
+  credential =
+    cascade_ice_servers_turn_credential ("north-wind", "1700003600:"
+                                                       "9b2f4c1e-5d3a-4f6b-8e7c-0a1b2c3d4e5f");
+  g_assert_cmpstr (credential, ==, "ZoEDiJNjRYF3iVvMvGTswEnkl90=");
 }
 
 int
@@ -637,6 +684,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cascade/server/streaming/tracker/no-cycles", test_no_cycles);
   g_test_add_func ("/cascade/server/streaming/tracker/health-timeout", test_health_timeout);
   g_test_add_func ("/cascade/server/streaming/config", test_config);
+  g_test_add_func ("/cascade/server/streaming/ice-servers", test_ice_servers);
 
   return g_test_run ();
 }
