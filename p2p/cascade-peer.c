@@ -10,7 +10,7 @@
 #include "cascade-app.h"
 #include "cascade-publisher.h"
 #include "cascade-realtime.h"
-#include "cascade-viewer.h"
+#include "cascade-peer-private.h"
 
 /*
  * cascade-peer: a headless streamer or viewer for demos, tests and benchmarks.
@@ -18,56 +18,24 @@
  *   cascade-peer --server URL --login U --password P publish --title T --category C
  *                [--source test|pipewire:NODE|file:PATH] [--quality 720p30]
  *   cascade-peer --server URL --login U --password P watch STREAM_ID|USERNAME
- *                [--frames N] [--json]
+ *                [--relay N] [--upload-kbps K] [--privacy] [--no-playback]
+ *                [--impair-delay-ms D] [--impair-loss PCT] [--frames N] [--json]
+ *   cascade-peer --server URL --login U --password P relay USERNAME [--relay N]
  *
  * Publish prints `live stream_id=… peer_id=…` then a `stats …` line a second;
- * watch prints `state=…` on every change and `frames=… latency_ms=…` a second.
+ * watch prints `state=…` on every change, `placed …`, `child_added …`,
+ * `child_removed …`, `resumed gap_ms=…` and a `stats …` line a second (the
+ * README's "The headless peer"). `relay USERNAME` is an always-on relay
+ * for a channel: no playback, it joins each stream the channel starts.
  * With --json every line is one JSON object with an "event" member instead.
  * Exit status: 0 when the stream ended or --frames N stamped frames were
  * decoded, 1 on errors, 2 on bad usage.
  */
 
-typedef struct
-{
-  GMainLoop *loop;
-  int status;
-  gboolean json;
-  char *server;
-  char *login;
-  char *password;
-  char *local_address;
-
-  CascadeClient *client;
-  CascadeRealtime *realtime;
-  char *stream_id;
-  char *peer_id;
-
-  /* publish */
-  char *title;
-  char *category;
-  char *source;
-  char *quality_name;
-  int max_viewers;
-  CascadePublisher *publisher;
-  JsonArray *ice_servers;
-  gboolean ending;
-  guint thumbnail_source;
-
-  /* watch */
-  char *target;
-  int frames_wanted;
-  CascadeViewer *viewer;
-  char *parent_peer_id;
-  guint64 stamped;
-  guint report_source;
-} Peer;
-
-static void G_GNUC_PRINTF (3, 4) emit (Peer *peer, const char *event, const char *format, ...);
-
 /* One output line: `event k=v …` as text, or {"event":…,"k":v,…} with --json.
  * @format is space-separated key=value pairs; values are numbers or bare words. */
-static void
-emit (Peer *peer, const char *event, const char *format, ...)
+void
+_cascade_peer_emit (Peer *peer, const char *event, const char *format, ...)
 {
   g_autofree char *pairs = NULL;
   va_list args;
@@ -106,6 +74,8 @@ emit (Peer *peer, const char *event, const char *format, ...)
           number = g_ascii_strtod (equals + 1, &end);
           if (end != equals + 1 && *end == '\0')
             json_builder_add_double_value (builder, number);
+          else if (g_str_equal (equals + 1, "true") || g_str_equal (equals + 1, "false"))
+            json_builder_add_boolean_value (builder, g_str_equal (equals + 1, "true"));
           else
             json_builder_add_string_value (builder, equals + 1);
         }
@@ -117,16 +87,16 @@ emit (Peer *peer, const char *event, const char *format, ...)
   fflush (stdout);
 }
 
-static void
-fail (Peer *peer, const char *what, const GError *error)
+void
+_cascade_peer_fail (Peer *peer, const char *what, const GError *error)
 {
   g_printerr ("cascade-peer: %s: %s\n", what, error != NULL ? error->message : "failed");
   peer->status = 1;
   g_main_loop_quit (peer->loop);
 }
 
-static void
-send_signal (Peer *peer, const char *to, JsonObject *signal)
+void
+_cascade_peer_send_signal (Peer *peer, const char *to, JsonObject *signal)
 {
   g_autoptr (JsonObject) message = json_object_new ();
   const char *members[] = { "sdp", "ice" };
@@ -141,8 +111,8 @@ send_signal (Peer *peer, const char *to, JsonObject *signal)
   cascade_realtime_send (peer->realtime, message);
 }
 
-static void
-send_simple (Peer *peer, const char *type)
+void
+_cascade_peer_send_simple (Peer *peer, const char *type)
 {
   g_autoptr (JsonObject) message = json_object_new ();
 
@@ -151,8 +121,8 @@ send_simple (Peer *peer, const char *type)
   cascade_realtime_send (peer->realtime, message);
 }
 
-static const char *
-member_string (JsonObject *object, const char *name)
+const char *
+_cascade_peer_member_string (JsonObject *object, const char *name)
 {
   JsonNode *node = json_object_get_member (object, name);
 
@@ -162,28 +132,32 @@ member_string (JsonObject *object, const char *name)
   return json_node_get_string (node);
 }
 
-static JsonArray *
-member_array (JsonObject *object, const char *name)
+JsonArray *
+_cascade_peer_member_array (JsonObject *object, const char *name)
 {
   JsonNode *node = json_object_get_member (object, name);
 
   return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }
 
-static gboolean
-for_this_stream (Peer *peer, JsonObject *message)
+gboolean
+_cascade_peer_for_this_stream (Peer *peer, JsonObject *message)
 {
-  return g_strcmp0 (member_string (message, "stream_id"), peer->stream_id) == 0;
+  return g_strcmp0 (_cascade_peer_member_string (message, "stream_id"), peer->stream_id) == 0;
 }
 
 static void
 on_server_error (CascadeRealtime *realtime, const char *type, JsonObject *message, Peer *peer)
 {
-  const char *code = member_string (message, "code");
+  const char *code = _cascade_peer_member_string (message, "code");
 
   g_printerr ("cascade-peer: server: %s (%s)\n", code != NULL ? code : "error",
-              member_string (message, "message") != NULL ? member_string (message, "message") : "");
+              _cascade_peer_member_string (message, "message") != NULL
+                ? _cascade_peer_member_string (message, "message")
+                : "");
   /* Refusals of what this peer is for end it; a refused relay message does not. */
+  if (peer->always_on)
+    return; /* it waits for the channel's next stream */
   if (g_strcmp0 (code, "not_found") == 0 || g_strcmp0 (code, "not_owner") == 0 ||
       g_strcmp0 (code, "not_live") == 0 || g_strcmp0 (code, "forbidden") == 0)
     {
@@ -195,9 +169,11 @@ on_server_error (CascadeRealtime *realtime, const char *type, JsonObject *messag
 static void
 on_stream_ended (CascadeRealtime *realtime, const char *type, JsonObject *message, Peer *peer)
 {
-  if (!for_this_stream (peer, message))
+  if (!_cascade_peer_for_this_stream (peer, message))
     return;
-  emit (peer, "state", "state=ended stream_id=%s", peer->stream_id);
+  _cascade_peer_emit (peer, "state", "state=ended stream_id=%s", peer->stream_id);
+  if (peer->publisher == NULL && _cascade_peer_watch_ended (peer))
+    return;
   peer->status = 0;
   g_main_loop_quit (peer->loop);
 }
@@ -207,7 +183,7 @@ on_stream_ended (CascadeRealtime *realtime, const char *type, JsonObject *messag
 static void
 publisher_signal (CascadePublisher *publisher, const char *peer_id, JsonObject *signal, Peer *peer)
 {
-  send_signal (peer, peer_id, signal);
+  _cascade_peer_send_signal (peer, peer_id, signal);
 }
 
 static void
@@ -216,11 +192,58 @@ publisher_stats (CascadePublisher *publisher, Peer *peer)
   CascadePublisherStats stats;
 
   cascade_publisher_get_stats (publisher, &stats);
-  emit (peer, "stats",
-        "bitrate_kbps=%.0f fps=%.1f dropped=%" G_GUINT64_FORMAT " encoder_load=%.2f viewers=%u "
-        "upload_kbps=%.0f",
-        stats.bitrate_kbps, stats.fps, stats.dropped, stats.encoder_load, stats.viewers,
-        stats.upload_kbps);
+  /* children: served directly; viewers: the whole audience (the tracker's count). */
+  _cascade_peer_emit (
+    peer, "stats",
+    "bitrate_kbps=%.0f fps=%.1f dropped=%" G_GUINT64_FORMAT
+    " encoder_load=%.2f children=%u viewers=%d depth=%d relays=%d "
+    "upload_kbps=%.0f bytes_sent=%" G_GUINT64_FORMAT " keyframes_forced=%" G_GUINT64_FORMAT,
+    stats.bitrate_kbps, stats.fps, stats.dropped, stats.encoder_load, stats.viewers,
+    MAX (peer->audience, (int) stats.viewers), peer->tree_depth, peer->tree_relays,
+    stats.upload_kbps, stats.bytes_sent, stats.keyframes_forced);
+}
+
+static int
+member_int (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+  return (int) CLAMP (json_node_get_int (node), 0, G_MAXINT);
+}
+
+static void
+on_viewers (CascadeRealtime *realtime, const char *type, JsonObject *message, Peer *peer)
+{
+  if (!_cascade_peer_for_this_stream (peer, message))
+    return;
+  peer->audience = member_int (message, "count");
+  peer->tree_depth = member_int (message, "depth");
+  peer->tree_relays = member_int (message, "relays");
+}
+
+/* The root's health: always receiving, never lossy; its capacity is its slots. */
+static gboolean
+publisher_health (gpointer user_data)
+{
+  Peer *peer = user_data;
+  g_autoptr (JsonObject) message = json_object_new ();
+
+  if (peer->peer_id == NULL || peer->ending)
+    return G_SOURCE_CONTINUE;
+  json_object_set_string_member (message, "type", "stream.health");
+  json_object_set_string_member (message, "stream_id", peer->stream_id);
+  json_object_set_int_member (message, "capacity",
+                              cascade_publisher_get_max_direct_viewers (peer->publisher));
+  json_object_set_int_member (message, "children",
+                              cascade_publisher_get_n_viewers (peer->publisher));
+  json_object_set_double_member (message, "loss", 0);
+  json_object_set_int_member (message, "rtt_ms", 0);
+  json_object_set_boolean_member (message, "receiving", TRUE);
+  cascade_realtime_send (peer->realtime, message);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -229,13 +252,14 @@ publisher_viewer_state (CascadePublisher *publisher,
                         CascadePeerState state,
                         Peer *peer)
 {
-  emit (peer, "viewer", "peer_id=%s state=%s", peer_id, cascade_peer_state_to_string (state));
+  _cascade_peer_emit (peer, "viewer", "peer_id=%s state=%s", peer_id,
+                      cascade_peer_state_to_string (state));
 }
 
 static void
 publisher_error (CascadePublisher *publisher, GError *error, Peer *peer)
 {
-  fail (peer, "streaming", error);
+  _cascade_peer_fail (peer, "streaming", error);
 }
 
 static void snapshot_taken (GObject *source, GAsyncResult *result, gpointer user_data);
@@ -295,17 +319,17 @@ update_thumbnail (gpointer user_data)
 static void
 on_published (CascadeRealtime *realtime, const char *type, JsonObject *message, Peer *peer)
 {
-  JsonArray *ice = member_array (message, "ice_servers");
+  JsonArray *ice = _cascade_peer_member_array (message, "ice_servers");
 
-  if (!for_this_stream (peer, message))
+  if (!_cascade_peer_for_this_stream (peer, message))
     return;
   g_free (peer->peer_id);
-  peer->peer_id = g_strdup (member_string (message, "peer_id"));
+  peer->peer_id = g_strdup (_cascade_peer_member_string (message, "peer_id"));
   g_clear_pointer (&peer->ice_servers, json_array_unref);
   if (ice != NULL)
     peer->ice_servers = json_array_ref (ice);
-  emit (peer, "live", "stream_id=%s peer_id=%s", peer->stream_id,
-        peer->peer_id != NULL ? peer->peer_id : "-");
+  _cascade_peer_emit (peer, "live", "stream_id=%s peer_id=%s", peer->stream_id,
+                      peer->peer_id != NULL ? peer->peer_id : "-");
   if (peer->thumbnail_source == 0)
     update_thumbnail (peer);
 }
@@ -313,10 +337,10 @@ on_published (CascadeRealtime *realtime, const char *type, JsonObject *message, 
 static void
 on_child_added (CascadeRealtime *realtime, const char *type, JsonObject *message, Peer *peer)
 {
-  const char *child = member_string (message, "peer_id");
+  const char *child = _cascade_peer_member_string (message, "peer_id");
   g_autoptr (GError) error = NULL;
 
-  if (!for_this_stream (peer, message) || child == NULL)
+  if (!_cascade_peer_for_this_stream (peer, message) || child == NULL)
     return;
   if (!cascade_publisher_add_viewer (peer->publisher, child, peer->ice_servers, &error))
     g_printerr ("cascade-peer: viewer %s: %s\n", child, error->message);
@@ -325,12 +349,12 @@ on_child_added (CascadeRealtime *realtime, const char *type, JsonObject *message
 static void
 on_child_removed (CascadeRealtime *realtime, const char *type, JsonObject *message, Peer *peer)
 {
-  const char *child = member_string (message, "peer_id");
+  const char *child = _cascade_peer_member_string (message, "peer_id");
 
-  if (for_this_stream (peer, message) && child != NULL)
+  if (_cascade_peer_for_this_stream (peer, message) && child != NULL)
     {
       cascade_publisher_remove_viewer (peer->publisher, child);
-      emit (peer, "viewer", "peer_id=%s state=left", child);
+      _cascade_peer_emit (peer, "viewer", "peer_id=%s state=left", child);
     }
 }
 
@@ -340,10 +364,10 @@ on_publisher_signal_message (CascadeRealtime *realtime,
                              JsonObject *message,
                              Peer *peer)
 {
-  const char *from = member_string (message, "from");
+  const char *from = _cascade_peer_member_string (message, "from");
   g_autoptr (GError) error = NULL;
 
-  if (!for_this_stream (peer, message) || from == NULL)
+  if (!_cascade_peer_for_this_stream (peer, message) || from == NULL)
     return;
   if (!cascade_publisher_handle_signal (peer->publisher, from, message, &error))
     g_printerr ("cascade-peer: signal from %s: %s\n", from, error->message);
@@ -354,7 +378,7 @@ realtime_state_publish (CascadeRealtime *realtime, GParamSpec *pspec, Peer *peer
 {
   /* (Again) the stream's root after every (re)connection. */
   if (cascade_realtime_get_state (realtime) == CASCADE_REALTIME_STATE_CONNECTED)
-    send_simple (peer, "stream.publish");
+    _cascade_peer_send_simple (peer, "stream.publish");
 }
 
 static void
@@ -365,7 +389,7 @@ stream_ended_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!cascade_client_end_stream_finish (CASCADE_CLIENT (source), result, &error))
     g_printerr ("cascade-peer: ending the stream: %s\n", error->message);
-  emit (peer, "state", "state=ended stream_id=%s", peer->stream_id);
+  _cascade_peer_emit (peer, "state", "state=ended stream_id=%s", peer->stream_id);
   g_main_loop_quit (peer->loop);
 }
 
@@ -381,11 +405,11 @@ on_quit_signal (gpointer user_data)
       cascade_client_end_stream_async (peer->client, peer->stream_id, NULL, stream_ended_cb, peer);
       return G_SOURCE_CONTINUE;
     }
+  if (peer->publisher == NULL && _cascade_peer_watch_quit (peer))
+    return G_SOURCE_CONTINUE; /* handing the children over first */
   g_main_loop_quit (peer->loop);
   return G_SOURCE_CONTINUE;
 }
-
-static void connect_realtime (Peer *peer);
 
 static void
 stream_started (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -397,7 +421,7 @@ stream_started (GObject *source, GAsyncResult *result, gpointer user_data)
   stream = cascade_client_start_stream_finish (CASCADE_CLIENT (source), result, &error);
   if (stream == NULL)
     {
-      fail (peer, "going live", error);
+      _cascade_peer_fail (peer, "going live", error);
       return;
     }
   peer->stream_id = g_strdup (cascade_stream_get_id (stream));
@@ -409,7 +433,9 @@ stream_started (GObject *source, GAsyncResult *result, gpointer user_data)
   g_signal_connect (peer->realtime, "message::signal", G_CALLBACK (on_publisher_signal_message),
                     peer);
   g_signal_connect (peer->realtime, "notify::state", G_CALLBACK (realtime_state_publish), peer);
-  connect_realtime (peer);
+  g_signal_connect (peer->realtime, "message::stream.viewers", G_CALLBACK (on_viewers), peer);
+  peer->health_source = g_timeout_add_seconds (2, publisher_health, peer);
+  _cascade_peer_connect_realtime (peer);
 }
 
 static gboolean
@@ -475,154 +501,6 @@ start_publish (Peer *peer)
   return TRUE;
 }
 
-/* ---- watch ---- */
-
-static void
-viewer_signal (CascadeViewer *viewer, JsonObject *signal, Peer *peer)
-{
-  if (peer->parent_peer_id != NULL)
-    send_signal (peer, peer->parent_peer_id, signal);
-}
-
-static void
-viewer_frame (CascadeViewer *viewer, gint64 latency_us, Peer *peer)
-{
-  if (latency_us < 0)
-    return;
-  peer->stamped++;
-  if (peer->frames_wanted > 0 && peer->stamped >= (guint64) peer->frames_wanted)
-    {
-      emit (peer, "frames", "frames=%" G_GUINT64_FORMAT " latency_ms=%.1f", peer->stamped,
-            latency_us / 1000.0);
-      send_simple (peer, "stream.leave");
-      peer->status = 0;
-      g_main_loop_quit (peer->loop);
-    }
-}
-
-static void
-viewer_state (CascadeViewer *viewer, GParamSpec *pspec, Peer *peer)
-{
-  emit (peer, "state", "state=%s",
-        cascade_peer_state_to_string (cascade_viewer_get_state (viewer)));
-}
-
-static void
-viewer_error (CascadeViewer *viewer, GError *error, Peer *peer)
-{
-  g_printerr ("cascade-peer: playback: %s\n", error->message);
-}
-
-static gboolean
-report_frames (gpointer user_data)
-{
-  Peer *peer = user_data;
-  CascadeViewerStats stats;
-
-  cascade_viewer_get_stats (peer->viewer, &stats);
-  if (stats.latency_us >= 0)
-    emit (peer, "frames", "frames=%" G_GUINT64_FORMAT " latency_ms=%.1f", peer->stamped,
-          stats.latency_us / 1000.0);
-  else
-    emit (peer, "frames", "frames=%" G_GUINT64_FORMAT " latency_ms=-1", peer->stamped);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-on_placed (CascadeRealtime *realtime, const char *type, JsonObject *message, Peer *peer)
-{
-  if (!for_this_stream (peer, message))
-    return;
-  g_free (peer->peer_id);
-  peer->peer_id = g_strdup (member_string (message, "peer_id"));
-  g_free (peer->parent_peer_id);
-  peer->parent_peer_id = g_strdup (member_string (message, "parent_peer_id"));
-  cascade_viewer_set_ice_servers (peer->viewer, member_array (message, "ice_servers"));
-  emit (peer, "placed", "stream_id=%s peer_id=%s parent_peer_id=%s", peer->stream_id,
-        peer->peer_id != NULL ? peer->peer_id : "-",
-        peer->parent_peer_id != NULL ? peer->parent_peer_id : "-");
-}
-
-static void
-on_viewer_signal_message (CascadeRealtime *realtime,
-                          const char *type,
-                          JsonObject *message,
-                          Peer *peer)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (!for_this_stream (peer, message) ||
-      g_strcmp0 (member_string (message, "from"), peer->parent_peer_id) != 0)
-    return;
-  if (!cascade_viewer_handle_signal (peer->viewer, message, &error))
-    g_printerr ("cascade-peer: signal from the streamer: %s\n", error->message);
-}
-
-static void
-realtime_state_watch (CascadeRealtime *realtime, GParamSpec *pspec, Peer *peer)
-{
-  if (cascade_realtime_get_state (realtime) == CASCADE_REALTIME_STATE_CONNECTED)
-    send_simple (peer, "stream.join");
-}
-
-static void
-begin_watch (Peer *peer, const char *stream_id)
-{
-  peer->stream_id = g_strdup (stream_id);
-  peer->viewer = cascade_viewer_new (NULL);
-  g_object_set (peer->viewer, "local-address", peer->local_address, NULL);
-  g_signal_connect (peer->viewer, "signal", G_CALLBACK (viewer_signal), peer);
-  g_signal_connect (peer->viewer, "frame", G_CALLBACK (viewer_frame), peer);
-  g_signal_connect (peer->viewer, "notify::state", G_CALLBACK (viewer_state), peer);
-  g_signal_connect (peer->viewer, "error", G_CALLBACK (viewer_error), peer);
-  g_signal_connect (peer->realtime, "message::stream.placed", G_CALLBACK (on_placed), peer);
-  g_signal_connect (peer->realtime, "message::signal", G_CALLBACK (on_viewer_signal_message), peer);
-  g_signal_connect (peer->realtime, "notify::state", G_CALLBACK (realtime_state_watch), peer);
-  peer->report_source = g_timeout_add_seconds (1, report_frames, peer);
-  connect_realtime (peer);
-}
-
-static void
-live_listed (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Peer *peer = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GListStore) streams = NULL;
-
-  streams = cascade_client_list_live_streams_finish (CASCADE_CLIENT (source), result, &error);
-  if (streams == NULL)
-    {
-      fail (peer, "listing live streams", error);
-      return;
-    }
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (streams)); i++)
-    {
-      g_autoptr (CascadeStream) stream = g_list_model_get_item (G_LIST_MODEL (streams), i);
-
-      if (g_strcmp0 (cascade_stream_get_channel_username (stream), peer->target) == 0)
-        {
-          begin_watch (peer, cascade_stream_get_id (stream));
-          return;
-        }
-    }
-  g_printerr ("cascade-peer: %s is neither a live stream nor a live channel\n", peer->target);
-  peer->status = 1;
-  g_main_loop_quit (peer->loop);
-}
-
-static void
-stream_found (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Peer *peer = user_data;
-  g_autoptr (CascadeStream) stream = NULL;
-
-  stream = cascade_client_get_stream_finish (CASCADE_CLIENT (source), result, NULL);
-  if (stream != NULL && cascade_stream_get_live (stream))
-    begin_watch (peer, cascade_stream_get_id (stream));
-  else /* a channel's username, then */
-    cascade_client_list_live_streams_async (peer->client, NULL, live_listed, peer);
-}
-
 /* ---- both ---- */
 
 static void
@@ -632,11 +510,11 @@ realtime_connected (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
 
   if (!cascade_realtime_connect_finish (CASCADE_REALTIME (source), result, &error))
-    fail (peer, "connecting to the realtime service", error);
+    _cascade_peer_fail (peer, "connecting to the realtime service", error);
 }
 
-static void
-connect_realtime (Peer *peer)
+void
+_cascade_peer_connect_realtime (Peer *peer)
 {
   g_signal_connect (peer->realtime, "message::error", G_CALLBACK (on_server_error), peer);
   g_signal_connect (peer->realtime, "message::stream.ended", G_CALLBACK (on_stream_ended), peer);
@@ -653,7 +531,7 @@ logged_in (GObject *source, GAsyncResult *result, gpointer user_data)
   tokens = cascade_client_login_finish (CASCADE_CLIENT (source), result, &error);
   if (tokens == NULL)
     {
-      fail (peer, "signing in", error);
+      _cascade_peer_fail (peer, "signing in", error);
       return;
     }
   cascade_client_set_access_token (peer->client, tokens->access_token);
@@ -668,30 +546,28 @@ logged_in (GObject *source, GAsyncResult *result, gpointer user_data)
           g_main_loop_quit (peer->loop);
         }
     }
+  else if (peer->always_on)
+    _cascade_peer_start_relay (peer);
   else
-    cascade_client_get_stream_async (peer->client, peer->target, NULL, stream_found, peer);
+    _cascade_peer_start_watch (peer);
 }
 
 static void
 peer_clear (Peer *peer)
 {
-  g_clear_handle_id (&peer->report_source, g_source_remove);
+  _cascade_peer_watch_clear (peer);
   g_clear_handle_id (&peer->thumbnail_source, g_source_remove);
   if (peer->realtime != NULL)
     cascade_realtime_close (peer->realtime);
   if (peer->publisher != NULL)
     cascade_publisher_stop (peer->publisher);
-  if (peer->viewer != NULL)
-    cascade_viewer_close (peer->viewer);
   g_clear_object (&peer->publisher);
-  g_clear_object (&peer->viewer);
   g_clear_object (&peer->realtime);
   g_clear_object (&peer->client);
   g_clear_pointer (&peer->ice_servers, json_array_unref);
   g_clear_pointer (&peer->loop, g_main_loop_unref);
   g_free (peer->stream_id);
   g_free (peer->peer_id);
-  g_free (peer->parent_peer_id);
   g_free (peer->server);
   g_free (peer->login);
   if (peer->password != NULL)
@@ -729,13 +605,26 @@ main (int argc, char **argv)
       "publish: viewers served directly at most", "N" },
     { "frames", 0, 0, G_OPTION_ARG_INT, &peer.frames_wanted,
       "watch: exit 0 after N frames with valid stamps", "N" },
+    { "relay", 0, 0, G_OPTION_ARG_INT, &peer.relay_children,
+      "watch, relay: children it may feed (default 3; 0: no relaying)", "N" },
+    { "upload-kbps", 0, 0, G_OPTION_ARG_INT, &peer.upload_kbps,
+      "watch, relay: this machine's upload, caps the children to 80% of it", "K" },
+    { "privacy", 0, 0, G_OPTION_ARG_NONE, &peer.privacy,
+      "watch, relay: send and receive through TURN only", NULL },
+    { "no-playback", 0, 0, G_OPTION_ARG_NONE, &peer.no_playback,
+      "watch: no decoding, only forwarding (a pure relay)", NULL },
+    { "impair-delay-ms", 0, 0, G_OPTION_ARG_INT, &peer.impair_delay_ms,
+      "watch, relay: hold every received packet this long (link emulation)", "D" },
+    { "impair-loss", 0, 0, G_OPTION_ARG_DOUBLE, &peer.impair_loss,
+      "watch, relay: drop this percentage of received packets (link emulation)", "PCT" },
     G_OPTION_ENTRY_NULL,
   };
 
   setlocale (LC_ALL, "");
   gst_init (&argc, &argv);
-  context = g_option_context_new ("publish|watch [STREAM_ID|USERNAME]");
-  g_option_context_set_summary (context, "A headless Cascade streamer or viewer.");
+  peer.relay_children = 3;
+  context = g_option_context_new ("publish | watch STREAM_ID|USERNAME | relay USERNAME");
+  g_option_context_set_summary (context, "A headless Cascade streamer, viewer or relay.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -745,8 +634,11 @@ main (int argc, char **argv)
   if (peer.server == NULL || peer.login == NULL || peer.password == NULL || argc < 2 ||
       (g_str_equal (argv[1], "publish") &&
        (peer.title == NULL || peer.category == NULL || argc != 2)) ||
-      (g_str_equal (argv[1], "watch") && argc != 3) ||
-      (!g_str_equal (argv[1], "publish") && !g_str_equal (argv[1], "watch")))
+      (!g_str_equal (argv[1], "publish") && argc != 3) || peer.relay_children < 0 ||
+      peer.relay_children > 16 || peer.upload_kbps < 0 || peer.impair_delay_ms < 0 ||
+      peer.impair_delay_ms > 10000 || peer.impair_loss < 0 || peer.impair_loss > 100 ||
+      (!g_str_equal (argv[1], "publish") && !g_str_equal (argv[1], "watch") &&
+       !g_str_equal (argv[1], "relay")))
     {
       g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
 
@@ -754,10 +646,11 @@ main (int argc, char **argv)
       peer_clear (&peer);
       return 2;
     }
-  if (g_str_equal (argv[1], "watch"))
+  if (!g_str_equal (argv[1], "publish"))
     {
       g_clear_pointer (&peer.title, g_free);
       peer.target = g_strdup (argv[2]);
+      peer.always_on = g_str_equal (argv[1], "relay");
     }
 
   peer.loop = g_main_loop_new (NULL, FALSE);

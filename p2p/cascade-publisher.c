@@ -741,6 +741,7 @@ update_stats (gpointer user_data)
   self->stats.viewers = g_hash_table_size (self->branches);
   self->stats.encoder = self->encoder;
   self->stats.keyframes_forced = (guint64) g_atomic_pointer_get (&self->keyframes_forced);
+  self->stats.bytes_sent = upload;
 
   self->stats_time_us = now;
   self->stats_frames = frames;
@@ -761,6 +762,7 @@ cascade_publisher_get_stats (CascadePublisher *self, CascadePublisherStats *out_
   out_stats->viewers = g_hash_table_size (self->branches);
   out_stats->encoder = self->encoder;
   out_stats->keyframes_forced = (guint64) g_atomic_pointer_get (&self->keyframes_forced);
+  out_stats->bytes_sent = (guint64) g_atomic_pointer_get (&self->upload_bytes);
 }
 
 static void

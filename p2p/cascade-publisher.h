@@ -37,6 +37,8 @@ typedef struct
 
   /* Key frames forced on request (a PLI from the tree, a join) since start. */
   guint64 keyframes_forced;
+  /* RTP handed to all viewers since start. */
+  guint64 bytes_sent;
 } CascadePublisherStats;
 
 /* What a PipeWire (screen) source sends as sound. The test pattern keeps its

@@ -44,6 +44,9 @@ struct _CascadeRelay
   guint max_children;
   guint capacity;
   guint clean_periods;
+  guint impair_delay_ms;
+  double impair_loss;
+  CascadeImpairment *impairment;
 
   GstElement *pipeline;
   GstElement *video_src;
@@ -78,6 +81,8 @@ enum
   PROP_MAX_CHILDREN,
   PROP_CAPACITY,
   PROP_N_CHILDREN,
+  PROP_IMPAIR_DELAY_MS,
+  PROP_IMPAIR_LOSS,
   N_PROPS
 };
 
@@ -173,6 +178,7 @@ cascade_relay_finalize (GObject *object)
   CascadeRelay *self = CASCADE_RELAY (object);
 
   g_hash_table_unref (self->children);
+  g_clear_pointer (&self->impairment, _cascade_impairment_free);
   g_clear_pointer (&self->ice_servers, json_array_unref);
   gst_clear_caps (&self->video_caps);
   gst_clear_caps (&self->audio_caps);
@@ -191,6 +197,17 @@ set_capacity (CascadeRelay *self, guint capacity)
   self->capacity = capacity;
   g_debug ("relay capacity is now %u", capacity);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAPACITY]);
+}
+
+/* Once, before the first child: the children's packets (their receiver
+ * reports and NACKs) come in through the same emulated link. */
+static void
+update_impairment (CascadeRelay *self)
+{
+  if (self->impairment != NULL || self->pipeline == NULL)
+    return;
+  self->impairment = _cascade_impairment_new (self->impair_delay_ms, self->impair_loss);
+  _cascade_impairment_attach (self->impairment, self->pipeline);
 }
 
 static void
@@ -214,6 +231,12 @@ cascade_relay_get_property (GObject *object, guint prop_id, GValue *value, GPara
         break;
       case PROP_N_CHILDREN:
         g_value_set_uint (value, g_hash_table_size (self->children));
+        break;
+      case PROP_IMPAIR_DELAY_MS:
+        g_value_set_uint (value, self->impair_delay_ms);
+        break;
+      case PROP_IMPAIR_LOSS:
+        g_value_set_double (value, self->impair_loss);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -251,6 +274,14 @@ cascade_relay_set_property (GObject *object, guint prop_id, const GValue *value,
             g_object_notify_by_pspec (object, pspec);
             g_object_notify_by_pspec (object, properties[PROP_CAPACITY]);
           }
+        break;
+      case PROP_IMPAIR_DELAY_MS:
+        self->impair_delay_ms = g_value_get_uint (value);
+        update_impairment (self);
+        break;
+      case PROP_IMPAIR_LOSS:
+        self->impair_loss = g_value_get_double (value);
+        update_impairment (self);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -550,6 +581,11 @@ cascade_relay_class_init (CascadeRelayClass *klass)
                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_N_CHILDREN] = g_param_spec_uint ("n-children", NULL, NULL, 0, G_MAXUINT, 0,
                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* Link emulation (benchmarks), for children added from now on. */
+  properties[PROP_IMPAIR_DELAY_MS] = g_param_spec_uint ("impair-delay-ms", NULL, NULL, 0, 10000, 0,
+                                                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_IMPAIR_LOSS] = g_param_spec_double ("impair-loss", NULL, NULL, 0, 100, 0,
+                                                      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* (peer_id, JsonObject *signal): forward as a realtime `signal` to peer_id. */

@@ -24,6 +24,9 @@ struct _CascadeViewer
   gboolean audio_output;
   gboolean playback;
   gboolean privacy;
+  guint impair_delay_ms;
+  double impair_loss;
+  CascadeImpairment *impairment; /* with the pipeline */
   GMutex relay_lock;
   CascadeRelay *relay; /* under relay_lock for the streaming threads */
   gulong relay_keyframe_handler;
@@ -67,6 +70,8 @@ enum
   PROP_PLAYBACK,
   PROP_PRIVACY,
   PROP_RELAY,
+  PROP_IMPAIR_DELAY_MS,
+  PROP_IMPAIR_LOSS,
   N_PROPS
 };
 
@@ -143,6 +148,7 @@ teardown (CascadeViewer *self)
   self->webrtc = NULL;
   self->volume = NULL;
   gst_clear_object (&self->pipeline);
+  g_clear_pointer (&self->impairment, _cascade_impairment_free);
 }
 
 static void
@@ -205,6 +211,12 @@ cascade_viewer_get_property (GObject *object, guint prop_id, GValue *value, GPar
       case PROP_RELAY:
         g_value_set_object (value, self->relay);
         break;
+      case PROP_IMPAIR_DELAY_MS:
+        g_value_set_uint (value, self->impair_delay_ms);
+        break;
+      case PROP_IMPAIR_LOSS:
+        g_value_set_double (value, self->impair_loss);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -259,6 +271,12 @@ cascade_viewer_set_property (GObject *object, guint prop_id, const GValue *value
         break;
       case PROP_RELAY:
         cascade_viewer_set_relay (self, g_value_get_object (value));
+        break;
+      case PROP_IMPAIR_DELAY_MS:
+        self->impair_delay_ms = g_value_get_uint (value);
+        break;
+      case PROP_IMPAIR_LOSS:
+        self->impair_loss = g_value_get_double (value);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -327,6 +345,12 @@ cascade_viewer_class_init (CascadeViewerClass *klass)
   properties[PROP_RELAY] =
     g_param_spec_object ("relay", NULL, NULL, CASCADE_TYPE_RELAY,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Link emulation (benchmarks): received packets held this long before
+   * webrtcbin sees them, and this percentage dropped; from the next connection. */
+  properties[PROP_IMPAIR_DELAY_MS] = g_param_spec_uint ("impair-delay-ms", NULL, NULL, 0, 10000, 0,
+                                                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_IMPAIR_LOSS] = g_param_spec_double ("impair-loss", NULL, NULL, 0, 100, 0,
+                                                      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* (JsonObject *signal): forward as a realtime `signal` to the parent. */
@@ -945,6 +969,8 @@ connect_offer (CascadeViewer *self, GstWebRTCSessionDescription *offer, GError *
   _cascade_webrtc_set_privacy (self->webrtc, self->privacy);
   g_signal_connect (self->pipeline, "deep-element-added",
                     G_CALLBACK (_cascade_webrtc_on_deep_element_added), NULL);
+  self->impairment = _cascade_impairment_new (self->impair_delay_ms, self->impair_loss);
+  _cascade_impairment_attach (self->impairment, self->pipeline);
   gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
 
   g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
@@ -1122,8 +1148,10 @@ read_health (CascadeViewer *self, const GstStructure *reply)
   gint64 received;
 
   _cascade_stats_foreach (reply, GST_WEBRTC_STATS_INBOUND_RTP, add_inbound, &inbound);
+  /* webrtcbin 1.22 knows the round trip only where receiver reports arrive
+   * (at the parent); a receive-only viewer learns it when a later version
+   * reports it here. */
   _cascade_stats_foreach (reply, GST_WEBRTC_STATS_REMOTE_OUTBOUND_RTP, find_rtt, &inbound);
-  _cascade_stats_foreach (reply, GST_WEBRTC_STATS_CANDIDATE_PAIR, find_rtt, &inbound);
   lost = inbound.lost - self->stats_lost;
   received = (gint64) inbound.received - (gint64) self->stats_received;
   if (lost >= 0 && received >= 0 && lost + received > 0)

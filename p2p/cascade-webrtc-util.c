@@ -555,3 +555,140 @@ _cascade_stats_foreach (const GstStructure *reply,
   if (reply != NULL)
     gst_structure_foreach (reply, stats_foreach_field, &foreach);
 }
+
+/* ---- link emulation ---- */
+
+struct _CascadeImpairment
+{
+  guint delay_ms;
+  double loss_percent;
+  GAsyncQueue *held; /* HeldPacket, in arrival order */
+  GThread *thread;
+};
+
+typedef struct
+{
+  GstPad *pad;
+  GstBuffer *buffer;
+  gint64 release_us;
+} HeldPacket;
+
+/* The end marker for the release thread. */
+static HeldPacket stop_marker;
+
+static GQuark
+impairment_released_quark (void)
+{
+  static GQuark quark;
+
+  if (quark == 0)
+    quark = g_quark_from_static_string ("cascade-impairment-released");
+  return quark;
+}
+
+static void
+held_packet_free (gpointer data)
+{
+  HeldPacket *packet = data;
+
+  if (packet == &stop_marker)
+    return;
+  gst_buffer_unref (packet->buffer);
+  gst_object_unref (packet->pad);
+  g_free (packet);
+}
+
+/* Releases held packets in order, each when its time has come. */
+static gpointer
+release_thread (gpointer data)
+{
+  CascadeImpairment *self = data;
+  HeldPacket *packet;
+
+  while ((packet = g_async_queue_pop (self->held)) != &stop_marker)
+    {
+      gint64 wait = packet->release_us - g_get_monotonic_time ();
+
+      if (wait > 0)
+        g_usleep ((gulong) wait);
+      gst_mini_object_set_qdata (GST_MINI_OBJECT (packet->buffer), impairment_released_quark (),
+                                 GINT_TO_POINTER (TRUE), NULL);
+      gst_pad_push (packet->pad, g_steal_pointer (&packet->buffer));
+      gst_object_unref (packet->pad);
+      g_free (packet);
+    }
+  return NULL;
+}
+
+static GstPadProbeReturn
+impair_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CascadeImpairment *self = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  HeldPacket *packet;
+
+  if (gst_mini_object_get_qdata (GST_MINI_OBJECT (buffer), impairment_released_quark ()) != NULL)
+    return GST_PAD_PROBE_OK;
+  if (self->loss_percent > 0 && g_random_double_range (0, 100) < self->loss_percent)
+    return GST_PAD_PROBE_DROP;
+  if (self->delay_ms == 0)
+    return GST_PAD_PROBE_OK;
+  packet = g_new0 (HeldPacket, 1);
+  packet->pad = gst_object_ref (pad);
+  packet->buffer = gst_buffer_ref (buffer);
+  packet->release_us = g_get_monotonic_time () + (gint64) self->delay_ms * 1000;
+  g_async_queue_push (self->held, packet);
+  return GST_PAD_PROBE_DROP;
+}
+
+static void
+impair_on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer data)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+  g_autoptr (GstPad) src = NULL;
+
+  if (factory == NULL || !g_str_equal (GST_OBJECT_NAME (factory), "nicesrc"))
+    return;
+  src = gst_element_get_static_pad (element, "src");
+  if (src != NULL)
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, impair_probe, data, NULL);
+}
+
+CascadeImpairment *
+_cascade_impairment_new (guint delay_ms, double loss_percent)
+{
+  CascadeImpairment *self;
+
+  if (delay_ms == 0 && loss_percent <= 0)
+    return NULL;
+  impairment_released_quark (); /* made here, before any streaming thread asks */
+  self = g_new0 (CascadeImpairment, 1);
+  self->delay_ms = delay_ms;
+  self->loss_percent = CLAMP (loss_percent, 0, 100);
+  self->held = g_async_queue_new_full (held_packet_free);
+  if (delay_ms > 0)
+    self->thread = g_thread_new ("cascade-impair", release_thread, self);
+  return self;
+}
+
+void
+_cascade_impairment_attach (CascadeImpairment *self, GstElement *pipeline)
+{
+  if (self != NULL)
+    g_signal_connect (pipeline, "deep-element-added", G_CALLBACK (impair_on_deep_element_added),
+                      self);
+}
+
+void
+_cascade_impairment_free (CascadeImpairment *self)
+{
+  if (self == NULL)
+    return;
+  if (self->thread != NULL)
+    {
+      g_async_queue_push (self->held, &stop_marker);
+      g_thread_join (self->thread);
+    }
+  g_async_queue_unref (self->held);
+  g_free (self);
+}

@@ -87,4 +87,18 @@ void _cascade_stats_foreach (const GstStructure *reply,
                              void (*func) (const GstStructure *stats, gpointer data),
                              gpointer data);
 
+/*
+ * Link emulation for the lossy-link benchmark (the kernel here has no netem):
+ * every packet webrtcbin's ICE sources receive in a pipeline is dropped with
+ * probability @loss_percent / 100, or held @delay_ms before webrtcbin sees it.
+ * NULL when both are 0 (nothing to do).
+ */
+typedef struct _CascadeImpairment CascadeImpairment;
+
+CascadeImpairment *_cascade_impairment_new (guint delay_ms, double loss_percent);
+/* Applies to the ICE sources of every webrtcbin in @pipeline from now on. */
+void _cascade_impairment_attach (CascadeImpairment *self, GstElement *pipeline);
+/* After @pipeline is stopped: releases what it still holds. */
+void _cascade_impairment_free (CascadeImpairment *self);
+
 G_END_DECLS

@@ -341,6 +341,25 @@ test_replaced_parent_keeps_children (Fixture *f, gconstpointer data)
   g_assert_cmpuint (after.connections, ==, 2);
 }
 
+/* Link emulation: packets held 60 ms before webrtcbin and 2% dropped still
+ * play (NACK repairs the losses), never earlier than the hold allows. */
+static void
+test_impaired_link (Fixture *f, gconstpointer data)
+{
+  Node *a = add_node (f, "relay-a", TRUE, TRUE);
+  Node *b = add_node (f, "viewer-b", FALSE, TRUE);
+  CascadeViewerStats stats;
+
+  g_object_set (b->viewer, "impair-delay-ms", 60, "impair-loss", 2.0, NULL);
+  join (f, a, NULL);
+  join (f, b, a);
+  wait_stamped (f, b, 60);
+  g_test_message ("latency behind a 60 ms hold: %.1f ms", b->last_latency_us / 1000.0);
+  g_assert_cmpint (b->last_latency_us, >=, 60 * 1000);
+  cascade_viewer_get_stats (b->viewer, &stats);
+  g_assert_cmpuint (stats.frames, >=, 60);
+}
+
 static void
 test_hostile_child_signals (Fixture *f, gconstpointer data)
 {
@@ -398,6 +417,7 @@ main (int argc, char **argv)
   ADD ("chain", test_chain);
   ADD ("keyframe-reaches-root", test_keyframe_reaches_root);
   ADD ("replaced-parent-keeps-children", test_replaced_parent_keeps_children);
+  ADD ("impaired-link", test_impaired_link);
   ADD ("hostile-child-signals", test_hostile_child_signals);
 #undef ADD
   return g_test_run ();
