@@ -287,6 +287,23 @@ handle_get_thumbnail (CascadeRequest *request,
   return TRUE;
 }
 
+static gboolean
+handle_get_tree (CascadeRequest *request,
+                 CascadeResponse *response,
+                 gpointer user_data,
+                 GError **error)
+{
+  g_autoptr (JsonNode) tree = NULL;
+
+  tree =
+    cascade_streaming_dup_tree (user_data, cascade_request_get_path_segment (request, SEGMENT_ID),
+                                cascade_request_get_principal (request), error);
+  if (tree == NULL)
+    return FALSE;
+  cascade_response_set_json (response, SOUP_STATUS_OK, g_steal_pointer (&tree));
+  return TRUE;
+}
+
 static const CascadeRoute streaming_routes[] = {
   { "GET", "/api/v1/channels/{username}", CASCADE_ROUTE_PUBLIC, NULL, handle_get_channel },
   { "POST", "/api/v1/streams", CASCADE_ROUTE_AUTHENTICATED, start_body, handle_start },
@@ -296,6 +313,7 @@ static const CascadeRoute streaming_routes[] = {
   { "PUT", "/api/v1/streams/{id}/thumbnail", CASCADE_ROUTE_AUTHENTICATED, NULL,
     handle_put_thumbnail },
   { "GET", "/api/v1/streams/{id}/thumbnail", CASCADE_ROUTE_PUBLIC, NULL, handle_get_thumbnail },
+  { "GET", "/api/v1/streams/{id}/tree", CASCADE_ROUTE_AUTHENTICATED, NULL, handle_get_tree },
 };
 
 void

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "cascade-streaming.h"
+#include "cascade-streaming-private.h"
 
 #include <string.h>
 
@@ -25,22 +25,6 @@ enum
 };
 
 static guint signals[N_SIGNALS];
-
-struct _CascadeStreaming
-{
-  GObject parent_instance;
-
-  CascadeStore *store;
-  CascadeIdentity *identity;
-  CascadeStreamTracker *tracker;
-  GMainContext *main_context;
-  guint grace_seconds;
-  GStrv stun_urls;
-  CascadeIceServers *ice_servers;
-  GHashTable *grace_timers; /* stream id → GSource (main thread only) */
-  CascadeChannelExtension channel_extension;
-  GObject *channel_extension_owner;
-};
 
 G_DEFINE_FINAL_TYPE (CascadeStreaming, cascade_streaming, G_TYPE_OBJECT)
 

@@ -102,6 +102,10 @@ GBytes *cascade_streaming_dup_thumbnail (CascadeStreaming *self,
                                          char **out_content_type,
                                          GError **error);
 guint cascade_streaming_get_viewer_count (CascadeStreaming *self, const char *stream_id);
+JsonNode *cascade_streaming_dup_tree (CascadeStreaming *self,
+                                      const char *stream_id,
+                                      const CascadePrincipal *principal,
+                                      GError **error);
 
 void cascade_streaming_set_channel_extension (CascadeStreaming *self,
                                               CascadeChannelExtension extension,

@@ -350,6 +350,147 @@ test_turn_credentials (void)
   cascade_test_server_free (server);
 }
 
+static JsonObject *
+find_node (JsonArray *nodes, const char *peer_id)
+{
+  for (guint i = 0; i < json_array_get_length (nodes); i++)
+    {
+      JsonObject *node = json_array_get_object_element (nodes, i);
+
+      if (g_strcmp0 (json_object_get_string_member (node, "peer_id"), peer_id) == 0)
+        return node;
+    }
+  g_error ("no node %s in the tree", peer_id);
+}
+
+/* `cascaded --create-admin`, beside the running server. */
+static void
+make_admin (CascadeTestServer *server, const char *email)
+{
+  const char *argv[] = {
+    g_getenv ("CASCADED"), "--data-dir", cascade_test_server_get_data_dir (server),
+    "--create-admin",      email,        NULL
+  };
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+/* GET /api/v1/streams/{id}/tree: the streamer and admins see every node with
+ * its parent, depth, capacity, children and health; others get 403. */
+static void
+test_tree_endpoint (void)
+{
+  g_autoptr (JsonNode) streamer_auth = NULL;
+  g_autoptr (JsonNode) admin_auth = NULL;
+  g_autoptr (JsonNode) tree = NULL;
+  g_autoptr (JsonNode) admin_tree = NULL;
+  g_autoptr (JsonNode) denied = NULL;
+  g_autoptr (JsonNode) missing = NULL;
+  g_autoptr (JsonNode) anonymous = NULL;
+  g_autoptr (TestRealtime) relay_rt = NULL;
+  g_autoptr (TestRealtime) leaf_rt = NULL;
+  g_autofree char *relay_name = NULL;
+  g_autofree char *relay_token = NULL;
+  g_autofree char *leaf_token = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *relay = NULL;
+  g_autofree char *leaf = NULL;
+  Fixture f = { 0 };
+  guint status;
+  JsonObject *object;
+  JsonObject *node;
+  JsonArray *nodes;
+
+  f.server = test_streaming_server_new (NULL);
+  streamer_auth = test_register (f.server, "star@example.com", "star", TEST_PASSWORD);
+  admin_auth = test_register (f.server, "boss@example.com", "boss", TEST_PASSWORD);
+  make_admin (f.server, "boss@example.com");
+  f.streamer_token = g_strdup (test_string (streamer_auth, "access_token"));
+  f.stream_id = test_streaming_go_live (f.server, f.streamer_token);
+  f.streamer = connect_ready (&f, f.streamer_token);
+  test_realtime_send_printf (f.streamer,
+                             "{\"type\":\"stream.publish\",\"stream_id\":\"%s\",\"max_viewers\":1}",
+                             f.stream_id);
+  {
+    g_autoptr (JsonObject) published = test_realtime_expect (f.streamer, "stream.published");
+
+    f.root = g_strdup (json_object_get_string_member (published, "peer_id"));
+  }
+  expect_viewers (&f, 0, 0, 0);
+  relay_token = test_streaming_sign_up (f.server, &relay_name);
+  leaf_token = test_streaming_sign_up (f.server, NULL);
+  relay_rt = connect_ready (&f, relay_token);
+  leaf_rt = connect_ready (&f, leaf_token);
+  relay = join_under (&f, relay_rt, 2, f.streamer, f.root, 1);
+  expect_viewers (&f, 1, 1, 0);
+  leaf = join_under (&f, leaf_rt, 0, relay_rt, relay, 2);
+  expect_viewers (&f, 2, 2, 1);
+  test_realtime_send_printf (relay_rt,
+                             "{\"type\":\"stream.health\",\"stream_id\":\"%s\",\"capacity\":2,"
+                             "\"children\":1,\"loss\":0.25,\"rtt_ms\":42,\"receiving\":false,"
+                             "\"id\":\"h\"}",
+                             f.stream_id);
+  /* A ping after it: once its pong is back, the report has been handled. */
+  test_realtime_send (relay_rt, "{\"type\":\"ping\",\"id\":\"after\"}");
+  {
+    g_autoptr (JsonObject) pong = test_realtime_expect (relay_rt, "pong");
+  }
+
+  path = g_strdup_printf ("/api/v1/streams/%s/tree", f.stream_id);
+  g_assert_cmpuint (
+    cascade_test_server_request (f.server, "GET", path, f.streamer_token, NULL, &tree), ==,
+    SOUP_STATUS_OK);
+  object = test_object (tree);
+  g_assert_cmpstr (json_object_get_string_member (object, "stream_id"), ==, f.stream_id);
+  g_assert_cmpint (json_object_get_int_member (object, "viewers"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (object, "relays"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (object, "depth"), ==, 2);
+  nodes = json_object_get_array_member (object, "nodes");
+  g_assert_cmpuint (json_array_get_length (nodes), ==, 3);
+  node = find_node (nodes, f.root);
+  g_assert_cmpstr (json_object_get_string_member (node, "username"), ==, "star");
+  g_assert_true (json_object_get_null_member (node, "parent_peer_id"));
+  g_assert_cmpint (json_object_get_int_member (node, "depth"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (node, "capacity"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (node, "children"), ==, 1);
+  node = find_node (nodes, relay);
+  g_assert_cmpstr (json_object_get_string_member (node, "username"), ==, relay_name);
+  g_assert_cmpstr (json_object_get_string_member (node, "parent_peer_id"), ==, f.root);
+  g_assert_cmpint (json_object_get_int_member (node, "depth"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (node, "capacity"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (node, "children"), ==, 1);
+  g_assert_cmpfloat (json_object_get_double_member (node, "loss"), ==, 0.25);
+  g_assert_cmpint (json_object_get_int_member (node, "rtt_ms"), ==, 42);
+  g_assert_false (json_object_get_boolean_member (node, "receiving"));
+  g_assert_cmpint (json_object_get_int_member (node, "uptime_s"), >=, 0);
+  node = find_node (nodes, leaf);
+  g_assert_cmpstr (json_object_get_string_member (node, "parent_peer_id"), ==, relay);
+  g_assert_cmpint (json_object_get_int_member (node, "depth"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (node, "capacity"), ==, 0);
+  g_assert_true (json_object_get_boolean_member (node, "receiving"));
+
+  g_assert_cmpuint (cascade_test_server_request (f.server, "GET", path,
+                                                 test_string (admin_auth, "access_token"), NULL,
+                                                 &admin_tree),
+                    ==, SOUP_STATUS_OK);
+  status = cascade_test_server_request (f.server, "GET", path, relay_token, NULL, &denied);
+  test_assert_error (status, denied, SOUP_STATUS_FORBIDDEN, "forbidden", NULL);
+  g_assert_cmpuint (cascade_test_server_request (f.server, "GET", path, NULL, NULL, &anonymous), ==,
+                    SOUP_STATUS_UNAUTHORIZED);
+  g_assert_cmpuint (cascade_test_server_request (f.server, "GET", "/api/v1/streams/nope/tree",
+                                                 f.streamer_token, NULL, &missing),
+                    ==, SOUP_STATUS_NOT_FOUND);
+
+  g_clear_pointer (&relay_rt, test_realtime_free);
+  g_clear_pointer (&leaf_rt, test_realtime_free);
+  fixture_tear_down (&f, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -363,6 +504,7 @@ main (int argc, char *argv[])
   ADD ("/cascade/server/realtime/cascade/health-and-silence", 2, test_health_and_silence);
 #undef ADD
   g_test_add_func ("/cascade/server/realtime/cascade/turn-credentials", test_turn_credentials);
+  g_test_add_func ("/cascade/server/realtime/cascade/tree-endpoint", test_tree_endpoint);
 
   return g_test_run ();
 }
