@@ -5,6 +5,7 @@
 #include "cascade-publisher.h"
 #include "cascade-realtime.h"
 #include "cascade-relay.h"
+#include "cascade-tree-node.h"
 #include "cascade-viewer.h"
 
 G_BEGIN_DECLS
@@ -53,21 +54,13 @@ typedef struct
   gboolean watch_handlers;
   CascadeViewer *viewer;
   CascadeRelay *relay;
-  char *parent_peer_id;
-  guint depth;
-  guint times_placed;
+  CascadeTreeNode *node;
   gboolean awaiting_resume;
   gint64 last_frame_us;
-  gboolean silent_reported;
-  gboolean leaving;
   guint64 stamped;
   guint64 frames;
-  double stream_kbps;
-  guint64 rate_bytes;
-  gint64 rate_time_us;
   guint report_source;
-  guint health_source;
-  guint leave_source;
+  guint health_source; /* publish: the root's health */
   gboolean listing;
 } Peer;
 

@@ -7,65 +7,18 @@
 
 /*
  * cascade-peer's watch and relay commands (issue 4): a viewer that plays (or,
- * with --no-playback, only forwards) and feeds up to --relay N children,
- * reporting its health to the tracker every 2 s, telling it when its parent
- * goes silent, and handing its children over when it is asked to stop.
+ * with --no-playback, only forwards) and feeds up to --relay N children. Its
+ * place in the tree is a CascadeTreeNode, as in the app: health reports,
+ * silent parents, re-placement and the hand-over of its children on SIGTERM.
  */
 
-#define HEALTH_PERIOD_S 2
-/* A parent that sent nothing for this long while connected is silent. */
-#define SILENT_US (1500 * G_USEC_PER_SEC / 1000)
-/* After stream.left, the old children are fed this long at most. */
-#define HANDOVER_MS 3000
-/* Before the stream's own bitrate is measured: the 720p30 preset's. */
-#define DEFAULT_STREAM_KBPS 4000
-
-static guint
-wanted_capacity (Peer *peer)
-{
-  double kbps = peer->stream_kbps > 0 ? peer->stream_kbps : DEFAULT_STREAM_KBPS;
-
-  if (peer->relay_children <= 0)
-    return 0;
-  return cascade_relay_compute_capacity ((guint) peer->relay_children,
-                                         peer->upload_kbps > 0 ? (guint) peer->upload_kbps : 0,
-                                         (guint) MAX (kbps, 1));
-}
-
-static guint
-current_capacity (Peer *peer)
-{
-  guint capacity = 0;
-
-  if (peer->relay != NULL)
-    g_object_get (peer->relay, "capacity", &capacity, NULL);
-  return capacity;
-}
-
-static void
-send_join (Peer *peer)
-{
-  g_autoptr (JsonObject) message = json_object_new ();
-
-  json_object_set_string_member (message, "type", "stream.join");
-  json_object_set_string_member (message, "stream_id", peer->stream_id);
-  json_object_set_int_member (message, "capacity", current_capacity (peer));
-  cascade_realtime_send (peer->realtime, message);
-}
-
-/* ---- the viewer (upstream) ---- */
-
-static void
-viewer_signal (CascadeViewer *viewer, JsonObject *signal, Peer *peer)
-{
-  if (peer->parent_peer_id != NULL)
-    _cascade_peer_send_signal (peer, peer->parent_peer_id, signal);
-}
+/* ---- the viewer ---- */
 
 static void
 leave_and_quit (Peer *peer, int status)
 {
-  _cascade_peer_send_simple (peer, "stream.leave");
+  if (peer->node != NULL)
+    cascade_tree_node_leave (peer->node, FALSE);
   peer->status = status;
   g_main_loop_quit (peer->loop);
 }
@@ -95,38 +48,16 @@ viewer_frame (CascadeViewer *viewer, gint64 latency_us, Peer *peer)
 }
 
 static void
-send_parent_silent (Peer *peer)
-{
-  if (peer->silent_reported || peer->stream_id == NULL || peer->parent_peer_id == NULL)
-    return;
-  peer->silent_reported = TRUE;
-  _cascade_peer_send_simple (peer, "stream.parent_silent");
-  _cascade_peer_emit (peer, "parent_silent", "parent_peer_id=%s", peer->parent_peer_id);
-}
-
-static void
 viewer_state (CascadeViewer *viewer, GParamSpec *pspec, Peer *peer)
 {
-  CascadePeerState state = cascade_viewer_get_state (viewer);
-
-  _cascade_peer_emit (peer, "state", "state=%s", cascade_peer_state_to_string (state));
-  if (state == CASCADE_PEER_STATE_FAILED)
-    send_parent_silent (peer);
+  _cascade_peer_emit (peer, "state", "state=%s",
+                      cascade_peer_state_to_string (cascade_viewer_get_state (viewer)));
 }
 
 static void
 viewer_error (CascadeViewer *viewer, GError *error, Peer *peer)
 {
   g_printerr ("cascade-peer: playback: %s\n", error->message);
-  send_parent_silent (peer);
-}
-
-/* ---- the relay (downstream) ---- */
-
-static void
-relay_signal (CascadeRelay *relay, const char *child, JsonObject *signal, Peer *peer)
-{
-  _cascade_peer_send_signal (peer, child, signal);
 }
 
 static void
@@ -136,58 +67,63 @@ relay_child_state (CascadeRelay *relay, const char *child, CascadePeerState stat
                       cascade_peer_state_to_string (state));
 }
 
-static void
-on_child_added (CascadeRealtime *realtime, const char *type, JsonObject *message, Peer *peer)
-{
-  const char *child = _cascade_peer_member_string (message, "peer_id");
-  g_autoptr (GError) error = NULL;
+/* ---- the place in the tree ---- */
 
-  if (!_cascade_peer_for_this_stream (peer, message) || child == NULL)
-    return;
-  if (peer->relay == NULL)
-    {
-      g_printerr ("cascade-peer: the tracker gave child %s to a viewer that does not relay\n",
-                  child);
-      return;
-    }
-  if (!cascade_relay_add_child (peer->relay, child, &error))
-    {
-      g_printerr ("cascade-peer: child %s: %s\n", child, error->message);
-      return;
-    }
+static void
+node_send (CascadeTreeNode *node, JsonObject *message, Peer *peer)
+{
+  cascade_realtime_send (peer->realtime, message);
+}
+
+static const char *
+or_dash (const char *text)
+{
+  return text != NULL ? text : "-";
+}
+
+static void
+node_placed (CascadeTreeNode *node, gboolean replaced, Peer *peer)
+{
+  /* Re-placed: the next frame shown is the resumption after the move. */
+  if (replaced)
+    peer->awaiting_resume = TRUE;
+  _cascade_peer_emit (peer, "placed", "stream_id=%s peer_id=%s parent_peer_id=%s depth=%u",
+                      peer->stream_id, or_dash (cascade_tree_node_get_peer_id (node)),
+                      or_dash (cascade_tree_node_get_parent_peer_id (node)),
+                      cascade_tree_node_get_depth (node));
+}
+
+static void
+node_child_added (CascadeTreeNode *node, const char *child, Peer *peer)
+{
   _cascade_peer_emit (peer, "child_added", "peer_id=%s", child);
 }
 
 static void
-on_child_removed (CascadeRealtime *realtime, const char *type, JsonObject *message, Peer *peer)
+node_child_removed (CascadeTreeNode *node, const char *child, Peer *peer)
 {
-  const char *child = _cascade_peer_member_string (message, "peer_id");
-
-  if (!_cascade_peer_for_this_stream (peer, message) || child == NULL || peer->relay == NULL ||
-      !cascade_relay_has_child (peer->relay, child))
-    return;
-  cascade_relay_remove_child (peer->relay, child);
   _cascade_peer_emit (peer, "child_removed", "peer_id=%s", child);
 }
 
-/* ---- reports ---- */
+static void
+node_parent_silent (CascadeTreeNode *node, Peer *peer)
+{
+  _cascade_peer_emit (peer, "parent_silent", "parent_peer_id=%s",
+                      or_dash (cascade_tree_node_get_parent_peer_id (node)));
+}
 
 static void
-measure_stream_rate (Peer *peer, const CascadeViewerHealth *health)
+node_left (CascadeTreeNode *node, Peer *peer)
 {
-  gint64 now = g_get_monotonic_time ();
-  double seconds = (now - peer->rate_time_us) / (double) G_USEC_PER_SEC;
+  _cascade_peer_emit (peer, "state", "state=left stream_id=%s", peer->stream_id);
+  g_main_loop_quit (peer->loop);
+}
 
-  if (peer->rate_time_us > 0 && seconds >= 1 && health->bytes_received > peer->rate_bytes &&
-      health->receiving)
-    {
-      double kbps = (health->bytes_received - peer->rate_bytes) * 8 / 1000.0 / seconds;
-
-      /* A slow average: key frames come in bursts. */
-      peer->stream_kbps = peer->stream_kbps > 0 ? 0.8 * peer->stream_kbps + 0.2 * kbps : kbps;
-    }
-  peer->rate_bytes = health->bytes_received;
-  peer->rate_time_us = now;
+static void
+on_message (CascadeRealtime *realtime, const char *type, JsonObject *message, Peer *peer)
+{
+  if (peer->node != NULL)
+    cascade_tree_node_handle_message (peer->node, message);
 }
 
 static gboolean
@@ -198,13 +134,12 @@ report_stats (gpointer user_data)
   CascadeViewerHealth health;
   CascadeRelayStats relay_stats = { 0 };
 
-  if (peer->viewer == NULL)
+  if (peer->node == NULL)
     return G_SOURCE_CONTINUE;
   cascade_viewer_get_stats (peer->viewer, &stats);
   cascade_viewer_get_health (peer->viewer, &health);
   if (peer->relay != NULL)
     cascade_relay_get_stats (peer->relay, &relay_stats);
-  measure_stream_rate (peer, &health);
   _cascade_peer_emit (
     peer, "stats",
     "frames=%" G_GUINT64_FORMAT " stamped=%" G_GUINT64_FORMAT " latency_ms=%.1f "
@@ -213,122 +148,19 @@ report_stats (gpointer user_data)
     "upload_kbps=%.0f",
     peer->frames, peer->stamped, stats.latency_us >= 0 ? stats.latency_us / 1000.0 : -1,
     stats.first_frame_us >= 0 ? stats.first_frame_us / 1000.0 : -1, relay_stats.children,
-    current_capacity (peer), relay_stats.connected > 0 ? "true" : "false", health.bytes_received,
-    relay_stats.bytes_sent, peer->depth, health.loss, health.rtt_ms,
+    cascade_tree_node_get_capacity (peer->node),
+    cascade_tree_node_get_n_relaying (peer->node) > 0 ? "true" : "false", health.bytes_received,
+    relay_stats.bytes_sent, cascade_tree_node_get_depth (peer->node), health.loss, health.rtt_ms,
     health.receiving ? "true" : "false", relay_stats.upload_kbps);
-
-  /* Connected, yet nothing from the parent for 1.5 s: it is silent. */
-  if (stats.state == CASCADE_PEER_STATE_CONNECTED && health.last_packet_us > 0 &&
-      g_get_monotonic_time () - health.last_packet_us > SILENT_US)
-    send_parent_silent (peer);
   return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-report_health (gpointer user_data)
-{
-  Peer *peer = user_data;
-  g_autoptr (JsonObject) message = json_object_new ();
-  CascadeViewerHealth health;
-
-  if (peer->viewer == NULL || peer->stream_id == NULL || peer->peer_id == NULL)
-    return G_SOURCE_CONTINUE;
-  cascade_viewer_get_health (peer->viewer, &health);
-  if (peer->relay != NULL)
-    g_object_set (peer->relay, "max-children", wanted_capacity (peer), NULL);
-  json_object_set_string_member (message, "type", "stream.health");
-  json_object_set_string_member (message, "stream_id", peer->stream_id);
-  json_object_set_int_member (message, "capacity", current_capacity (peer));
-  json_object_set_int_member (message, "children",
-                              peer->relay != NULL ? cascade_relay_get_n_children (peer->relay) : 0);
-  json_object_set_double_member (message, "loss", health.loss);
-  json_object_set_int_member (message, "rtt_ms", health.rtt_ms >= 0 ? (gint64) health.rtt_ms : 0);
-  json_object_set_boolean_member (message, "receiving", health.receiving);
-  cascade_realtime_send (peer->realtime, message);
-  return G_SOURCE_CONTINUE;
-}
-
-/* ---- tracker messages ---- */
-
-static void
-on_placed (CascadeRealtime *realtime, const char *type, JsonObject *message, Peer *peer)
-{
-  const char *parent = _cascade_peer_member_string (message, "parent_peer_id");
-  JsonNode *depth = json_object_get_member (message, "depth");
-
-  if (!_cascade_peer_for_this_stream (peer, message))
-    return;
-  /* Re-placed: the next frame shown is the resumption after the move. */
-  if (peer->times_placed > 0 && g_strcmp0 (parent, peer->parent_peer_id) != 0)
-    peer->awaiting_resume = TRUE;
-  peer->times_placed++;
-  peer->silent_reported = FALSE;
-  g_free (peer->peer_id);
-  peer->peer_id = g_strdup (_cascade_peer_member_string (message, "peer_id"));
-  g_free (peer->parent_peer_id);
-  peer->parent_peer_id = g_strdup (parent);
-  peer->depth = depth != NULL && JSON_NODE_HOLDS_VALUE (depth) &&
-                    json_node_get_value_type (depth) == G_TYPE_INT64
-                  ? (guint) CLAMP (json_node_get_int (depth), 0, G_MAXINT)
-                  : 0;
-  cascade_viewer_set_ice_servers (peer->viewer,
-                                  _cascade_peer_member_array (message, "ice_servers"));
-  if (peer->relay != NULL)
-    cascade_relay_set_ice_servers (peer->relay,
-                                   _cascade_peer_member_array (message, "ice_servers"));
-  _cascade_peer_emit (peer, "placed", "stream_id=%s peer_id=%s parent_peer_id=%s depth=%u",
-                      peer->stream_id, peer->peer_id != NULL ? peer->peer_id : "-",
-                      peer->parent_peer_id != NULL ? peer->parent_peer_id : "-", peer->depth);
-}
-
-static void
-on_signal_message (CascadeRealtime *realtime, const char *type, JsonObject *message, Peer *peer)
-{
-  const char *from = _cascade_peer_member_string (message, "from");
-  g_autoptr (GError) error = NULL;
-
-  if (!_cascade_peer_for_this_stream (peer, message) || from == NULL || peer->viewer == NULL)
-    return;
-  if (g_strcmp0 (from, peer->parent_peer_id) == 0)
-    {
-      if (!cascade_viewer_handle_signal (peer->viewer, message, &error))
-        g_printerr ("cascade-peer: signal from the parent: %s\n", error->message);
-    }
-  else if (peer->relay != NULL && cascade_relay_has_child (peer->relay, from))
-    {
-      if (!cascade_relay_handle_signal (peer->relay, from, message, &error))
-        g_printerr ("cascade-peer: signal from child %s: %s\n", from, error->message);
-    }
-}
-
-static gboolean
-handover_done (gpointer user_data)
-{
-  Peer *peer = user_data;
-
-  peer->leave_source = 0;
-  g_main_loop_quit (peer->loop);
-  return G_SOURCE_REMOVE;
-}
-
-/* The tracker re-placed our children: feed them a little longer, so their
- * video never stops while they connect to their new parents. */
-static void
-on_left (CascadeRealtime *realtime, const char *type, JsonObject *message, Peer *peer)
-{
-  if (!_cascade_peer_for_this_stream (peer, message) || !peer->leaving)
-    return;
-  _cascade_peer_emit (peer, "state", "state=left stream_id=%s", peer->stream_id);
-  g_clear_handle_id (&peer->leave_source, g_source_remove);
-  peer->leave_source = g_timeout_add (HANDOVER_MS, handover_done, peer);
 }
 
 static void
 realtime_state_watch (CascadeRealtime *realtime, GParamSpec *pspec, Peer *peer)
 {
   if (cascade_realtime_get_state (realtime) == CASCADE_REALTIME_STATE_CONNECTED &&
-      peer->stream_id != NULL)
-    send_join (peer);
+      peer->node != NULL)
+    cascade_tree_node_join (peer->node);
 }
 
 /* ---- one stream ---- */
@@ -337,7 +169,9 @@ static void
 stop_watching (Peer *peer)
 {
   g_clear_handle_id (&peer->report_source, g_source_remove);
-  g_clear_handle_id (&peer->health_source, g_source_remove);
+  if (peer->node != NULL)
+    g_signal_handlers_disconnect_by_data (peer->node, peer);
+  g_clear_object (&peer->node);
   if (peer->viewer != NULL)
     {
       g_signal_handlers_disconnect_by_data (peer->viewer, peer);
@@ -349,12 +183,7 @@ stop_watching (Peer *peer)
   g_clear_object (&peer->viewer);
   g_clear_object (&peer->relay);
   g_clear_pointer (&peer->stream_id, g_free);
-  g_clear_pointer (&peer->parent_peer_id, g_free);
-  peer->times_placed = 0;
-  peer->depth = 0;
   peer->awaiting_resume = FALSE;
-  peer->stream_kbps = 0;
-  peer->rate_time_us = 0;
 }
 
 static void
@@ -363,13 +192,7 @@ connect_watch_handlers (Peer *peer)
   if (peer->watch_handlers)
     return;
   peer->watch_handlers = TRUE;
-  g_signal_connect (peer->realtime, "message::stream.placed", G_CALLBACK (on_placed), peer);
-  g_signal_connect (peer->realtime, "message::signal", G_CALLBACK (on_signal_message), peer);
-  g_signal_connect (peer->realtime, "message::stream.child_added", G_CALLBACK (on_child_added),
-                    peer);
-  g_signal_connect (peer->realtime, "message::stream.child_removed", G_CALLBACK (on_child_removed),
-                    peer);
-  g_signal_connect (peer->realtime, "message::stream.left", G_CALLBACK (on_left), peer);
+  g_signal_connect (peer->realtime, "message", G_CALLBACK (on_message), peer);
   g_signal_connect (peer->realtime, "notify::state", G_CALLBACK (realtime_state_watch), peer);
   _cascade_peer_connect_realtime (peer);
 }
@@ -383,24 +206,29 @@ begin_watch (Peer *peer, const char *stream_id)
   g_object_set (peer->viewer, "local-address", peer->local_address, "playback", !peer->no_playback,
                 "privacy", peer->privacy, "impair-delay-ms", (guint) MAX (peer->impair_delay_ms, 0),
                 "impair-loss", peer->impair_loss, NULL);
-  g_signal_connect (peer->viewer, "signal", G_CALLBACK (viewer_signal), peer);
   g_signal_connect (peer->viewer, "frame", G_CALLBACK (viewer_frame), peer);
   g_signal_connect (peer->viewer, "notify::state", G_CALLBACK (viewer_state), peer);
   g_signal_connect (peer->viewer, "error", G_CALLBACK (viewer_error), peer);
-  if (wanted_capacity (peer) > 0)
+  if (peer->relay_children > 0)
     {
       peer->relay = cascade_relay_new ();
       g_object_set (peer->relay, "local-address", peer->local_address, "privacy", peer->privacy,
-                    "max-children", wanted_capacity (peer), "impair-delay-ms",
-                    (guint) MAX (peer->impair_delay_ms, 0), "impair-loss", peer->impair_loss, NULL);
-      g_signal_connect (peer->relay, "signal", G_CALLBACK (relay_signal), peer);
+                    "impair-delay-ms", (guint) MAX (peer->impair_delay_ms, 0), "impair-loss",
+                    peer->impair_loss, NULL);
       g_signal_connect (peer->relay, "child-state-changed", G_CALLBACK (relay_child_state), peer);
-      cascade_viewer_set_relay (peer->viewer, peer->relay);
     }
+  peer->node = cascade_tree_node_new (stream_id, peer->viewer, peer->relay);
+  g_object_set (peer->node, "max-children", (guint) MAX (peer->relay_children, 0), "upload-kbps",
+                (guint) MAX (peer->upload_kbps, 0), NULL);
+  g_signal_connect (peer->node, "send", G_CALLBACK (node_send), peer);
+  g_signal_connect (peer->node, "placed", G_CALLBACK (node_placed), peer);
+  g_signal_connect (peer->node, "child-added", G_CALLBACK (node_child_added), peer);
+  g_signal_connect (peer->node, "child-removed", G_CALLBACK (node_child_removed), peer);
+  g_signal_connect (peer->node, "parent-silent", G_CALLBACK (node_parent_silent), peer);
+  g_signal_connect (peer->node, "left", G_CALLBACK (node_left), peer);
   peer->report_source = g_timeout_add_seconds (1, report_stats, peer);
-  peer->health_source = g_timeout_add_seconds (HEALTH_PERIOD_S, report_health, peer);
   if (cascade_realtime_get_state (peer->realtime) == CASCADE_REALTIME_STATE_CONNECTED)
-    send_join (peer);
+    cascade_tree_node_join (peer->node);
   connect_watch_handlers (peer);
 }
 
@@ -512,30 +340,12 @@ _cascade_peer_watch_ended (Peer *peer)
 gboolean
 _cascade_peer_watch_quit (Peer *peer)
 {
-  g_autoptr (JsonObject) message = NULL;
-
-  if (peer->leaving || peer->stream_id == NULL || peer->relay == NULL ||
-      cascade_relay_get_n_children (peer->relay) == 0)
-    {
-      if (peer->stream_id != NULL)
-        _cascade_peer_send_simple (peer, "stream.leave");
-      return FALSE;
-    }
-  /* Hand the children over first (stream.left), then go. */
-  peer->leaving = TRUE;
-  message = json_object_new ();
-  json_object_set_string_member (message, "type", "stream.leave");
-  json_object_set_string_member (message, "stream_id", peer->stream_id);
-  json_object_set_boolean_member (message, "handover", TRUE);
-  cascade_realtime_send (peer->realtime, message);
-  /* A tracker that never answers does not keep us here. */
-  peer->leave_source = g_timeout_add (2 * HANDOVER_MS, handover_done, peer);
-  return TRUE;
+  /* With children: hand them over first, then go ("left"). */
+  return peer->node != NULL && cascade_tree_node_leave (peer->node, TRUE);
 }
 
 void
 _cascade_peer_watch_clear (Peer *peer)
 {
-  g_clear_handle_id (&peer->leave_source, g_source_remove);
   stop_watching (peer);
 }

@@ -556,6 +556,7 @@ static void
 peer_clear (Peer *peer)
 {
   _cascade_peer_watch_clear (peer);
+  g_clear_handle_id (&peer->health_source, g_source_remove);
   g_clear_handle_id (&peer->thumbnail_source, g_source_remove);
   if (peer->realtime != NULL)
     cascade_realtime_close (peer->realtime);

@@ -636,6 +636,22 @@ cascade_relay_get_n_children (CascadeRelay *self)
   return g_hash_table_size (self->children);
 }
 
+guint
+cascade_relay_get_n_connected (CascadeRelay *self)
+{
+  GHashTableIter iter;
+  Child *child;
+  guint connected = 0;
+
+  g_return_val_if_fail (CASCADE_IS_RELAY (self), 0);
+
+  g_hash_table_iter_init (&iter, self->children);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &child))
+    if (child->state == CASCADE_PEER_STATE_CONNECTED)
+      connected++;
+  return connected;
+}
+
 gboolean
 cascade_relay_has_child (CascadeRelay *self, const char *peer_id)
 {

@@ -52,6 +52,8 @@ gboolean cascade_relay_handle_signal (CascadeRelay *self,
 void cascade_relay_remove_child (CascadeRelay *self, const char *peer_id);
 gboolean cascade_relay_has_child (CascadeRelay *self, const char *peer_id);
 guint cascade_relay_get_n_children (CascadeRelay *self);
+/* Of those, the ones connected now. */
+guint cascade_relay_get_n_connected (CascadeRelay *self);
 void cascade_relay_get_stats (CascadeRelay *self, CascadeRelayStats *out_stats);
 
 /* From any thread (the viewer's streaming threads): one H.264 access unit or
