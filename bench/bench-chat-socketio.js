@@ -24,6 +24,12 @@ if (process.argv[2] === 'server') {
       if (typeof ack === 'function') ack(true);
     });
   });
+  process.on('message', (m) => {
+    if (m === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send({ cpu: (user + system) / 1e6 });
+    }
+  });
   const httpServer = io.listen(0);
   io.httpServer.on('listening', () => process.send({ port: io.httpServer.address().port }));
   void httpServer;
@@ -33,11 +39,11 @@ if (process.argv[2] === 'server') {
 const { io: connect } = require('socket.io-client');
 const [clients, senders, rate, seconds] = process.argv.slice(2).map(Number);
 // BENCH_SERVER_CPU pins the server to one core, as bench-chat pins cascaded.
-const serverCpu = process.env.BENCH_SERVER_CPU;
+const pinCpu = process.env.BENCH_SERVER_CPU;
 const server = fork(
   __filename,
   ['server'],
-  serverCpu !== undefined ? { execPath: 'taskset', execArgv: ['-c', serverCpu, process.execPath] } : {}
+  pinCpu !== undefined ? { execPath: 'taskset', execArgv: ['-c', pinCpu, process.execPath] } : {}
 );
 
 function percentile(sorted, p) {
@@ -45,7 +51,20 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-server.on('message', async ({ port }) => {
+function serverCpu() {
+  return new Promise((resolve) => {
+    const onReply = (m) => {
+      if (m.cpu !== undefined) {
+        server.off('message', onReply);
+        resolve(m.cpu);
+      }
+    };
+    server.on('message', onReply);
+    server.send('cpu');
+  });
+}
+
+server.once('message', async ({ port }) => {
   const url = `http://127.0.0.1:${port}`;
   const latencies = [];
   let deliveries = 0;
@@ -74,6 +93,8 @@ server.on('message', async ({ port }) => {
   // everyone joined the room (socket.io joins on connection)
   await new Promise((r) => setTimeout(r, 500));
 
+  const cpuBefore = await serverCpu();
+  const clientBefore = process.cpuUsage();
   const total = Math.round(rate * seconds);
   const start = process.hrtime.bigint();
   let sent = 0;
@@ -95,11 +116,18 @@ server.on('message', async ({ port }) => {
   while (deliveries < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 
   const span = Number(lastDelivery - start) / 1e9;
+  const cpu = (await serverCpu()) - cpuBefore;
+  const clientUsage = process.cpuUsage(clientBefore);
+  const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
   latencies.sort((a, b) => a - b);
   console.log(
     `socketio deliveries=${deliveries} expected=${expected} seconds=${span.toFixed(2)}` +
       ` deliveries_per_s=${Math.round(deliveries / span)}` +
       ` p50_ms=${percentile(latencies, 50).toFixed(2)} p99_ms=${percentile(latencies, 99).toFixed(2)}`
+  );
+  console.log(
+    `socketio server_cpu_s=${cpu.toFixed(2)} deliveries_per_server_cpu_s=${Math.round(deliveries / cpu)}` +
+      ` client_cpu_s=${clientCpu.toFixed(2)}`
   );
   for (const s of receivers.concat(senderSockets)) s.close();
   server.kill();

@@ -47,7 +47,7 @@ typedef struct
 
 typedef struct
 {
-  char *sender_user_id;
+  CascadeChatMember *sender;
   char *json; /* the ChatMessage as it would have been */
   GPtrArray *mentions;
 } Held;
@@ -84,7 +84,7 @@ held_free (gpointer data)
 {
   Held *held = data;
 
-  g_free (held->sender_user_id);
+  cascade_chat_member_free (held->sender);
   g_free (held->json);
   g_clear_pointer (&held->mentions, g_ptr_array_unref);
   g_free (held);
@@ -578,8 +578,8 @@ on_join_done (GObject *source_object, GAsyncResult *result, gpointer user_data)
       send_gerror (self, call->connection_id, call->message_id, error);
       return;
     }
-  if (self->hub == NULL)
-    return;
+  if (self->hub == NULL || !cascade_realtime_hub_has_connection (self->hub, call->connection_id))
+    return; /* gone while the room was loading */
   room = find_room (self, call->channel);
   if (room == NULL && call->state != NULL)
     room = install_room (self, g_steal_pointer (&call->state));
@@ -878,7 +878,7 @@ hold_message (CascadeChatRealtime *self,
   JsonObject *message;
   JsonNode *node;
 
-  held->sender_user_id = g_strdup (chatter->member->user_id);
+  held->sender = cascade_chat_member_copy (chatter->member);
   held->json = build_message (room, chatter->member, id, text, parsed, sent_at);
   held->mentions = g_ptr_array_ref (parsed->mentions);
   g_hash_table_insert (room->held, g_strdup (id), held);
@@ -1093,7 +1093,7 @@ on_moderated (GObject *source_object, GAsyncResult *result, gpointer user_data)
   room = find_room (self, call->channel);
   if (call->held != NULL && room != NULL)
     {
-      Chatter *sender = g_hash_table_lookup (room->chatters, call->held->sender_user_id);
+      CascadeChatMember *sender = call->held->sender;
       g_autoptr (JsonNode) node = json_from_string (call->held->json, NULL);
       JsonObject *held = node != NULL ? json_node_get_object (node) : NULL;
 
@@ -1103,8 +1103,8 @@ on_moderated (GObject *source_object, GAsyncResult *result, gpointer user_data)
 
           parsed.fragments = json_node_copy (json_object_get_member (held, "fragments"));
           parsed.mentions = g_ptr_array_ref (call->held->mentions);
-          write_to_room (self, room, sender->member, json_object_get_string_member (held, "text"),
-                         &parsed, json_object_get_int_member (held, "sent_at"), NULL, NULL);
+          write_to_room (self, room, sender, json_object_get_string_member (held, "text"), &parsed,
+                         json_object_get_int_member (held, "sent_at"), NULL, NULL);
           cascade_chat_text_clear (&parsed);
         }
     }

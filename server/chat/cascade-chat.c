@@ -169,6 +169,19 @@ cascade_chat_room_state_free (CascadeChatRoomState *state)
   g_free (state);
 }
 
+CascadeChatMember *
+cascade_chat_member_copy (const CascadeChatMember *member)
+{
+  CascadeChatMember *copy = g_new0 (CascadeChatMember, 1);
+
+  copy->user_id = g_strdup (member->user_id);
+  copy->username = g_strdup (member->username);
+  copy->display_name = g_strdup (member->display_name);
+  copy->site_role = g_strdup (member->site_role);
+  copy->following_since_ms = member->following_since_ms;
+  return copy;
+}
+
 void
 cascade_chat_member_free (CascadeChatMember *member)
 {

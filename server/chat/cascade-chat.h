@@ -79,6 +79,7 @@ typedef struct
   gint64 following_since_ms; /* 0: not following */
 } CascadeChatMember;
 
+CascadeChatMember *cascade_chat_member_copy (const CascadeChatMember *member);
 void cascade_chat_member_free (CascadeChatMember *member);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CascadeChatMember, cascade_chat_member_free)
 

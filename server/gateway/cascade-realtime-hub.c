@@ -258,6 +258,16 @@ cascade_realtime_hub_get_n_connections (CascadeRealtimeHub *self)
   return g_hash_table_size (self->connections);
 }
 
+/* Whether @connection_id is still open (a context finishing slow work for
+ * it asks before keeping state for it). */
+gboolean
+cascade_realtime_hub_has_connection (CascadeRealtimeHub *self, const char *connection_id)
+{
+  g_return_val_if_fail (CASCADE_IS_REALTIME_HUB (self), FALSE);
+
+  return connection_id != NULL && g_hash_table_contains (self->connections, connection_id);
+}
+
 /* ---- receiving ----------------------------------------------------------- */
 
 /* A token bucket: CASCADE_REALTIME_RATE_PER_SECOND messages a second, with

@@ -79,6 +79,7 @@ void cascade_realtime_hub_send_error_field (CascadeRealtimeHub *self,
                                             const char *field);
 void cascade_realtime_hub_broadcast (CascadeRealtimeHub *self, JsonObject *message);
 guint cascade_realtime_hub_get_n_connections (CascadeRealtimeHub *self);
+gboolean cascade_realtime_hub_has_connection (CascadeRealtimeHub *self, const char *connection_id);
 void cascade_realtime_hub_close_all (CascadeRealtimeHub *self);
 
 G_END_DECLS
