@@ -10,7 +10,8 @@
 #define ACCESS_TOKEN_TTL_MIN 1 /* seconds; tests use a few seconds to see tokens expire */
 #define ACCESS_TOKEN_TTL_MAX 86400
 
-static const char *const server_keys[] = { "listen", "data-dir", "max-body-bytes", NULL };
+static const char *const server_keys[] = { "listen", "data-dir", "max-body-bytes", "public-url",
+                                           NULL };
 static const char *const auth_keys[] = { "issuer", "access-token-ttl", NULL };
 static const char *const streaming_keys[] = { "grace-seconds", NULL };
 static const char *const ice_keys[] = { "stun-urls", "turn-urls", "turn-secret", "turn-ttl-seconds",
@@ -54,6 +55,7 @@ cascade_server_config_free (CascadeServerConfig *self)
   if (self->ice_turn_secret != NULL)
     sodium_memzero (self->ice_turn_secret, strlen (self->ice_turn_secret));
   g_free (self->ice_turn_secret);
+  g_free (self->public_url);
   g_free (self);
 }
 
@@ -136,6 +138,27 @@ check_keys (
   return TRUE;
 }
 
+/* [server] public-url: http(s)://host[:port][/prefix], no query or fragment */
+static gboolean
+load_public_url (CascadeServerConfig *self, GKeyFile *file, const char *path, GError **error)
+{
+  g_autofree char *url = g_key_file_get_string (file, "server", "public-url", NULL);
+  g_autoptr (GUri) uri = NULL;
+
+  if (url == NULL || g_strstrip (url)[0] == '\0')
+    return TRUE;
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL ||
+      (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+       g_strcmp0 (g_uri_get_scheme (uri), "https") != 0) ||
+      g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0' ||
+      g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    return config_error (error, "%s: public-url must be an http:// or https:// URL", path);
+  g_free (self->public_url);
+  self->public_url = g_steal_pointer (&url);
+  return TRUE;
+}
+
 static gboolean
 load_server_group (CascadeServerConfig *self, GKeyFile *file, const char *path, GError **error)
 {
@@ -163,7 +186,7 @@ load_server_group (CascadeServerConfig *self, GKeyFile *file, const char *path, 
                              path, MAX_BODY_BYTES_LIMIT);
       self->max_body_bytes = max_body;
     }
-  return TRUE;
+  return load_public_url (self, file, path, error);
 }
 
 static gboolean

@@ -114,6 +114,7 @@ config_copy (const CascadeServerConfig *config)
   copy->ice_turn_urls = g_strdupv (config->ice_turn_urls);
   copy->ice_turn_secret = g_strdup (config->ice_turn_secret);
   copy->ice_turn_ttl_seconds = config->ice_turn_ttl_seconds;
+  copy->public_url = g_strdup (config->public_url);
   return copy;
 }
 
@@ -200,6 +201,8 @@ cascade_server_new (const CascadeServerConfig *config, GError **error)
   if (!cascade_identity_limits_load (&limits, config->file, error))
     return NULL;
   cascade_identity_set_limits (self->identity, &limits);
+  if (!cascade_identity_load_config (self->identity, config->file, error))
+    return NULL;
   cascade_mailer_settings_init (&mail_settings);
   if (!cascade_mailer_settings_load (&mail_settings, config->file, error))
     {
@@ -269,6 +272,8 @@ cascade_server_start (CascadeServer *self, GError **error)
       return FALSE;
     }
   self->url = cascade_gateway_dup_url (self->gateway);
+  cascade_identity_set_public_url (
+    self->identity, self->config->public_url != NULL ? self->config->public_url : self->url);
   cascade_store_start_dispatcher (self->store);
   cascade_mailer_start (self->mailer);
   return TRUE;

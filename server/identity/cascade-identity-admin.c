@@ -3,6 +3,8 @@
 
 #include "cascade-identity-private.h"
 
+#include "identity/cascade-identity-validate.h"
+
 /*
  * Roles and bans. The routes that reach these are flagged ADMIN or
  * MODERATOR, and the gateway checks the caller's role before they run; the
@@ -293,4 +295,90 @@ cascade_identity_find_user (CascadeIdentity *self, const char *username, GError 
   if (data.user == NULL)
     not_found (error);
   return data.user;
+}
+
+/* [identity] admins: accounts made admins by the config. */
+
+static gboolean
+is_listed_admin (CascadeIdentity *self, const char *email)
+{
+  return self->admins != NULL && email != NULL &&
+         g_strv_contains ((const char *const *) self->admins, email);
+}
+
+/* Inside @tx, right after @user is created: makes it an admin if the config
+ * lists its address (updating @user). */
+gboolean
+_cascade_identity_promote_if_listed (CascadeIdentity *self,
+                                     CascadeStoreTx *tx,
+                                     CascadeUser *user,
+                                     GError **error)
+{
+  if (!is_listed_admin (self, user->email) || g_strcmp0 (user->role, "admin") == 0)
+    return TRUE;
+  if (!exec_user (tx, "UPDATE identity_users SET role = ?2 WHERE id = ?3", "admin", user->id,
+                  error))
+    return FALSE;
+  g_free (user->role);
+  user->role = g_strdup ("admin");
+  return append_event (tx, "user.role_changed", user, NULL, error);
+}
+
+static gboolean
+apply_admins_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
+{
+  CascadeIdentity *self = user_data;
+
+  for (guint i = 0; self->admins != NULL && self->admins[i] != NULL; i++)
+    {
+      g_autoptr (GError) local_error = NULL;
+      g_autoptr (CascadeUser) user = load_user_by (
+        tx, "SELECT id FROM identity_users WHERE email = ?", self->admins[i], &local_error);
+
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (user != NULL && !_cascade_identity_promote_if_listed (self, tx, user, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * cascade_identity_set_admins:
+ * @emails: (nullable): the addresses of `[identity] admins`
+ *
+ * Makes the accounts that exist with these addresses admins now (those that
+ * are not already), and those created later as they are. Blocking: call at
+ * start.
+ */
+gboolean
+cascade_identity_set_admins (CascadeIdentity *self, const char *const *emails, GError **error)
+{
+  g_autoptr (GPtrArray) lower = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (CASCADE_IS_IDENTITY (self), FALSE);
+
+  for (guint i = 0; emails != NULL && emails[i] != NULL; i++)
+    {
+      g_autoptr (GError) local_error = NULL;
+      char *email;
+
+      if (emails[i][0] == '\0')
+        continue;
+      email = cascade_identity_normalize_email (emails[i], &local_error);
+      if (email == NULL)
+        {
+          g_set_error (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_CONFIG,
+                       "[identity] admins: “%s” is not an email address", emails[i]);
+          return FALSE;
+        }
+      g_ptr_array_add (lower, email);
+    }
+  g_ptr_array_add (lower, NULL);
+  g_strfreev (self->admins);
+  self->admins = (char **) g_ptr_array_steal (lower, NULL);
+  return cascade_store_transaction (self->store, CASCADE_STORE_WRITE, apply_admins_tx, self, error);
 }

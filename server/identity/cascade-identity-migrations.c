@@ -74,6 +74,37 @@ const CascadeMigration _cascade_identity_migrations[] = {
        "  used_at INTEGER"
        ");"
        "CREATE INDEX identity_recovery_codes_user ON identity_recovery_codes (user_id);" },
+  /* Social login: flows under way (by a hash of our state, 10 minutes), the
+   * one-time codes handed to the app (hashed, 60 seconds), and which
+   * provider subject is which account. */
+  { 5, "CREATE TABLE identity_oidc_flows ("
+       "  state_hash BLOB PRIMARY KEY,"
+       "  provider TEXT NOT NULL,"
+       "  nonce TEXT NOT NULL,"
+       "  code_verifier TEXT NOT NULL,"
+       "  redirect_uri TEXT NOT NULL,"
+       "  app_state TEXT NOT NULL,"
+       "  code_challenge TEXT NOT NULL,"
+       "  created_at INTEGER NOT NULL,"
+       "  expires_at INTEGER NOT NULL"
+       ");"
+       "CREATE TABLE identity_oidc_codes ("
+       "  code_hash BLOB PRIMARY KEY,"
+       "  user_id TEXT NOT NULL REFERENCES identity_users (id) ON DELETE CASCADE,"
+       "  code_challenge TEXT NOT NULL,"
+       "  created_at INTEGER NOT NULL,"
+       "  expires_at INTEGER NOT NULL,"
+       "  used_at INTEGER"
+       ");"
+       "CREATE INDEX identity_oidc_codes_user ON identity_oidc_codes (user_id);"
+       "CREATE TABLE identity_oidc_links ("
+       "  provider TEXT NOT NULL,"
+       "  subject TEXT NOT NULL,"
+       "  user_id TEXT NOT NULL REFERENCES identity_users (id) ON DELETE CASCADE,"
+       "  created_at INTEGER NOT NULL,"
+       "  PRIMARY KEY (provider, subject)"
+       ");"
+       "CREATE INDEX identity_oidc_links_user ON identity_oidc_links (user_id);" },
 };
 
 const gsize _cascade_identity_n_migrations = G_N_ELEMENTS (_cascade_identity_migrations);

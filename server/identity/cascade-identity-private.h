@@ -26,6 +26,11 @@ struct _CascadeIdentity
 
   CascadeIdentityLimits limits;
   CascadeRateLimit *account_limit; /* sign-in attempts per login name */
+
+  char **admins;        /* [identity] admins, lower-cased; or NULL */
+  GPtrArray *providers; /* of CascadeOidcProvider, [oidc.<id>] */
+  GMutex public_url_lock;
+  char *public_url; /* the base of the social login callback */
 };
 
 extern const CascadeMigration _cascade_identity_migrations[];
@@ -73,6 +78,17 @@ gboolean _cascade_identity_revoke_all_sessions (CascadeStoreTx *tx,
                                                 GError **error);
 
 gboolean _cascade_identity_banned_error (GError **error);
+
+gboolean
+_cascade_identity_append_user_registered (CascadeStoreTx *tx, CascadeUser *user, GError **error);
+gboolean _cascade_identity_second_factor_or_fail (
+  CascadeIdentity *self, const char *user_id, const char *otp, guint *retry_after, GError **error);
+
+/* cascade-identity-admin.c */
+gboolean _cascade_identity_promote_if_listed (CascadeIdentity *self,
+                                              CascadeStoreTx *tx,
+                                              CascadeUser *user,
+                                              GError **error);
 
 /* cascade-identity-totp.c */
 guint _cascade_identity_totp_code (const guint8 *secret, gsize secret_length, gint64 step);

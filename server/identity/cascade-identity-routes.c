@@ -68,6 +68,21 @@ static const CascadeJsonMember delete_account_body[] = {
   { NULL },
 };
 
+static const CascadeJsonMember oidc_start_body[] = {
+  { "redirect_uri", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "code_challenge", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "code_challenge_method", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "state", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { NULL },
+};
+
+static const CascadeJsonMember oidc_token_body[] = {
+  { "code", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "code_verifier", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
+  { "otp", CASCADE_JSON_STRING, CASCADE_JSON_OPTIONAL },
+  { NULL },
+};
+
 static const CascadeJsonMember role_body[] = {
   { "role", CASCADE_JSON_STRING, CASCADE_JSON_REQUIRED },
   { NULL },
@@ -134,6 +149,20 @@ set_retry_after (CascadeResponse *response, guint retry_after)
   cascade_response_set_header (response, "Retry-After", value);
 }
 
+/* A sign-in's answer: 200 with the session, or the error with its
+ * Retry-After. */
+static gboolean
+respond_sign_in (CascadeResponse *response, CascadeAuthResult *result, guint retry_after)
+{
+  if (result == NULL)
+    {
+      set_retry_after (response, retry_after);
+      return FALSE;
+    }
+  respond_auth (response, SOUP_STATUS_OK, result);
+  return TRUE;
+}
+
 static CascadeClientInfo
 client_of (CascadeRequest *request)
 {
@@ -177,13 +206,7 @@ handle_login (CascadeRequest *request,
                                    cascade_request_get_string (request, "password"),
                                    cascade_request_get_string (request, "otp"), &client,
                                    &retry_after, error);
-  if (result == NULL)
-    {
-      set_retry_after (response, retry_after);
-      return FALSE;
-    }
-  respond_auth (response, SOUP_STATUS_OK, result);
-  return TRUE;
+  return respond_sign_in (response, result, retry_after);
 }
 
 static gboolean
@@ -469,6 +492,76 @@ handle_admin_ban (CascadeRequest *request,
   return TRUE;
 }
 
+static gboolean
+handle_providers (CascadeRequest *request,
+                  CascadeResponse *response,
+                  gpointer user_data,
+                  GError **error)
+{
+  return respond_node (response, cascade_identity_list_providers (user_data));
+}
+
+/* /api/v1/auth/oidc/{provider}/start */
+static gboolean
+handle_oidc_start (CascadeRequest *request,
+                   CascadeResponse *response,
+                   gpointer user_data,
+                   GError **error)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autofree char *url =
+    cascade_identity_oidc_start (user_data, cascade_request_get_path_segment (request, 4),
+                                 cascade_request_get_string (request, "redirect_uri"),
+                                 cascade_request_get_string (request, "code_challenge"),
+                                 cascade_request_get_string (request, "code_challenge_method"),
+                                 cascade_request_get_string (request, "state"), error);
+
+  if (url == NULL)
+    return FALSE;
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "authorization_url");
+  json_builder_add_string_value (builder, url);
+  json_builder_end_object (builder);
+  cascade_response_set_json (response, SOUP_STATUS_OK, json_builder_get_root (builder));
+  return TRUE;
+}
+
+/* The browser, back from the provider: on to the app's loopback redirect. */
+static gboolean
+handle_oidc_callback (CascadeRequest *request,
+                      CascadeResponse *response,
+                      gpointer user_data,
+                      GError **error)
+{
+  g_autofree char *location =
+    cascade_identity_oidc_callback (user_data, cascade_request_get_query_param (request, "state"),
+                                    cascade_request_get_query_param (request, "code"),
+                                    cascade_request_get_query_param (request, "error"), error);
+
+  if (location == NULL)
+    return FALSE;
+  cascade_response_set_empty (response, SOUP_STATUS_FOUND);
+  cascade_response_set_header (response, "Location", location);
+  return TRUE;
+}
+
+static gboolean
+handle_oidc_token (CascadeRequest *request,
+                   CascadeResponse *response,
+                   gpointer user_data,
+                   GError **error)
+{
+  g_autoptr (CascadeAuthResult) result = NULL;
+  CascadeClientInfo client = client_of (request);
+  guint retry_after = 0;
+
+  result = cascade_identity_oidc_token (user_data, cascade_request_get_string (request, "code"),
+                                        cascade_request_get_string (request, "code_verifier"),
+                                        cascade_request_get_string (request, "otp"), &client,
+                                        &retry_after, error);
+  return respond_sign_in (response, result, retry_after);
+}
+
 static void
 add_jwk (JsonBuilder *builder, CascadeSigningKey *key)
 {
@@ -535,6 +628,12 @@ static const CascadeRoute identity_routes[] = {
   { "POST", "/api/v1/me/verify-email", CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_BODY_OPTIONAL,
     NULL, handle_resend_verification },
   { "GET", "/.well-known/jwks.json", CASCADE_ROUTE_PUBLIC, NULL, handle_jwks },
+  { "GET", "/api/v1/auth/providers", CASCADE_ROUTE_PUBLIC, NULL, handle_providers },
+  { "POST", "/api/v1/auth/oidc/{provider}/start", CASCADE_ROUTE_RATE_LIMITED, oidc_start_body,
+    handle_oidc_start },
+  { "GET", "/api/v1/auth/oidc/callback", CASCADE_ROUTE_PUBLIC, NULL, handle_oidc_callback },
+  { "POST", "/api/v1/auth/oidc/token", CASCADE_ROUTE_RATE_LIMITED, oidc_token_body,
+    handle_oidc_token },
   { "GET", "/api/v1/admin/users/{username}", CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_MODERATOR,
     NULL, handle_admin_get_user },
   { "PUT", "/api/v1/admin/users/{username}/role", CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_ADMIN,

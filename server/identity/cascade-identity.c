@@ -28,6 +28,10 @@ cascade_identity_finalize (GObject *object)
   g_free (self->dummy_hash);
   g_clear_object (&self->account_limit);
   g_mutex_clear (&self->hash_lock);
+  g_strfreev (self->admins);
+  g_clear_pointer (&self->providers, g_ptr_array_unref);
+  g_free (self->public_url);
+  g_mutex_clear (&self->public_url_lock);
   g_cond_clear (&self->hash_cond);
 
   G_OBJECT_CLASS (cascade_identity_parent_class)->finalize (object);
@@ -45,6 +49,7 @@ static void
 cascade_identity_init (CascadeIdentity *self)
 {
   g_mutex_init (&self->hash_lock);
+  g_mutex_init (&self->public_url_lock);
   g_cond_init (&self->hash_cond);
   cascade_identity_limits_init (&self->limits);
   self->hash_slots = self->limits.password_hashes;
@@ -132,6 +137,39 @@ cascade_identity_new (CascadeStore *store,
   if (self->retired_keys == NULL)
     return NULL;
   return g_steal_pointer (&self);
+}
+
+/**
+ * cascade_identity_load_config:
+ * @file: (nullable): the config
+ *
+ * Reads `[identity] admins` (and makes those that exist admins) and the
+ * social login providers `[oidc.<id>]`. Blocking: call at start.
+ */
+gboolean
+cascade_identity_load_config (CascadeIdentity *self, GKeyFile *file, GError **error)
+{
+  static const char *const identity_keys[] = { "admins", NULL };
+  g_auto (GStrv) keys = NULL;
+  g_auto (GStrv) admins = NULL;
+
+  g_return_val_if_fail (CASCADE_IS_IDENTITY (self), FALSE);
+
+  if (file != NULL)
+    keys = g_key_file_get_keys (file, "identity", NULL, NULL);
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    if (!g_strv_contains (identity_keys, keys[i]))
+      {
+        g_set_error (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_CONFIG,
+                     "unknown key “%s” in [identity]", keys[i]);
+        return FALSE;
+      }
+  if (file != NULL)
+    admins = g_key_file_get_string_list (file, "identity", "admins", NULL, NULL);
+  for (guint i = 0; admins != NULL && admins[i] != NULL; i++)
+    g_strstrip (admins[i]);
+  return cascade_identity_set_admins (self, (const char *const *) admins, error) &&
+         cascade_identity_load_providers (self, file, error);
 }
 
 /* (element-type CascadeSigningKey): the retired keys that still verify */
@@ -308,8 +346,8 @@ typedef struct
   CascadeAuthResult *result;
 } RegisterData;
 
-static gboolean
-append_user_registered (CascadeStoreTx *tx, CascadeUser *user, GError **error)
+gboolean
+_cascade_identity_append_user_registered (CascadeStoreTx *tx, CascadeUser *user, GError **error)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) payload = NULL;
@@ -376,7 +414,8 @@ register_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
     return FALSE;
 
   user = _cascade_identity_load_user (tx, id, error);
-  if (user == NULL || !append_user_registered (tx, user, error) ||
+  if (user == NULL || !_cascade_identity_append_user_registered (tx, user, error) ||
+      !_cascade_identity_promote_if_listed (data->self, tx, user, error) ||
       !_cascade_identity_send_email_token (data->self, tx, user, CASCADE_EMAIL_TOKEN_VERIFY_EMAIL,
                                            error))
     return FALSE;
@@ -498,6 +537,26 @@ login_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
   return data->result != NULL;
 }
 
+/* After a right first factor: the second one, if the account has it. A
+ * wrong code counts towards the account's lock, like a wrong password;
+ * %FALSE with OTP_REQUIRED, INVALID_OTP or ACCOUNT_LOCKED. */
+gboolean
+_cascade_identity_second_factor_or_fail (
+  CascadeIdentity *self, const char *user_id, const char *otp, guint *retry_after, GError **error)
+{
+  g_autoptr (GError) lock_error = NULL;
+  gboolean wrong_otp = FALSE;
+
+  if (_cascade_identity_check_second_factor (self, user_id, otp, &wrong_otp, error))
+    return TRUE;
+  if (wrong_otp && !_cascade_identity_record_failure (self, user_id, retry_after, &lock_error))
+    {
+      g_clear_error (error);
+      g_propagate_error (error, g_steal_pointer (&lock_error));
+    }
+  return FALSE;
+}
+
 /**
  * cascade_identity_login:
  * @login: an email address or a username
@@ -531,7 +590,6 @@ cascade_identity_login (CascadeIdentity *self,
   g_autofree char *user_id = NULL;
   FindLogin find = { NULL };
   LoginData data = { self };
-  gboolean wrong_otp = FALSE;
   gboolean ok;
 
   g_return_val_if_fail (CASCADE_IS_IDENTITY (self), NULL);
@@ -555,7 +613,7 @@ cascade_identity_login (CascadeIdentity *self,
       return NULL;
     }
 
-  if (find.password_hash == NULL)
+  if (find.password_hash == NULL || find.password_hash[0] == '\0')
     {
       verify_dummy_password (self, password);
       ok = FALSE;
@@ -572,20 +630,8 @@ cascade_identity_login (CascadeIdentity *self,
       return NULL;
     }
 
-  if (!_cascade_identity_check_second_factor (self, user_id, otp, &wrong_otp, error))
-    {
-      if (wrong_otp)
-        {
-          g_autoptr (GError) lock_error = NULL;
-
-          if (!_cascade_identity_record_failure (self, user_id, retry_after, &lock_error))
-            {
-              g_clear_error (error);
-              g_propagate_error (error, g_steal_pointer (&lock_error));
-            }
-        }
-      return NULL;
-    }
+  if (!_cascade_identity_second_factor_or_fail (self, user_id, otp, retry_after, error))
+    return NULL;
 
   data.user_id = user_id;
   data.client = client;
@@ -795,7 +841,13 @@ _cascade_identity_check_password_of (CascadeIdentity *self,
     }
   if (!cascade_store_transaction (self->store, CASCADE_STORE_READ, password_of_tx, &data, error))
     return FALSE;
-  ok = data.password_hash != NULL && verify_password (self, data.password_hash, password);
+  if (data.password_hash == NULL || data.password_hash[0] == '\0')
+    {
+      verify_dummy_password (self, password); /* a social account has no password */
+      ok = FALSE;
+    }
+  else
+    ok = verify_password (self, data.password_hash, password);
   g_free (data.password_hash);
   if (!ok)
     g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_WRONG_PASSWORD,

@@ -50,6 +50,7 @@ CascadeIdentity *cascade_identity_new (CascadeStore *store,
                                        const char *issuer,
                                        guint access_token_ttl,
                                        GError **error);
+gboolean cascade_identity_load_config (CascadeIdentity *self, GKeyFile *file, GError **error);
 void cascade_identity_set_limits (CascadeIdentity *self, const CascadeIdentityLimits *limits);
 const CascadeIdentityLimits *cascade_identity_get_limits (CascadeIdentity *self);
 CascadeSigningKey *cascade_identity_get_signing_key (CascadeIdentity *self);
@@ -136,6 +137,33 @@ gboolean cascade_identity_set_banned (CascadeIdentity *self,
                                       gboolean banned,
                                       GError **error);
 gboolean cascade_identity_make_admin (CascadeIdentity *self, const char *email, GError **error);
+gboolean
+cascade_identity_set_admins (CascadeIdentity *self, const char *const *emails, GError **error);
+
+/* cascade-identity-oidc.c: social login (OpenID Connect). Blocking, but for
+ * the setters. */
+gboolean cascade_identity_load_providers (CascadeIdentity *self, GKeyFile *file, GError **error);
+void cascade_identity_set_public_url (CascadeIdentity *self, const char *url);
+JsonNode *cascade_identity_list_providers (CascadeIdentity *self);
+char *cascade_identity_oidc_start (CascadeIdentity *self,
+                                   const char *provider_id,
+                                   const char *redirect_uri,
+                                   const char *code_challenge,
+                                   const char *code_challenge_method,
+                                   const char *state,
+                                   GError **error);
+char *cascade_identity_oidc_callback (CascadeIdentity *self,
+                                      const char *state,
+                                      const char *code,
+                                      const char *provider_error,
+                                      GError **error);
+CascadeAuthResult *cascade_identity_oidc_token (CascadeIdentity *self,
+                                                const char *code,
+                                                const char *code_verifier,
+                                                const char *otp,
+                                                const CascadeClientInfo *client,
+                                                guint *retry_after,
+                                                GError **error);
 
 /* cascade-identity-email.c: tokens sent by email. Blocking. */
 gboolean
