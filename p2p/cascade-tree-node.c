@@ -394,6 +394,22 @@ cascade_tree_node_leave (CascadeTreeNode *self, gboolean handover)
   return TRUE;
 }
 
+void
+cascade_tree_node_close (CascadeTreeNode *self)
+{
+  g_return_if_fail (CASCADE_IS_TREE_NODE (self));
+
+  g_clear_handle_id (&self->health_source, g_source_remove);
+  g_clear_handle_id (&self->silent_source, g_source_remove);
+  g_clear_handle_id (&self->leave_source, g_source_remove);
+  cascade_viewer_close (self->viewer);
+  if (self->relay != NULL)
+    {
+      cascade_viewer_set_relay (self->viewer, NULL);
+      g_clear_object (&self->relay);
+    }
+}
+
 /* ---- GObject ---- */
 
 static void

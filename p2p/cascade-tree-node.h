@@ -36,6 +36,9 @@ gboolean cascade_tree_node_handle_message (CascadeTreeNode *self, JsonObject *me
  * fed a while longer: "left" says when that is over (TRUE returned). */
 gboolean cascade_tree_node_leave (CascadeTreeNode *self, gboolean handover);
 
+/* Stops everything: the upstream connection, the children, the reports. */
+void cascade_tree_node_close (CascadeTreeNode *self);
+
 const char *cascade_tree_node_get_stream_id (CascadeTreeNode *self);
 const char *cascade_tree_node_get_peer_id (CascadeTreeNode *self);
 const char *cascade_tree_node_get_parent_peer_id (CascadeTreeNode *self);

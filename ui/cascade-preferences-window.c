@@ -15,6 +15,10 @@ struct _CascadePreferencesWindow
 
   AdwEntryRow *server_row;
   GtkLabel *server_error;
+  GtkSwitch *relay_switch;
+  AdwActionRow *children_row;
+  GtkSpinButton *children_spin;
+  GtkSwitch *privacy_switch;
 };
 
 G_DEFINE_FINAL_TYPE (CascadePreferencesWindow,
@@ -92,6 +96,14 @@ cascade_preferences_window_constructed (GObject *object)
 
   g_assert (G_IS_SETTINGS (self->settings));
   g_settings_bind (self->settings, "server-url", self->server_row, "text", G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "relay-enabled", self->relay_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "relay-enabled", self->children_row, "sensitive",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "relay-max-children", self->children_spin, "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "privacy-mode", self->privacy_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
 }
 
 static void
@@ -138,7 +150,13 @@ cascade_preferences_window_dispose (GObject *object)
   CascadePreferencesWindow *self = CASCADE_PREFERENCES_WINDOW (object);
 
   if (self->server_row != NULL)
-    g_settings_unbind (self->server_row, "text");
+    {
+      g_settings_unbind (self->server_row, "text");
+      g_settings_unbind (self->relay_switch, "active");
+      g_settings_unbind (self->children_row, "sensitive");
+      g_settings_unbind (self->children_spin, "value");
+      g_settings_unbind (self->privacy_switch, "active");
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), CASCADE_TYPE_PREFERENCES_WINDOW);
   g_clear_object (&self->settings);
 
@@ -170,6 +188,10 @@ cascade_preferences_window_class_init (CascadePreferencesWindowClass *klass)
                                                RESOURCE_PREFIX "/cascade-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CascadePreferencesWindow, server_row);
   gtk_widget_class_bind_template_child (widget_class, CascadePreferencesWindow, server_error);
+  gtk_widget_class_bind_template_child (widget_class, CascadePreferencesWindow, relay_switch);
+  gtk_widget_class_bind_template_child (widget_class, CascadePreferencesWindow, children_row);
+  gtk_widget_class_bind_template_child (widget_class, CascadePreferencesWindow, children_spin);
+  gtk_widget_class_bind_template_child (widget_class, CascadePreferencesWindow, privacy_switch);
   gtk_widget_class_bind_template_callback (widget_class, on_server_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_server_changed);
 }

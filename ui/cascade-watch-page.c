@@ -8,6 +8,7 @@
 #include "cascade-client.h"
 #include "cascade-realtime.h"
 #include "cascade-server-url.h"
+#include "cascade-tree-node.h"
 #include "cascade-video-sink.h"
 #include "cascade-viewer.h"
 
@@ -20,6 +21,12 @@
  * them, and its own SDP and ICE go back to the parent the same way. Frames go
  * from the viewer's decoder into a CascadeVideoSink, whose paintable the
  * GtkPicture shows.
+ *
+ * The viewer's place in the tree is a CascadeTreeNode (as in cascade-peer):
+ * with "Relay to other viewers" on, a CascadeRelay forwards what arrives to
+ * the children the tracker gives us, and the page says to how many. Leaving
+ * with children hands them over first; their node lives on (muted, unseen)
+ * until the hand-over is done.
  *
  * When the peer connection or the realtime connection drops, the page says
  * it is reconnecting and joins again (the parent makes a new offer, which the
@@ -38,8 +45,11 @@ struct _CascadeWatchPage
   CascadeSession *session;
   CascadeStream *stream;
   char *stream_id;
-  char *parent_peer_id;
   CascadeViewer *viewer;
+  CascadeRelay *relay;
+  CascadeTreeNode *node;
+  GPtrArray *leaving; /* CascadeTreeNode, handing their children over */
+  GSettings *settings;
   CascadeVideoSink *sink;
   CascadePaintable *paintable;
   CascadeWatchState state;
@@ -61,6 +71,7 @@ struct _CascadeWatchPage
   GtkLabel *category_label;
   GtkLabel *viewers_label;
   GtkLabel *latency_label;
+  GtkLabel *relay_label;
   GtkLabel *connection_label;
   GtkToggleButton *mute_button;
   GtkScale *volume_scale;
@@ -99,16 +110,6 @@ static void
 send_message (CascadeWatchPage *self, JsonObject *message)
 {
   cascade_realtime_send (get_realtime (self), message);
-}
-
-static void
-send_simple (CascadeWatchPage *self, const char *type)
-{
-  g_autoptr (JsonObject) message = json_object_new ();
-
-  json_object_set_string_member (message, "type", type);
-  json_object_set_string_member (message, "stream_id", self->stream_id);
-  send_message (self, message);
 }
 
 static void
@@ -204,6 +205,23 @@ update_stream_labels (CascadeWatchPage *self)
   adw_window_title_set_subtitle (self->window_title, display_name);
 }
 
+static void
+update_relay_label (CascadeWatchPage *self)
+{
+  guint n = self->node != NULL ? cascade_tree_node_get_n_relaying (self->node) : 0;
+  g_autofree char *text = NULL;
+
+  if (n == 0)
+    {
+      gtk_label_set_text (self->relay_label, _ ("Not relaying"));
+      return;
+    }
+  /* Translators: this viewer forwards the stream to that many other viewers. */
+  text = g_strdup_printf (
+    g_dngettext (GETTEXT_PACKAGE, "Relaying to %u viewer", "Relaying to %u viewers", n), n);
+  gtk_label_set_text (self->relay_label, text);
+}
+
 static gboolean
 on_stats (gpointer user_data)
 {
@@ -215,6 +233,7 @@ on_stats (gpointer user_data)
 
   cascade_viewer_get_stats (self->viewer, &stats);
   gtk_label_set_text (self->connection_label, peer_state_text (stats.state));
+  update_relay_label (self);
 
   if (stats.latency_us >= 0 && stats.state == CASCADE_PEER_STATE_CONNECTED)
     {
@@ -291,24 +310,11 @@ on_refresh_stream (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* The viewer's SDP and ICE, to the parent through the server. */
+/* What the tree node says to the tracker (and through it to our parent and
+ * children). */
 static void
-on_viewer_signal (CascadeWatchPage *self, JsonObject *signal)
+on_node_send (CascadeWatchPage *self, JsonObject *message)
 {
-  g_autoptr (JsonObject) message = json_object_new ();
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *node;
-
-  if (self->parent_peer_id == NULL)
-    return;
-
-  json_object_set_string_member (message, "type", "signal");
-  json_object_set_string_member (message, "stream_id", self->stream_id);
-  json_object_set_string_member (message, "to", self->parent_peer_id);
-  json_object_iter_init (&iter, signal);
-  while (json_object_iter_next (&iter, &name, &node))
-    json_object_set_member (message, name, json_node_copy (node));
   send_message (self, message);
 }
 
@@ -332,32 +338,15 @@ is_ours (CascadeWatchPage *self, JsonObject *message)
                     self->stream_id) == 0;
 }
 
+/* Placement, signals from the parent and the children, children coming and
+ * going: the tree node's; nodes handing their children over still listen. */
 static void
-on_placed (CascadeWatchPage *self, const char *type, JsonObject *message)
+on_message (CascadeWatchPage *self, const char *type, JsonObject *message)
 {
-  if (!is_ours (self, message))
-    return;
-
-  g_free (self->parent_peer_id);
-  self->parent_peer_id =
-    g_strdup (json_object_get_string_member_with_default (message, "parent_peer_id", NULL));
-  if (json_object_has_member (message, "ice_servers"))
-    cascade_viewer_set_ice_servers (self->viewer,
-                                    json_object_get_array_member (message, "ice_servers"));
-}
-
-static void
-on_signal (CascadeWatchPage *self, const char *type, JsonObject *message)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (!is_ours (self, message) || self->parent_peer_id == NULL ||
-      g_strcmp0 (json_object_get_string_member_with_default (message, "from", NULL),
-                 self->parent_peer_id) != 0)
-    return;
-
-  if (!cascade_viewer_handle_signal (self->viewer, message, &error))
-    g_debug ("The streamer's signal was refused: %s", error->message);
+  if (self->node != NULL)
+    cascade_tree_node_handle_message (self->node, message);
+  for (guint i = 0; self->leaving != NULL && i < self->leaving->len; i++)
+    cascade_tree_node_handle_message (g_ptr_array_index (self->leaving, i), message);
 }
 
 static void
@@ -367,8 +356,9 @@ on_ended (CascadeWatchPage *self, const char *type, JsonObject *message)
     return;
 
   set_state (self, CASCADE_WATCH_STATE_ENDED);
-  if (self->viewer != NULL)
-    cascade_viewer_close (self->viewer);
+  if (self->node != NULL)
+    cascade_tree_node_close (self->node);
+  update_relay_label (self);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
 }
 
@@ -387,6 +377,55 @@ on_realtime_state (CascadeWatchPage *self)
 }
 
 static void
+on_leaving_node_left (CascadeWatchPage *self, CascadeTreeNode *node)
+{
+  cascade_tree_node_close (node);
+  g_ptr_array_remove (self->leaving, node);
+}
+
+/* Leaves the tree: with children, they are handed over first, and this node
+ * (its viewer muted, its picture unseen) feeds them until that is done. */
+static void
+leave_tree (CascadeWatchPage *self)
+{
+  g_autoptr (CascadeTreeNode) node = g_steal_pointer (&self->node);
+
+  if (node == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (node, self);
+  if (cascade_realtime_get_state (get_realtime (self)) == CASCADE_REALTIME_STATE_CONNECTED &&
+      self->state != CASCADE_WATCH_STATE_ENDED && cascade_tree_node_leave (node, TRUE))
+    {
+      if (self->viewer != NULL)
+        cascade_viewer_set_mute (self->viewer, TRUE);
+      g_signal_connect_object (node, "left", G_CALLBACK (on_leaving_node_left), self,
+                               G_CONNECT_SWAPPED);
+      g_ptr_array_add (self->leaving, g_steal_pointer (&node));
+      return;
+    }
+  cascade_tree_node_close (node);
+}
+
+/* A place in the tree for self->viewer, relaying when the setting says so. */
+static void
+make_node (CascadeWatchPage *self)
+{
+  g_clear_object (&self->relay);
+  if (g_settings_get_boolean (self->settings, "relay-enabled"))
+    {
+      self->relay = cascade_relay_new ();
+      g_object_set (self->relay, "privacy", g_settings_get_boolean (self->settings, "privacy-mode"),
+                    NULL);
+      if (cascade_server_url_is_loopback (cascade_session_get_server_url (self->session)))
+        g_object_set (self->relay, "local-address", "127.0.0.1", NULL);
+    }
+  self->node = cascade_tree_node_new (self->stream_id, self->viewer, self->relay);
+  g_object_set (self->node, "max-children",
+                (guint) g_settings_get_int (self->settings, "relay-max-children"), NULL);
+  g_signal_connect_swapped (self->node, "send", G_CALLBACK (on_node_send), self);
+}
+
+static void
 join (CascadeWatchPage *self)
 {
   if (cascade_realtime_get_state (get_realtime (self)) != CASCADE_REALTIME_STATE_CONNECTED)
@@ -394,10 +433,15 @@ join (CascadeWatchPage *self)
 
   /* Placed before: leave that place first, so the parent drops its branch
    * for us and the tracker places us afresh. */
-  if (self->parent_peer_id != NULL)
-    send_simple (self, "stream.leave");
-  g_clear_pointer (&self->parent_peer_id, g_free);
-  send_simple (self, "stream.join");
+  if (self->node != NULL && cascade_tree_node_get_peer_id (self->node) != NULL)
+    {
+      cascade_tree_node_leave (self->node, FALSE);
+      cascade_tree_node_close (self->node);
+      g_clear_object (&self->node);
+    }
+  if (self->node == NULL)
+    make_node (self);
+  cascade_tree_node_join (self->node);
 }
 
 static void
@@ -426,11 +470,10 @@ cascade_watch_page_stop (CascadeWatchPage *self)
   if (self->stream_id == NULL)
     return;
 
-  if (self->state != CASCADE_WATCH_STATE_ENDED &&
-      cascade_realtime_get_state (get_realtime (self)) == CASCADE_REALTIME_STATE_CONNECTED)
-    send_simple (self, "stream.leave");
-
-  disconnect_realtime (self);
+  leave_tree (self);
+  /* Handing over: the realtime handlers stay for the leaving nodes. */
+  if (self->leaving->len == 0)
+    disconnect_realtime (self);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->stats_id, g_source_remove);
@@ -438,14 +481,13 @@ cascade_watch_page_stop (CascadeWatchPage *self)
   if (self->viewer != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->viewer, self);
-      cascade_viewer_close (self->viewer);
       g_clear_object (&self->viewer);
     }
+  g_clear_object (&self->relay);
   self->sink = NULL;
   gtk_picture_set_paintable (self->picture, NULL);
   g_clear_object (&self->paintable);
   g_clear_pointer (&self->stream_id, g_free);
-  g_clear_pointer (&self->parent_peer_id, g_free);
   g_clear_object (&self->stream);
   self->down_since = 0;
   set_state (self, CASCADE_WATCH_STATE_IDLE);
@@ -469,6 +511,7 @@ cascade_watch_page_watch (CascadeWatchPage *self, CascadeStream *stream)
   g_return_if_fail (self->session != NULL);
 
   cascade_watch_page_stop (self);
+  disconnect_realtime (self);
 
   g_object_get (stream, "id", &id, NULL);
   self->stream = g_object_ref (stream);
@@ -486,14 +529,16 @@ cascade_watch_page_watch (CascadeWatchPage *self, CascadeStream *stream)
     g_object_set (self->viewer, "local-address", "127.0.0.1", NULL);
   cascade_viewer_set_volume (self->viewer, gtk_range_get_value (GTK_RANGE (self->volume_scale)));
   cascade_viewer_set_mute (self->viewer, gtk_toggle_button_get_active (self->mute_button));
-  g_signal_connect_swapped (self->viewer, "signal", G_CALLBACK (on_viewer_signal), self);
+  g_object_set (self->viewer, "privacy", g_settings_get_boolean (self->settings, "privacy-mode"),
+                NULL);
   g_signal_connect_swapped (self->viewer, "error", G_CALLBACK (on_viewer_error), self);
+  make_node (self);
+  update_relay_label (self);
 
   realtime = get_realtime (self);
   self->realtime_handlers[0] =
-    g_signal_connect_swapped (realtime, "message::stream.placed", G_CALLBACK (on_placed), self);
-  self->realtime_handlers[1] =
-    g_signal_connect_swapped (realtime, "message::signal", G_CALLBACK (on_signal), self);
+    g_signal_connect_swapped (realtime, "message", G_CALLBACK (on_message), self);
+  self->realtime_handlers[1] = 0;
   self->realtime_handlers[2] =
     g_signal_connect_swapped (realtime, "message::stream.ended", G_CALLBACK (on_ended), self);
   self->realtime_handlers[3] =
@@ -650,8 +695,17 @@ cascade_watch_page_dispose (GObject *object)
 
   if (self->session != NULL)
     cascade_watch_page_stop (self);
+  /* Going away: no more hand-over. */
+  if (self->leaving != NULL)
+    {
+      for (guint i = 0; i < self->leaving->len; i++)
+        cascade_tree_node_close (g_ptr_array_index (self->leaving, i));
+      g_clear_pointer (&self->leaving, g_ptr_array_unref);
+    }
+  disconnect_realtime (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CASCADE_TYPE_WATCH_PAGE);
   g_clear_object (&self->session);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (cascade_watch_page_parent_class)->dispose (object);
 }
@@ -722,6 +776,7 @@ cascade_watch_page_class_init (CascadeWatchPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CascadeWatchPage, category_label);
   gtk_widget_class_bind_template_child (widget_class, CascadeWatchPage, viewers_label);
   gtk_widget_class_bind_template_child (widget_class, CascadeWatchPage, latency_label);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWatchPage, relay_label);
   gtk_widget_class_bind_template_child (widget_class, CascadeWatchPage, connection_label);
   gtk_widget_class_bind_template_child (widget_class, CascadeWatchPage, mute_button);
   gtk_widget_class_bind_template_child (widget_class, CascadeWatchPage, volume_scale);
@@ -736,6 +791,8 @@ cascade_watch_page_init (CascadeWatchPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_range_set_value (GTK_RANGE (self->volume_scale), 1.0);
+  self->settings = g_settings_new (APP_ID);
+  self->leaving = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /**

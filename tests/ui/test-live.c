@@ -358,6 +358,9 @@ test_watch (Fixture *f, gconstpointer data)
   WAIT_FOR (cascade_go_live_page_get_viewers (go_live_page) == 1);
   WAIT_FOR (g_str_has_prefix (
     gtk_label_get_text (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "latency_label")), "Latency "));
+  /* He relays to nobody: the only viewer has no children to feed. */
+  g_assert_cmpstr (gtk_label_get_text (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "relay_label")),
+                   ==, "Not relaying");
 
   /* Ada ends the stream: Bob is told, in words. */
   click (child_of (go_live_page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button"));

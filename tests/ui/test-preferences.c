@@ -119,11 +119,49 @@ test_applies_good_url (Fixture *f, gconstpointer data)
   g_assert_cmpstr (again, ==, "https://cascade.example.org:8443");
 }
 
+static GtkWidget *
+child (Fixture *f, const char *name)
+{
+  return GTK_WIDGET (
+    gtk_widget_get_template_child (GTK_WIDGET (f->window), CASCADE_TYPE_PREFERENCES_WINDOW, name));
+}
+
+/* The cascade's settings: relaying on with 3 children by default; turning it
+ * off greys out the children; the count and privacy mode reach the settings. */
+static void
+test_relay_settings (Fixture *f, gconstpointer data)
+{
+  GtkSwitch *relay = GTK_SWITCH (child (f, "relay_switch"));
+  GtkSpinButton *children = GTK_SPIN_BUTTON (child (f, "children_spin"));
+  GtkSwitch *privacy = GTK_SWITCH (child (f, "privacy_switch"));
+
+  g_assert_true (gtk_switch_get_active (relay));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (children), ==, 3);
+  g_assert_false (gtk_switch_get_active (privacy));
+  g_assert_true (gtk_widget_get_sensitive (child (f, "children_row")));
+
+  gtk_switch_set_active (relay, FALSE);
+  g_assert_false (g_settings_get_boolean (f->settings, "relay-enabled"));
+  g_assert_false (gtk_widget_get_sensitive (child (f, "children_row")));
+  gtk_switch_set_active (relay, TRUE);
+
+  gtk_spin_button_set_value (children, 6);
+  g_assert_cmpint (g_settings_get_int (f->settings, "relay-max-children"), ==, 6);
+  /* Out of range: held to 1–8. */
+  gtk_spin_button_set_value (children, 40);
+  g_assert_cmpint (g_settings_get_int (f->settings, "relay-max-children"), ==, 8);
+
+  gtk_switch_set_active (privacy, TRUE);
+  g_assert_true (g_settings_get_boolean (f->settings, "privacy-mode"));
+}
+
 int
 main (int argc, char *argv[])
 {
   cascade_ui_test_init (&argc, &argv);
 
+  g_test_add ("/cascade/ui/preferences/relay-settings", Fixture, NULL, fixture_set_up,
+              test_relay_settings, fixture_tear_down);
   g_test_add ("/cascade/ui/preferences/shows-setting", Fixture, NULL, fixture_set_up,
               test_shows_setting, fixture_tear_down);
   g_test_add ("/cascade/ui/preferences/refuses-bad-urls", Fixture, NULL, fixture_set_up,
