@@ -52,7 +52,8 @@ append_email_event (CascadeStoreTx *tx,
   json_builder_add_int_value (builder, ttl);
   json_builder_end_object (builder);
   payload = json_builder_get_root (builder);
-  return cascade_store_tx_append_event (tx, "identity.email_token", payload, error);
+  return cascade_store_tx_append_secret_event (tx, "identity.email_token", payload,
+                                               (const char *const[]){ "token", NULL }, error);
 }
 
 gboolean

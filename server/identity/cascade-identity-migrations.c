@@ -105,6 +105,10 @@ const CascadeMigration _cascade_identity_migrations[] = {
        "  PRIMARY KEY (provider, subject)"
        ");"
        "CREATE INDEX identity_oidc_links_user ON identity_oidc_links (user_id);" },
+  /* Mail tokens of events delivered before the outbox dropped secrets after
+   * delivery (store migration 2). */
+  { 6, "UPDATE outbox SET payload = json_remove (payload, '$.token') "
+       "WHERE topic = 'identity.email_token' AND delivered_at IS NOT NULL;" },
 };
 
 const gsize _cascade_identity_n_migrations = G_N_ELEMENTS (_cascade_identity_migrations);

@@ -66,6 +66,10 @@ static const CascadeMigration store_migrations[] = {
        "  delivered_at INTEGER"
        ");"
        "CREATE INDEX outbox_undelivered ON outbox (id) WHERE delivered_at IS NULL;" },
+  /* The members of a payload that hold secrets (a JSON array of names): they
+   * are removed from it once the event is delivered. */
+  { 2,
+    "ALTER TABLE outbox ADD COLUMN secrets TEXT CHECK (secrets IS NULL OR json_valid (secrets));" },
 };
 
 static void
@@ -174,6 +178,8 @@ configure_connection (sqlite3 *db, GError **error)
 
   if (sqlite3_exec (db,
                     "PRAGMA foreign_keys = ON;"
+                    /* deleted and overwritten content (secrets) is zeroed */
+                    "PRAGMA secure_delete = ON;"
                     "PRAGMA synchronous = NORMAL;"
                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
                     "  context TEXT NOT NULL,"
@@ -530,6 +536,32 @@ notify_subscribers (
   return TRUE;
 }
 
+/* The payload to keep once delivered, without the members @secrets (a JSON
+ * array of names) lists; %NULL to keep it as it is. */
+static char *
+payload_without_secrets (JsonNode *payload, const char *secrets)
+{
+  g_autoptr (JsonNode) names = NULL;
+  g_autoptr (JsonNode) copy = NULL;
+  JsonArray *array;
+
+  if (secrets == NULL)
+    return NULL;
+  names = json_from_string (secrets, NULL);
+  if (names == NULL || !JSON_NODE_HOLDS_ARRAY (names))
+    return NULL;
+  copy = json_node_copy (payload);
+  array = json_node_get_array (names);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      const char *name = json_array_get_string_element (array, i);
+
+      if (name != NULL)
+        json_object_remove_member (json_node_get_object (copy), name);
+    }
+  return json_to_string (copy, FALSE);
+}
+
 static gboolean
 deliver_one (CascadeStoreTx *tx, gpointer user_data, GError **error)
 {
@@ -538,11 +570,12 @@ deliver_one (CascadeStoreTx *tx, gpointer user_data, GError **error)
   g_autoptr (sqlite3_stmt) mark = NULL;
   g_autoptr (JsonNode) payload = NULL;
   g_autofree char *topic = NULL;
+  g_autofree char *kept = NULL;
   gint64 id;
   int rc;
 
   stmt = cascade_store_tx_prepare (tx,
-                                   "SELECT id, topic, payload FROM outbox "
+                                   "SELECT id, topic, payload, secrets FROM outbox "
                                    "WHERE delivered_at IS NULL ORDER BY id LIMIT 1",
                                    error);
   if (stmt == NULL || (rc = cascade_store_tx_step (tx, stmt, error)) < 0)
@@ -559,11 +592,14 @@ deliver_one (CascadeStoreTx *tx, gpointer user_data, GError **error)
   if (!notify_subscribers (tx, id, topic, payload, error))
     return FALSE;
 
-  mark = cascade_store_tx_prepare (tx, "UPDATE outbox SET delivered_at = ? WHERE id = ?", error);
+  kept = payload_without_secrets (payload, (const char *) sqlite3_column_text (stmt, 3));
+  mark = cascade_store_tx_prepare (
+    tx, "UPDATE outbox SET delivered_at = ?, payload = coalesce (?, payload) WHERE id = ?", error);
   if (mark == NULL)
     return FALSE;
   sqlite3_bind_int64 (mark, 1, tx->now);
-  sqlite3_bind_int64 (mark, 2, id);
+  sqlite3_bind_text (mark, 2, kept, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (mark, 3, id);
   return cascade_store_tx_step (tx, mark, error) == SQLITE_DONE;
 }
 
@@ -781,21 +817,52 @@ cascade_store_tx_append_event (CascadeStoreTx *tx,
                                JsonNode *payload,
                                GError **error)
 {
+  return cascade_store_tx_append_secret_event (tx, topic, payload, NULL, error);
+}
+
+/**
+ * cascade_store_tx_append_secret_event:
+ * @secrets: (nullable) (array zero-terminated=1): members of @payload that
+ *   hold secrets (a token sent by mail): delivered to the subscribers, then
+ *   removed from the stored payload in the transaction that marks the event
+ *   delivered
+ *
+ * cascade_store_tx_append_event() for an event that carries secrets.
+ */
+gboolean
+cascade_store_tx_append_secret_event (CascadeStoreTx *tx,
+                                      const char *topic,
+                                      JsonNode *payload,
+                                      const char *const *secrets,
+                                      GError **error)
+{
   g_autoptr (sqlite3_stmt) stmt = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *secret_names = NULL;
 
   g_return_val_if_fail (tx != NULL, FALSE);
   g_return_val_if_fail (topic != NULL, FALSE);
   g_return_val_if_fail (JSON_NODE_HOLDS_OBJECT (payload), FALSE);
 
   stmt = cascade_store_tx_prepare (
-    tx, "INSERT INTO outbox (topic, payload, created_at) VALUES (?, ?, ?)", error);
+    tx, "INSERT INTO outbox (topic, payload, created_at, secrets) VALUES (?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
   text = json_to_string (payload, FALSE);
+  if (secrets != NULL)
+    {
+      g_autoptr (JsonArray) names = json_array_new ();
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+      for (guint i = 0; secrets[i] != NULL; i++)
+        json_array_add_string_element (names, secrets[i]);
+      json_node_set_array (node, names);
+      secret_names = json_to_string (node, FALSE);
+    }
   sqlite3_bind_text (stmt, 1, topic, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, text, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 3, tx->now);
+  sqlite3_bind_text (stmt, 4, secret_names, -1, SQLITE_STATIC);
   if (cascade_store_tx_step (tx, stmt, error) != SQLITE_DONE)
     return FALSE;
   tx->n_events++;

@@ -74,5 +74,10 @@ gboolean cascade_store_tx_append_event (CascadeStoreTx *tx,
                                         const char *topic,
                                         JsonNode *payload,
                                         GError **error);
+gboolean cascade_store_tx_append_secret_event (CascadeStoreTx *tx,
+                                               const char *topic,
+                                               JsonNode *payload,
+                                               const char *const *secrets,
+                                               GError **error);
 
 G_END_DECLS

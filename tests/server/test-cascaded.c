@@ -424,7 +424,8 @@ test_finish_in_flight (void)
 }
 
 /* Registering wrote a user.registered event to the outbox, in the same
- * database, and the dispatcher marked it delivered. */
+ * database, and the dispatcher marked it delivered; the mail token of the
+ * identity.email_token event is gone from the delivered payload. */
 static void
 test_outbox (void)
 {
@@ -451,6 +452,23 @@ test_outbox (void)
   g_assert_cmpstr (test_string (payload, "username"), ==, "otto");
   g_assert_cmpint (sqlite3_column_int64 (stmt, 2), >, 0);
   g_assert_cmpint (sqlite3_column_type (stmt, 3), ==, SQLITE_INTEGER);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+
+  /* The verification mail's event was delivered (the mail is written) and
+   * no longer holds its code. */
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "SELECT payload, delivered_at FROM outbox "
+                                       "WHERE topic = 'identity.email_token' ORDER BY id",
+                                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_clear_pointer (&payload, json_node_unref);
+  payload = test_parse ((const char *) sqlite3_column_text (stmt, 0));
+  g_assert_cmpstr (test_string (payload, "purpose"), ==, "verify_email");
+  g_assert_cmpstr (test_string (payload, "user_id"), ==, user_id);
+  g_assert_false (json_object_has_member (test_object (payload), "token"));
+  g_assert_cmpint (sqlite3_column_type (stmt, 1), ==, SQLITE_INTEGER);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
   sqlite3_finalize (stmt);
   sqlite3_close (db);

@@ -107,7 +107,8 @@ test_pragmas (Fixture *f, gconstpointer data)
                    1);
   g_assert_cmpint (query_int (store, "SELECT foreign_keys FROM pragma_foreign_keys"), ==, 1);
   g_assert_cmpint (query_int (store, "SELECT timeout FROM pragma_busy_timeout"), >, 0);
-  g_assert_cmpuint (cascade_store_get_schema_version (store, "store", NULL), ==, 1);
+  g_assert_cmpint (query_int (store, "SELECT secure_delete FROM pragma_secure_delete"), ==, 1);
+  g_assert_cmpuint (cascade_store_get_schema_version (store, "store", NULL), ==, 2);
 }
 
 static void
@@ -348,6 +349,43 @@ test_outbox_delivery (Fixture *f, gconstpointer data)
   subscriber_clear (&everything);
 }
 
+static gboolean
+append_secret_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
+{
+  g_autoptr (JsonNode) payload = json_from_string ("{\"to\":\"a@b.c\",\"token\":\"s3cret\"}", NULL);
+
+  return cascade_store_tx_append_secret_event (tx, "mail.token", payload,
+                                               (const char *const[]){ "token", NULL }, error);
+}
+
+/* An event's secret members reach the subscriber, then are removed from the
+ * stored payload when it is marked delivered; the rest is kept. */
+static void
+test_outbox_secrets (Fixture *f, gconstpointer data)
+{
+  g_autoptr (CascadeStore) store = open_with (f, notes_v1, G_N_ELEMENTS (notes_v1));
+  g_autoptr (GError) error = NULL;
+  Subscriber sub;
+
+  subscriber_init (&sub);
+  cascade_store_subscribe (store, NULL, record_event, &sub, NULL);
+  g_assert_true (
+    cascade_store_transaction (store, CASCADE_STORE_WRITE, append_secret_tx, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (
+    query_int (store, "SELECT count (*) FROM outbox WHERE payload ->> 'token' = 's3cret'"), ==, 1);
+  g_assert_true (cascade_store_dispatch_pending (store, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen_count (&sub), ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (sub.seen, 0), ==,
+                   "mail.token {\"to\":\"a@b.c\",\"token\":\"s3cret\"}");
+  g_assert_cmpint (query_int (store, "SELECT count (*) FROM outbox WHERE delivered_at IS NOT NULL "
+                                     "AND payload = '{\"to\":\"a@b.c\"}'"),
+                   ==, 1);
+  cascade_store_close (store);
+  subscriber_clear (&sub);
+}
+
 /* Events committed while nothing delivered them (a crash right after the
  * commit) are delivered at the next start. */
 static void
@@ -485,6 +523,7 @@ main (int argc, char *argv[])
   ADD ("/cascade/server/store/damaged-pages", test_damaged_pages);
   ADD ("/cascade/server/store/outbox-delivery", test_outbox_delivery);
   ADD ("/cascade/server/store/outbox-after-crash", test_outbox_after_crash);
+  ADD ("/cascade/server/store/outbox-secrets", test_outbox_secrets);
   ADD ("/cascade/server/store/outbox-failing-subscriber", test_outbox_failing_subscriber);
   ADD ("/cascade/server/store/threads", test_threads);
   ADD ("/cascade/server/store/closed", test_closed);
