@@ -325,7 +325,8 @@ cascade_turn_new (const char *secret, GError **error)
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   while (!turn_listening (port))
     {
-      if (g_subprocess_get_if_exited (self->process) || g_get_monotonic_time () > deadline)
+      /* No identifier once it has exited (get_if_exited asserts it has). */
+      if (g_subprocess_get_identifier (self->process) == NULL || g_get_monotonic_time () > deadline)
         {
           g_autofree char *log = cascade_turn_dup_log (self);
 
