@@ -118,14 +118,24 @@ restore_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
   if (!cascade_session_restore_finish (CASCADE_SESSION (object), result, &error))
     {
+      g_autofree char *title = NULL;
       AdwToast *toast;
 
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
 
       g_debug ("Restoring the session failed: %s", error->message);
-      toast = adw_toast_new_format (_ ("Could not reach the server at %s"),
-                                    cascade_session_get_server_url (self->session));
+      title = g_strdup_printf (_ ("Could not reach the server at %s"),
+                               cascade_session_get_server_url (self->session));
+      /* Still shown from the last attempt (Retry is greyed out meanwhile):
+       * keep it. Dismissing a toast and adding another while the first one
+       * animates away crashes libadwaita 1.2 when the window closes. */
+      if (self->restore_toast != NULL)
+        {
+          adw_toast_set_title (self->restore_toast, title);
+          return;
+        }
+      toast = adw_toast_new (title);
       adw_toast_set_button_label (toast, _ ("_Retry"));
       adw_toast_set_action_name (toast, "app.reconnect");
       adw_toast_set_timeout (toast, 0);
@@ -134,6 +144,8 @@ restore_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       return;
     }
 
+  if (self->restore_toast != NULL)
+    adw_toast_dismiss (self->restore_toast);
   maybe_dev_sign_in (self);
 }
 
@@ -143,8 +155,6 @@ restore_session (CascadeApplication *self)
   if (self->restoring)
     return;
 
-  if (self->restore_toast != NULL)
-    adw_toast_dismiss (self->restore_toast);
   self->restoring = TRUE;
   update_actions (self);
   cascade_session_restore_async (self->session, self->cancellable, restore_cb,
