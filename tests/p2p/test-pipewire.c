@@ -19,7 +19,7 @@
  */
 
 #define NODE_NAME "cascade-test-screen"
-#define TIMEOUT_S 20
+#define TIMEOUT_S 45
 /* Decoded S16 samples louder than this are the tone (amplitude ~16000), not silence. */
 #define AUDIBLE_PEAK 1000
 #define AUDIO_BUFFERS 50
