@@ -957,6 +957,70 @@ cascade_client_get_thumbnail_finish (CascadeClient *self, GAsyncResult *result, 
   return propagate_pointer (self, result, cascade_client_get_thumbnail_async, error);
 }
 
+/* ---- channels ------------------------------------------------------------- */
+
+void
+cascade_client_follow_async (CascadeClient *self,
+                             const char *channel,
+                             gboolean follow,
+                             GCancellable *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (channel != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  escaped = g_uri_escape_string (channel, NULL, FALSE);
+  path = g_strconcat ("/api/v1/channels/", escaped, "/follow", NULL);
+  task = _cascade_task_new (self, cascade_client_follow_async, cancellable, callback, user_data);
+  start_request (self, task, follow ? SOUP_METHOD_PUT : SOUP_METHOD_DELETE, path, NULL, TRUE, NULL,
+                 NULL);
+}
+
+gboolean
+cascade_client_follow_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (CASCADE_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cascade_client_follow_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * cascade_client_get_image_async:
+ * @path: a path on the server, starting with "/api/v1/"
+ */
+void
+cascade_client_get_image_async (CascadeClient *self,
+                                const char *path,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (path != NULL && g_str_has_prefix (path, "/api/v1/"));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = _cascade_task_new (self, cascade_client_get_image_async, cancellable, callback, user_data);
+  start_request_full (self, task, SOUP_METHOD_GET, path, NULL, NULL, TRUE, NULL, NULL, TRUE);
+}
+
+/* Returns: (transfer full): the image's bytes */
+GBytes *
+cascade_client_get_image_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return propagate_pointer (self, result, cascade_client_get_image_async, error);
+}
+
 /* The access token to authenticate with, for the realtime connection. */
 char *
 _cascade_client_dup_access_token (CascadeClient *self)

@@ -269,5 +269,21 @@ void cascade_client_oidc_token_async (CascadeClient *self,
                                       gpointer user_data);
 CascadeAuthTokens *
 cascade_client_oidc_token_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+/* Follows or unfollows a channel (PUT / DELETE /api/v1/channels/NAME/follow). */
+void cascade_client_follow_async (CascadeClient *self,
+                                  const char *channel,
+                                  gboolean follow,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gboolean cascade_client_follow_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+
+/* An image the server serves at @path (e.g. an emote, /api/v1/emotes/ID). */
+void cascade_client_get_image_async (CascadeClient *self,
+                                     const char *path,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data);
+GBytes *cascade_client_get_image_finish (CascadeClient *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS
