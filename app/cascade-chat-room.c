@@ -25,7 +25,7 @@ struct _CascadeChatRoom
   GHashTable *emotes;  /* code → server path */
   GStrv emote_codes;
   GHashTable *chatter_names; /* username → NULL, from the last chatter list */
-  gulong realtime_handlers[12];
+  gulong realtime_handlers[16];
   gboolean wanted; /* join was called, leave was not */
   char *join_id;   /* the id of the chat.join in flight */
   char *join_error;
@@ -90,6 +90,8 @@ typedef struct
 {
   ReplyKind kind;
   guint timeout_id;
+  GCancellable *cancellable;
+  gulong cancelled_id;
 } Request;
 
 static void set_join_error (CascadeChatRoom *self, const char *message);
@@ -307,6 +309,9 @@ request_free (gpointer data)
   Request *request = data;
 
   g_clear_handle_id (&request->timeout_id, g_source_remove);
+  if (request->cancellable != NULL)
+    g_cancellable_disconnect (request->cancellable, request->cancelled_id);
+  g_clear_object (&request->cancellable);
   g_free (request);
 }
 
@@ -480,6 +485,27 @@ on_request_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+fail_cancelled (gpointer user_data)
+{
+  GTask *task = user_data;
+  CascadeChatRoom *self = g_task_get_source_object (task);
+  const char *id = g_object_get_data (G_OBJECT (task), "cascade-request-id");
+
+  if (g_hash_table_lookup (self->pending, id) == task)
+    fail_request (self, id,
+                  g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "The call was cancelled"));
+  return G_SOURCE_REMOVE;
+}
+
+/* A cancelled request fails at once (from an idle: a cancellable's handler
+ * cannot disconnect itself), and lets go of the room. */
+static void
+on_request_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  g_idle_add_full (G_PRIORITY_DEFAULT, fail_cancelled, g_object_ref (user_data), g_object_unref);
+}
+
 /* Sends @message (its "type" set) with a fresh "id" and the room's channel;
  * @task completes with the answer. Takes @task. */
 static void
@@ -505,6 +531,12 @@ send_request (CascadeChatRoom *self, JsonObject *message, ReplyKind kind, GTask 
   g_task_set_task_data (task, request, request_free);
   g_object_set_data_full (G_OBJECT (task), "cascade-request-id", g_strdup (id), g_free);
   g_hash_table_insert (self->pending, id, task);
+  if (g_task_get_cancellable (task) != NULL)
+    {
+      request->cancellable = g_object_ref (g_task_get_cancellable (task));
+      request->cancelled_id =
+        g_cancellable_connect (request->cancellable, G_CALLBACK (on_request_cancelled), task, NULL);
+    }
 
   json_object_set_string_member (message, "id", id);
   json_object_set_string_member (message, "channel", self->channel);
@@ -524,6 +556,21 @@ fail_all_requests (CascadeChatRoom *self, const char *why)
   for (guint i = 0; copies[i] != NULL; i++)
     fail_request (self, copies[i],
                   _cascade_client_error_new (CASCADE_CLIENT_ERROR_NETWORK, NULL, NULL, why));
+}
+
+/* A chatter list without an "id": the answer to our oldest such request. */
+static const char *
+find_chatters_request (CascadeChatRoom *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (((Request *) g_task_get_task_data (value))->kind == REPLY_CHATTERS)
+      return key;
+  return NULL;
 }
 
 /* The answer to one of our requests: completes it. */
@@ -546,6 +593,8 @@ on_reply (CascadeChatRoom *self, const char *type, JsonObject *message)
       set_join_error (self, error->message);
       return;
     }
+  if (id == NULL && g_str_equal (type, "chat.chatters") && is_ours (self, message))
+    id = find_chatters_request (self);
   if (id == NULL || !g_hash_table_lookup_extended (self->pending, id, NULL, NULL))
     return;
   if (g_str_equal (type, "error"))
@@ -755,6 +804,7 @@ connect_realtime (CascadeChatRoom *self)
     { "message::chat.you", G_CALLBACK (on_update) },
     { "message::chat.sent", G_CALLBACK (on_reply) },
     { "message::chat.ok", G_CALLBACK (on_reply) },
+    { "message::chat.chatters", G_CALLBACK (on_reply) },
     { "message::error", G_CALLBACK (on_reply) },
   };
   CascadeRealtime *realtime = get_realtime (self);
@@ -1072,6 +1122,13 @@ cascade_chat_room_get_channel (CascadeChatRoom *self)
 {
   g_return_val_if_fail (CASCADE_IS_CHAT_ROOM (self), NULL);
   return self->channel;
+}
+
+CascadeClient *
+cascade_chat_room_get_client (CascadeChatRoom *self)
+{
+  g_return_val_if_fail (CASCADE_IS_CHAT_ROOM (self), NULL);
+  return cascade_session_get_client (self->session);
 }
 
 /* Returns: (transfer none): a GListModel of CascadeChatMessage, oldest first */

@@ -42,6 +42,8 @@ void cascade_chat_room_join (CascadeChatRoom *self);
 void cascade_chat_room_leave (CascadeChatRoom *self);
 
 const char *cascade_chat_room_get_channel (CascadeChatRoom *self);
+/* The session's client, for the room's images (emotes). */
+CascadeClient *cascade_chat_room_get_client (CascadeChatRoom *self);
 GListModel *cascade_chat_room_get_messages (CascadeChatRoom *self);
 gboolean cascade_chat_room_get_joined (CascadeChatRoom *self);
 gboolean cascade_chat_room_get_open (CascadeChatRoom *self);

@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 #include <libportal-gtk4/portal-gtk4.h>
 
+#include "cascade-chat-room.h"
+#include "cascade-chat-view.h"
 #include "cascade-client.h"
 #include "cascade-publisher.h"
 #include "cascade-realtime.h"
@@ -75,6 +77,8 @@ struct _CascadeGoLivePage
   GtkLabel *direct_label;
   GtkLabel *upload_label;
   GtkLabel *encoder_label;
+  CascadeChatView *chat_view;
+  CascadeChatRoom *chat_room; /* one's own channel's, from going live on */
 };
 
 G_DEFINE_FINAL_TYPE (CascadeGoLivePage, cascade_go_live_page, ADW_TYPE_BIN)
@@ -596,6 +600,23 @@ start_publishing (CascadeGoLivePage *self, int pipewire_fd, guint32 node_id)
   publish (self);
 }
 
+/* The channel's chat, joined from going live on (and kept after: the room
+ * stays open a while after the stream). */
+static void
+show_chat (CascadeGoLivePage *self, const char *channel)
+{
+  if (self->chat_room != NULL &&
+      g_strcmp0 (cascade_chat_room_get_channel (self->chat_room), channel) == 0)
+    return;
+  if (self->chat_room != NULL)
+    cascade_chat_room_leave (self->chat_room);
+  g_clear_object (&self->chat_room);
+  self->chat_room = cascade_chat_room_new (self->session, channel);
+  cascade_chat_room_join (self->chat_room);
+  cascade_chat_view_set_room (self->chat_view, self->chat_room);
+  gtk_widget_set_visible (GTK_WIDGET (self->chat_view), TRUE);
+}
+
 static void
 on_stream_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -616,6 +637,7 @@ on_stream_started (GObject *source, GAsyncResult *result, gpointer user_data)
 
   self->stream = g_object_ref (stream);
   g_object_get (stream, "id", &self->stream_id, NULL);
+  show_chat (self, cascade_stream_get_channel_username (stream));
   if (self->screencast != NULL)
     {
       fd = cascade_screencast_steal_fd (self->screencast);
@@ -802,6 +824,9 @@ cascade_go_live_page_dispose (GObject *object)
                                          self->stream_id, NULL, NULL, NULL);
       tear_down (self);
     }
+  if (self->chat_room != NULL)
+    cascade_chat_room_leave (self->chat_room);
+  g_clear_object (&self->chat_room);
   gtk_widget_dispose_template (GTK_WIDGET (self), CASCADE_TYPE_GO_LIVE_PAGE);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
@@ -861,6 +886,7 @@ cascade_go_live_page_class_init (CascadeGoLivePageClass *klass)
                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (CASCADE_TYPE_CHAT_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/cascade-go-live-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, preview_picture);
@@ -874,6 +900,7 @@ cascade_go_live_page_class_init (CascadeGoLivePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, go_live_button);
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, error_label);
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, stats_box);
+  gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, chat_view);
   gtk_widget_class_bind_template_callback (widget_class, on_go_live_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_form_changed);
 }

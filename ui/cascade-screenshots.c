@@ -17,6 +17,7 @@
 #include <locale.h>
 
 #include "cascade-application.h"
+#include "cascade-chat-view.h"
 #include "cascade-go-live-page.h"
 #include "cascade-live-page.h"
 #include "cascade-server-url.h"
@@ -465,10 +466,36 @@ drive_watch (Shooter *self, GError **error)
       return SHOT_FAILED;
     }
 
+  if (self->stage == 1)
+    {
+      /* The chat beside the video: Grace greets, Ada answers from the
+       * composer. */
+      CascadeChatView *chat = page_child (watch, CASCADE_TYPE_WATCH_PAGE, "chat_view");
+      CascadeChatRoom *room = cascade_chat_view_get_room (chat);
+      CascadeChatRoom *guest_room = cascade_chat_view_get_room (
+        page_child (self->guest_go_live, CASCADE_TYPE_GO_LIVE_PAGE, "chat_view"));
+      GtkWidget *entry = page_child (chat, CASCADE_TYPE_CHAT_VIEW, "entry");
+
+      if (room == NULL || guest_room == NULL || !cascade_chat_room_get_joined (room) ||
+          !cascade_chat_room_get_joined (guest_room) || !cascade_chat_room_get_open (room) ||
+          !gtk_widget_is_sensitive (entry))
+        return SHOT_WAIT;
+      cascade_chat_room_send_async (guest_room, _ ("Welcome in! Warming up on 1A, then runs."),
+                                    NULL, NULL, NULL);
+      cascade_chat_room_send_async (guest_room, _ ("@ada hi! Thanks for the raid earlier"), NULL,
+                                    NULL, NULL);
+      gtk_editable_set_text (GTK_EDITABLE (entry), _ ("Good luck on the runs today!"));
+      g_signal_emit_by_name (entry, "activate");
+      self->stage = 2;
+      return SHOT_WAIT;
+    }
+
   return window_shows (self, "watch") &&
              cascade_watch_page_get_state (watch) == CASCADE_WATCH_STATE_PLAYING && video != NULL &&
              cascade_paintable_get_frames_shown (video) >= VIDEO_FRAMES &&
-             *gtk_label_get_text (latency) != '\0'
+             *gtk_label_get_text (latency) != '\0' &&
+             g_list_model_get_n_items (cascade_chat_room_get_messages (cascade_chat_view_get_room (
+               page_child (watch, CASCADE_TYPE_WATCH_PAGE, "chat_view")))) >= 3
            ? SHOT_READY
            : SHOT_WAIT;
 }

@@ -5,9 +5,13 @@
 
 #include <glib/gi18n.h>
 
+#include "cascade-chat-room.h"
+#include "cascade-chat-view.h"
 #include "cascade-client.h"
+#include "cascade-follow-button.h"
 #include "cascade-realtime.h"
 #include "cascade-server-url.h"
+#include "cascade-split-box.h"
 #include "cascade-tree-node.h"
 #include "cascade-video-sink.h"
 #include "cascade-viewer.h"
@@ -50,6 +54,7 @@ struct _CascadeWatchPage
   CascadeTreeNode *node;
   GPtrArray *leaving; /* CascadeTreeNode, handing their children over */
   GSettings *settings;
+  CascadeChatRoom *chat_room;
   CascadeVideoSink *sink;
   CascadePaintable *paintable;
   CascadeWatchState state;
@@ -76,6 +81,8 @@ struct _CascadeWatchPage
   GtkToggleButton *mute_button;
   GtkScale *volume_scale;
   GtkButton *fullscreen_button;
+  CascadeChatView *chat_view;
+  CascadeFollowButton *follow_button;
 };
 
 G_DEFINE_FINAL_TYPE (CascadeWatchPage, cascade_watch_page, ADW_TYPE_BIN)
@@ -484,6 +491,11 @@ cascade_watch_page_stop (CascadeWatchPage *self)
       g_clear_object (&self->viewer);
     }
   g_clear_object (&self->relay);
+  cascade_chat_view_set_room (self->chat_view, NULL);
+  cascade_follow_button_set_room (self->follow_button, NULL);
+  if (self->chat_room != NULL)
+    cascade_chat_room_leave (self->chat_room);
+  g_clear_object (&self->chat_room);
   self->sink = NULL;
   gtk_picture_set_paintable (self->picture, NULL);
   g_clear_object (&self->paintable);
@@ -543,6 +555,13 @@ cascade_watch_page_watch (CascadeWatchPage *self, CascadeStream *stream)
     g_signal_connect_swapped (realtime, "message::stream.ended", G_CALLBACK (on_ended), self);
   self->realtime_handlers[3] =
     g_signal_connect_swapped (realtime, "notify::state", G_CALLBACK (on_realtime_state), self);
+
+  /* The channel's chat, beside the video. */
+  self->chat_room =
+    cascade_chat_room_new (self->session, cascade_stream_get_channel_username (stream));
+  cascade_chat_room_join (self->chat_room);
+  cascade_chat_view_set_room (self->chat_view, self->chat_room);
+  cascade_follow_button_set_room (self->follow_button, self->chat_room);
 
   self->stats_id = g_timeout_add (STATS_INTERVAL_MS, on_stats, self);
   self->refresh_id = g_timeout_add_seconds (STREAM_REFRESH_SECONDS, on_refresh_stream, self);
@@ -763,6 +782,9 @@ cascade_watch_page_class_init (CascadeWatchPageClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "watch.leave-fullscreen",
                                        NULL);
 
+  g_type_ensure (CASCADE_TYPE_SPLIT_BOX);
+  g_type_ensure (CASCADE_TYPE_CHAT_VIEW);
+  g_type_ensure (CASCADE_TYPE_FOLLOW_BUTTON);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/cascade-watch-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CascadeWatchPage, header_bar);
@@ -781,6 +803,8 @@ cascade_watch_page_class_init (CascadeWatchPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CascadeWatchPage, mute_button);
   gtk_widget_class_bind_template_child (widget_class, CascadeWatchPage, volume_scale);
   gtk_widget_class_bind_template_child (widget_class, CascadeWatchPage, fullscreen_button);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWatchPage, chat_view);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWatchPage, follow_button);
   gtk_widget_class_bind_template_callback (widget_class, on_picture_pressed);
   gtk_widget_class_bind_template_callback (widget_class, on_volume_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_mute_toggled);

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+/*
+ * Chat through the real widgets under Xvfb, against a real cascaded: a
+ * viewer and the streamer (who moderates her own room), each with their own
+ * session, realtime connection and CascadeChatView. The viewer sends from the
+ * composer and sees the message in the list; the streamer deletes it from
+ * her view and it disappears from the viewer's; refusals are said inline.
+ */
+
+#include <adwaita.h>
+#include <string.h>
+
+#include "cascade-chat-room.h"
+#include "cascade-chat-row.h"
+#include "cascade-chat-view.h"
+#include "cascade-session.h"
+#include "cascade-test-server.h"
+#include "cascade-ui-test.h"
+
+#define PASSWORD "correct horse battery"
+#define WAIT_FOR CASCADE_UI_TEST_WAIT_FOR
+
+typedef struct
+{
+  CascadeSession *session;
+  CascadeChatRoom *room;
+  GtkWindow *window;
+  CascadeChatView *view;
+} Person;
+
+typedef struct
+{
+  CascadeTestServer *server;
+  Person streamer;
+  Person viewer;
+} Fixture;
+
+static gpointer
+view_child (Person *p, const char *name)
+{
+  GObject *child =
+    gtk_widget_get_template_child (GTK_WIDGET (p->view), CASCADE_TYPE_CHAT_VIEW, name);
+
+  g_assert_nonnull (child);
+  return child;
+}
+
+static void
+on_signed_up (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (cascade_session_sign_up_finish (CASCADE_SESSION (source), result, &error));
+  g_assert_no_error (error);
+}
+
+static void
+start_person (Fixture *f, Person *p, const char *username)
+{
+  g_autofree char *email = g_strdup_printf ("%s@example.org", username);
+
+  p->session = cascade_session_new_in_memory (cascade_test_server_get_url (f->server));
+  cascade_session_sign_up_async (p->session, email, username, PASSWORD, username, NULL,
+                                 on_signed_up, NULL);
+  WAIT_FOR (cascade_session_get_state (p->session) == CASCADE_SESSION_STATE_SIGNED_IN);
+  WAIT_FOR (cascade_realtime_get_state (cascade_session_get_realtime (p->session)) ==
+            CASCADE_REALTIME_STATE_CONNECTED);
+
+  p->view = CASCADE_CHAT_VIEW (cascade_chat_view_new ());
+  p->window = GTK_WINDOW (gtk_window_new ());
+  g_object_ref_sink (p->window);
+  gtk_window_set_default_size (p->window, 360, 600);
+  gtk_window_set_child (p->window, GTK_WIDGET (p->view));
+  gtk_window_present (p->window);
+}
+
+static void
+join (Person *p, const char *channel)
+{
+  p->room = cascade_chat_room_new (p->session, channel);
+  cascade_chat_room_join (p->room);
+  cascade_chat_view_set_room (p->view, p->room);
+  WAIT_FOR (cascade_chat_room_get_joined (p->room));
+}
+
+static void
+stop_person (Person *p)
+{
+  if (p->window == NULL)
+    return;
+  gtk_window_destroy (p->window);
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_finalize_object (g_steal_pointer (&p->window));
+  if (p->room != NULL)
+    g_assert_finalize_object (g_steal_pointer (&p->room));
+  g_clear_object (&p->session);
+}
+
+static void
+on_stream_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CascadeStream **out = user_data;
+  g_autoptr (GError) error = NULL;
+
+  *out = cascade_client_start_stream_finish (CASCADE_CLIENT (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonArray) renditions = json_array_new ();
+  g_autoptr (CascadeStream) stream = NULL;
+  JsonObject *rendition = json_object_new ();
+
+  cascade_ui_test_use_system_data ();
+  f->server = cascade_test_server_new (NULL);
+  start_person (f, &f->streamer, "ada");
+  start_person (f, &f->viewer, "bob");
+
+  /* Ada goes live: her room opens. */
+  json_object_set_int_member (rendition, "width", 1280);
+  json_object_set_int_member (rendition, "height", 720);
+  json_object_set_int_member (rendition, "fps", 30);
+  json_object_set_int_member (rendition, "bitrate_kbps", 2500);
+  json_object_set_string_member (rendition, "codec", "h264");
+  json_array_add_object_element (renditions, rendition);
+  cascade_client_start_stream_async (cascade_session_get_client (f->streamer.session), "Chat test",
+                                     "Testing", renditions, NULL, on_stream_started, &stream);
+  WAIT_FOR (stream != NULL);
+
+  join (&f->streamer, "ada");
+  join (&f->viewer, "ada");
+  WAIT_FOR (cascade_chat_room_get_open (f->viewer.room));
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  stop_person (&f->viewer);
+  stop_person (&f->streamer);
+  g_clear_pointer (&f->server, cascade_test_server_free);
+}
+
+/* The row of the message with this text in p's list, or NULL. */
+static CascadeChatRow *
+find_row (Person *p, const char *text)
+{
+  GtkWidget *list = view_child (p, "list");
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *row;
+
+      if (!GTK_IS_LIST_BOX_ROW (child))
+        continue;
+      row = gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (child));
+      if (CASCADE_IS_CHAT_ROW (row) &&
+          g_strcmp0 (
+            cascade_chat_message_get_text (cascade_chat_row_get_message (CASCADE_CHAT_ROW (row))),
+            text) == 0)
+        return CASCADE_CHAT_ROW (row);
+    }
+  return NULL;
+}
+
+/* Types text into p's composer and presses Enter. */
+static void
+type_and_send (Person *p, const char *text)
+{
+  GtkWidget *entry = view_child (p, "entry");
+
+  WAIT_FOR (gtk_widget_is_sensitive (entry));
+  gtk_widget_grab_focus (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+  g_signal_emit_by_name (entry, "activate");
+}
+
+static const char *
+error_text (Person *p)
+{
+  if (!gtk_revealer_get_reveal_child (view_child (p, "error_revealer")))
+    return NULL;
+  return gtk_label_get_text (view_child (p, "error_label"));
+}
+
+static void
+test_send_and_delete (Fixture *f, gconstpointer data)
+{
+  const char *text = "hello from bob, @ada https://example.org";
+  CascadeChatRow *row;
+  g_autofree char *id = NULL;
+
+  type_and_send (&f->viewer, text);
+  WAIT_FOR (find_row (&f->viewer, text) != NULL);
+  /* Sent: the composer is empty again, and no error shows. */
+  WAIT_FOR (*gtk_editable_get_text (GTK_EDITABLE (view_child (&f->viewer, "entry"))) == '\0');
+  g_assert_null (error_text (&f->viewer));
+
+  /* The streamer sees it too, with the viewer's name, and its mention of her
+   * highlighted. */
+  WAIT_FOR ((row = find_row (&f->streamer, text)) != NULL);
+  g_assert_cmpstr (cascade_chat_message_get_username (cascade_chat_row_get_message (row)), ==,
+                   "bob");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "cascade-chat-mention"));
+  g_assert_false (
+    gtk_widget_has_css_class (GTK_WIDGET (find_row (&f->viewer, text)), "cascade-chat-mention"));
+
+  /* Only moderators get the mode menu. */
+  g_assert_true (gtk_widget_get_visible (view_child (&f->streamer, "modes_button")));
+  g_assert_false (gtk_widget_get_visible (view_child (&f->viewer, "modes_button")));
+
+  /* She deletes it (the message menu's action): it disappears for him. */
+  id = g_strdup (cascade_chat_message_get_id (cascade_chat_row_get_message (row)));
+  g_assert_true (
+    gtk_widget_activate_action (GTK_WIDGET (f->streamer.view), "chat.delete-message", "s", id));
+  WAIT_FOR (find_row (&f->viewer, text) == NULL);
+  WAIT_FOR (find_row (&f->streamer, text) == NULL);
+}
+
+static void
+test_refusals (Fixture *f, gconstpointer data)
+{
+  g_autofree char *long_text = g_strnfill (501, 'a');
+  const char *error;
+
+  /* Too long: said inline, the text stays for editing. */
+  type_and_send (&f->viewer, long_text);
+  WAIT_FOR (error_text (&f->viewer) != NULL);
+  g_assert_nonnull (strstr (error_text (&f->viewer), "too long"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (view_child (&f->viewer, "entry"))), ==,
+                   long_text);
+
+  /* The streamer turns slow mode on from the room's mode menu. */
+  g_assert_true (
+    gtk_widget_activate_action (GTK_WIDGET (f->streamer.view), "chat.slow-seconds", "u", 30));
+  WAIT_FOR (cascade_chat_room_get_slow_seconds (f->viewer.room) == 30);
+  g_assert_true (gtk_widget_get_visible (view_child (&f->viewer, "modes_label")));
+  g_assert_nonnull (
+    strstr (gtk_label_get_text (view_child (&f->viewer, "modes_label")), "Slow mode"));
+
+  type_and_send (&f->viewer, "first");
+  WAIT_FOR (find_row (&f->viewer, "first") != NULL);
+  type_and_send (&f->viewer, "second");
+  WAIT_FOR ((error = error_text (&f->viewer)) != NULL);
+  g_assert_nonnull (strstr (error, "Slow mode is on"));
+  g_assert_nonnull (strstr (error, "seconds"));
+  g_assert_null (find_row (&f->viewer, "second"));
+
+  /* A timeout: the viewer's composer says so, and his messages are gone. */
+  g_assert_true (
+    gtk_widget_activate_action (GTK_WIDGET (f->streamer.view), "chat.timeout", "(su)", "bob", 600));
+  WAIT_FOR (find_row (&f->streamer, "first") == NULL);
+  WAIT_FOR (cascade_chat_room_get_timeout_until (f->viewer.room) > 0);
+  WAIT_FOR (!gtk_widget_is_sensitive (view_child (&f->viewer, "entry")));
+  g_assert_nonnull (strstr (
+    gtk_entry_get_placeholder_text (GTK_ENTRY (view_child (&f->viewer, "entry"))), "timed out"));
+}
+
+static void
+test_mention_completion (Fixture *f, gconstpointer data)
+{
+  GtkWidget *entry = view_child (&f->viewer, "entry");
+
+  /* Ada has said something, so her name is known in the room. */
+  type_and_send (&f->streamer, "welcome, everyone");
+  WAIT_FOR (find_row (&f->viewer, "welcome, everyone") != NULL);
+
+  gtk_widget_grab_focus (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "hi @ad");
+  gtk_editable_set_position (GTK_EDITABLE (entry), -1);
+  g_signal_emit_by_name (entry, "changed");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->viewer.view), "chat.complete", NULL));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "hi @ada ");
+}
+
+int
+main (int argc, char *argv[])
+{
+  cascade_ui_test_init (&argc, &argv);
+
+  g_test_add ("/cascade/ui/chat/send-and-delete", Fixture, NULL, fixture_set_up,
+              test_send_and_delete, fixture_tear_down);
+  g_test_add ("/cascade/ui/chat/refusals", Fixture, NULL, fixture_set_up, test_refusals,
+              fixture_tear_down);
+  g_test_add ("/cascade/ui/chat/mention-completion", Fixture, NULL, fixture_set_up,
+              test_mention_completion, fixture_tear_down);
+
+  return g_test_run ();
+}
