@@ -3,6 +3,8 @@
 
 #include "cascade-chat-room.h"
 
+#include "cascade-chat-room-private.h"
+
 #include <glib/gi18n-lib.h>
 
 #include "cascade-app-private.h"
@@ -78,17 +80,9 @@ enum
 
 static guint signals[N_SIGNALS];
 
-/* What a request's answer carries. */
-typedef enum
-{
-  REPLY_SENT,     /* chat.sent: the message id */
-  REPLY_OK,       /* chat.ok */
-  REPLY_CHATTERS, /* chat.chatters: the usernames */
-} ReplyKind;
-
 typedef struct
 {
-  ReplyKind kind;
+  CascadeChatReplyKind kind;
   guint timeout_id;
   GCancellable *cancellable;
   gulong cancelled_id;
@@ -121,8 +115,9 @@ is_ours (CascadeChatRoom *self, JsonObject *message)
   }                                                                                                \
   G_STMT_END
 
-static gint64
-get_int (JsonObject *object, const char *name, gint64 fallback)
+/* The integer member @name, or @fallback when it is missing or not an integer. */
+gint64
+_cascade_chat_get_int (JsonObject *object, const char *name, gint64 fallback)
 {
   JsonNode *node = json_object_get_member (object, name);
 
@@ -164,11 +159,12 @@ set_modes (CascadeChatRoom *self, JsonObject *modes)
 {
   if (modes == NULL)
     return;
-  SET_FIELD (self, slow_seconds, (guint) CLAMP (get_int (modes, "slow_seconds", 0), 0, G_MAXINT),
+  SET_FIELD (self, slow_seconds,
+             (guint) CLAMP (_cascade_chat_get_int (modes, "slow_seconds", 0), 0, G_MAXINT),
              PROP_SLOW_SECONDS);
   SET_FIELD (self, followers_only, get_bool (modes, "followers_only", FALSE), PROP_FOLLOWERS_ONLY);
   SET_FIELD (self, follow_age_seconds,
-             (guint) CLAMP (get_int (modes, "follow_age_seconds", 0), 0, G_MAXINT),
+             (guint) CLAMP (_cascade_chat_get_int (modes, "follow_age_seconds", 0), 0, G_MAXINT),
              PROP_FOLLOW_AGE_SECONDS);
   SET_FIELD (self, emote_only, get_bool (modes, "emote_only", FALSE), PROP_EMOTE_ONLY);
 }
@@ -193,8 +189,9 @@ set_you (CascadeChatRoom *self, JsonObject *you)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_MODERATE]);
     }
   SET_FIELD (self, banned, get_bool (you, "banned", FALSE), PROP_BANNED);
-  SET_FIELD (self, timeout_until, MAX (get_int (you, "timeout_until", 0), 0), PROP_TIMEOUT_UNTIL);
-  SET_FIELD (self, following_since, MAX (get_int (you, "following_since", 0), 0),
+  SET_FIELD (self, timeout_until, MAX (_cascade_chat_get_int (you, "timeout_until", 0), 0),
+             PROP_TIMEOUT_UNTIL);
+  SET_FIELD (self, following_since, MAX (_cascade_chat_get_int (you, "following_since", 0), 0),
              PROP_FOLLOWING_SINCE);
 }
 
@@ -202,15 +199,16 @@ static void
 set_counts (CascadeChatRoom *self, JsonObject *message)
 {
   SET_FIELD (self, viewers,
-             (guint) CLAMP (get_int (message, "viewers", self->viewers), 0, G_MAXINT),
+             (guint) CLAMP (_cascade_chat_get_int (message, "viewers", self->viewers), 0, G_MAXINT),
              PROP_VIEWERS);
-  SET_FIELD (self, chatters,
-             (guint) CLAMP (get_int (message, "chatters", self->chatters), 0, G_MAXINT),
-             PROP_CHATTERS);
+  SET_FIELD (
+    self, chatters,
+    (guint) CLAMP (_cascade_chat_get_int (message, "chatters", self->chatters), 0, G_MAXINT),
+    PROP_CHATTERS);
 }
 
-static void
-set_emotes (CascadeChatRoom *self, JsonArray *emotes)
+void
+_cascade_chat_room_set_emotes (CascadeChatRoom *self, JsonArray *emotes)
 {
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
 
@@ -315,145 +313,6 @@ request_free (gpointer data)
   g_free (request);
 }
 
-static char *
-format_duration (gint64 seconds)
-{
-  if (seconds < 120)
-    return g_strdup_printf (
-      g_dngettext (GETTEXT_PACKAGE, "%d second", "%d seconds", (gulong) seconds), (int) seconds);
-  if (seconds < 2 * 3600)
-    return g_strdup_printf (
-      g_dngettext (GETTEXT_PACKAGE, "%d minute", "%d minutes", (gulong) (seconds / 60)),
-      (int) (seconds / 60));
-  if (seconds < 2 * 86400)
-    return g_strdup_printf (
-      g_dngettext (GETTEXT_PACKAGE, "%d hour", "%d hours", (gulong) (seconds / 3600)),
-      (int) (seconds / 3600));
-  return g_strdup_printf (
-    g_dngettext (GETTEXT_PACKAGE, "%d day", "%d days", (gulong) (seconds / 86400)),
-    (int) (seconds / 86400));
-}
-
-/* The error the server sent for a request, in words a person understands. */
-static GError *
-error_from_message (JsonObject *message)
-{
-  const char *code = cascade_json_get_string (message, "code");
-  const char *server_message = cascade_json_get_string (message, "message");
-  CascadeClientError kind = CASCADE_CLIENT_ERROR_PROTOCOL;
-  g_autofree char *text = NULL;
-
-  if (code == NULL)
-    code = "unknown";
-
-  if (g_str_equal (code, "room_closed"))
-    {
-      kind = CASCADE_CLIENT_ERROR_CONFLICT;
-      text = g_strdup (_ ("The chat is closed: this channel is not live."));
-    }
-  else if (g_str_equal (code, "too_long"))
-    {
-      kind = CASCADE_CLIENT_ERROR_INVALID;
-      text = g_strdup (_ ("Your message is too long: at most 500 characters."));
-    }
-  else if (g_str_equal (code, "empty"))
-    {
-      kind = CASCADE_CLIENT_ERROR_INVALID;
-      text = g_strdup (_ ("Your message is empty."));
-    }
-  else if (g_str_equal (code, "slow_mode"))
-    {
-      gint64 ms = MAX (get_int (message, "retry_after_ms", 1000), 1);
-      g_autofree char *wait = format_duration ((ms + 999) / 1000);
-
-      kind = CASCADE_CLIENT_ERROR_RATE_LIMITED;
-      /* Translators: %s is a duration, e.g. "7 seconds". */
-      text = g_strdup_printf (_ ("Slow mode is on: you can send again in %s."), wait);
-    }
-  else if (g_str_equal (code, "timed_out"))
-    {
-      gint64 until = get_int (message, "until", 0);
-      gint64 left = (until - g_get_real_time () / 1000 + 999) / 1000;
-
-      kind = CASCADE_CLIENT_ERROR_FORBIDDEN;
-      if (left > 0)
-        {
-          g_autofree char *wait = format_duration (left);
-
-          /* Translators: %s is a duration, e.g. "10 minutes". */
-          text = g_strdup_printf (_ ("You are timed out: you can chat again in %s."), wait);
-        }
-      else
-        text = g_strdup (_ ("You are timed out of this chat."));
-    }
-  else if (g_str_equal (code, "banned"))
-    {
-      kind = CASCADE_CLIENT_ERROR_FORBIDDEN;
-      text = g_strdup (_ ("You are banned from this chat."));
-    }
-  else if (g_str_equal (code, "followers_only"))
-    {
-      gint64 age = get_int (message, "min_follow_seconds", 0);
-
-      kind = CASCADE_CLIENT_ERROR_FORBIDDEN;
-      if (age > 0)
-        {
-          g_autofree char *duration = format_duration (age);
-
-          /* Translators: %s is a duration, e.g. "10 minutes". */
-          text = g_strdup_printf (
-            _ ("Followers-only mode is on: follow the channel for %s to chat."), duration);
-        }
-      else
-        text = g_strdup (_ ("Followers-only mode is on: follow the channel to chat."));
-    }
-  else if (g_str_equal (code, "invalid_text"))
-    {
-      kind = CASCADE_CLIENT_ERROR_INVALID;
-      text = g_strdup (_ ("Your message has characters that cannot be sent (control characters)."));
-    }
-  else if (g_str_equal (code, "emote_only"))
-    {
-      kind = CASCADE_CLIENT_ERROR_INVALID;
-      text = g_strdup (_ ("Emote-only mode is on: send only emotes."));
-    }
-  else if (g_str_equal (code, "duplicate"))
-    {
-      kind = CASCADE_CLIENT_ERROR_CONFLICT;
-      text = g_strdup (_ ("You just sent that message. Say something different."));
-    }
-  else if (g_str_equal (code, "rate_limited"))
-    {
-      kind = CASCADE_CLIENT_ERROR_RATE_LIMITED;
-      text = g_strdup (_ ("You are sending messages too fast. Wait a moment."));
-    }
-  else if (g_str_equal (code, "held"))
-    {
-      kind = CASCADE_CLIENT_ERROR_FORBIDDEN;
-      text = g_strdup (_ ("Your message is held for the moderators to review."));
-    }
-  else if (g_str_equal (code, "forbidden"))
-    {
-      kind = CASCADE_CLIENT_ERROR_FORBIDDEN;
-      text = g_strdup (_ ("Only the channel’s moderators can do that."));
-    }
-  else if (g_str_equal (code, "not_joined"))
-    {
-      kind = CASCADE_CLIENT_ERROR_CONFLICT;
-      text = g_strdup (_ ("You are not in this chat yet. Try again in a moment."));
-    }
-  else if (g_str_equal (code, "not_found"))
-    {
-      kind = CASCADE_CLIENT_ERROR_NOT_FOUND;
-      text = g_strdup (_ ("That message or user is not in this chat."));
-    }
-  else
-    text = g_strdup_printf (_ ("The server refused it: %s"),
-                            server_message != NULL ? server_message : code);
-
-  return _cascade_client_error_new (kind, code, cascade_json_get_string (message, "field"), text);
-}
-
 static void
 fail_request (CascadeChatRoom *self, const char *id, GError *error)
 {
@@ -508,8 +367,11 @@ on_request_cancelled (GCancellable *cancellable, gpointer user_data)
 
 /* Sends @message (its "type" set) with a fresh "id" and the room's channel;
  * @task completes with the answer. Takes @task. */
-static void
-send_request (CascadeChatRoom *self, JsonObject *message, ReplyKind kind, GTask *task)
+void
+_cascade_chat_room_send_request (CascadeChatRoom *self,
+                                 JsonObject *message,
+                                 CascadeChatReplyKind kind,
+                                 GTask *task)
 {
   Request *request;
   char *id;
@@ -568,7 +430,7 @@ find_chatters_request (CascadeChatRoom *self)
 
   g_hash_table_iter_init (&iter, self->pending);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    if (((Request *) g_task_get_task_data (value))->kind == REPLY_CHATTERS)
+    if (((Request *) g_task_get_task_data (value))->kind == CASCADE_CHAT_REPLY_CHATTERS)
       return key;
   return NULL;
 }
@@ -585,7 +447,7 @@ on_reply (CascadeChatRoom *self, const char *type, JsonObject *message)
 
   if (id != NULL && g_str_equal (type, "error") && g_strcmp0 (id, self->join_id) == 0)
     {
-      g_autoptr (GError) error = error_from_message (message);
+      g_autoptr (GError) error = _cascade_chat_error_new_from_message (message);
 
       g_clear_pointer (&self->join_id, g_free);
       if (g_strcmp0 (cascade_client_error_get_code (error), "banned") == 0)
@@ -599,7 +461,7 @@ on_reply (CascadeChatRoom *self, const char *type, JsonObject *message)
     return;
   if (g_str_equal (type, "error"))
     {
-      fail_request (self, id, error_from_message (message));
+      fail_request (self, id, _cascade_chat_error_new_from_message (message));
       return;
     }
 
@@ -609,7 +471,7 @@ on_reply (CascadeChatRoom *self, const char *type, JsonObject *message)
   request = g_task_get_task_data (task);
   switch (request->kind)
     {
-      case REPLY_SENT:
+      case CASCADE_CHAT_REPLY_SENT:
         {
           const char *message_id = cascade_json_get_string (message, "message_id");
 
@@ -621,7 +483,7 @@ on_reply (CascadeChatRoom *self, const char *type, JsonObject *message)
                                                             NULL, "chat.sent has no message_id"));
           break;
         }
-      case REPLY_CHATTERS:
+      case CASCADE_CHAT_REPLY_CHATTERS:
         {
           JsonArray *items = get_array (message, "items");
           g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
@@ -643,7 +505,7 @@ on_reply (CascadeChatRoom *self, const char *type, JsonObject *message)
           g_task_return_pointer (task, g_strv_builder_end (builder), (GDestroyNotify) g_strfreev);
           break;
         }
-      case REPLY_OK:
+      case CASCADE_CHAT_REPLY_OK:
       default:
         g_task_return_boolean (task, TRUE);
         break;
@@ -703,7 +565,7 @@ on_joined (CascadeChatRoom *self, const char *type, JsonObject *message)
   set_modes (self, get_object (message, "modes"));
   set_you (self, get_object (message, "you"));
   set_counts (self, message);
-  set_emotes (self, get_array (message, "emotes"));
+  _cascade_chat_room_set_emotes (self, get_array (message, "emotes"));
   set_join_error (self, NULL);
   SET_FIELD (self, joined, TRUE, PROP_JOINED);
   g_object_thaw_notify (G_OBJECT (self));
@@ -884,235 +746,9 @@ cascade_chat_room_leave (CascadeChatRoom *self)
 }
 
 void
-cascade_chat_room_send_async (CascadeChatRoom *self,
-                              const char *text,
-                              GCancellable *cancellable,
-                              GAsyncReadyCallback callback,
-                              gpointer user_data)
+_cascade_chat_room_set_following_since (CascadeChatRoom *self, gint64 since)
 {
-  g_autoptr (JsonObject) message = json_object_new ();
-
-  g_return_if_fail (CASCADE_IS_CHAT_ROOM (self));
-  g_return_if_fail (text != NULL && g_utf8_validate (text, -1, NULL));
-
-  json_object_set_string_member (message, "type", "chat.send");
-  json_object_set_string_member (message, "text", text);
-  send_request (
-    self, message, REPLY_SENT,
-    _cascade_task_new (self, cascade_chat_room_send_async, cancellable, callback, user_data));
-}
-
-/* Returns: (transfer full): the id of the stored message */
-char *
-cascade_chat_room_send_finish (CascadeChatRoom *self, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (CASCADE_IS_CHAT_ROOM (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-moderate (CascadeChatRoom *self,
-          JsonObject *message,
-          gpointer source_tag,
-          GCancellable *cancellable,
-          GAsyncReadyCallback callback,
-          gpointer user_data)
-{
-  send_request (self, message, REPLY_OK,
-                _cascade_task_new (self, source_tag, cancellable, callback, user_data));
-}
-
-void
-cascade_chat_room_delete_message_async (CascadeChatRoom *self,
-                                        const char *message_id,
-                                        GCancellable *cancellable,
-                                        GAsyncReadyCallback callback,
-                                        gpointer user_data)
-{
-  g_autoptr (JsonObject) message = json_object_new ();
-
-  g_return_if_fail (CASCADE_IS_CHAT_ROOM (self));
-  g_return_if_fail (message_id != NULL);
-
-  json_object_set_string_member (message, "type", "chat.delete");
-  json_object_set_string_member (message, "message_id", message_id);
-  moderate (self, message, cascade_chat_room_delete_message_async, cancellable, callback,
-            user_data);
-}
-
-void
-cascade_chat_room_timeout_async (CascadeChatRoom *self,
-                                 const char *username,
-                                 guint seconds,
-                                 GCancellable *cancellable,
-                                 GAsyncReadyCallback callback,
-                                 gpointer user_data)
-{
-  g_autoptr (JsonObject) message = json_object_new ();
-
-  g_return_if_fail (CASCADE_IS_CHAT_ROOM (self));
-  g_return_if_fail (username != NULL);
-  g_return_if_fail (seconds >= 1 && seconds <= 1209600);
-
-  json_object_set_string_member (message, "type", "chat.timeout");
-  json_object_set_string_member (message, "username", username);
-  json_object_set_int_member (message, "seconds", seconds);
-  moderate (self, message, cascade_chat_room_timeout_async, cancellable, callback, user_data);
-}
-
-static void
-ban_or_unban (CascadeChatRoom *self,
-              const char *type,
-              const char *username,
-              gpointer source_tag,
-              GCancellable *cancellable,
-              GAsyncReadyCallback callback,
-              gpointer user_data)
-{
-  g_autoptr (JsonObject) message = json_object_new ();
-
-  json_object_set_string_member (message, "type", type);
-  json_object_set_string_member (message, "username", username);
-  moderate (self, message, source_tag, cancellable, callback, user_data);
-}
-
-void
-cascade_chat_room_ban_async (CascadeChatRoom *self,
-                             const char *username,
-                             GCancellable *cancellable,
-                             GAsyncReadyCallback callback,
-                             gpointer user_data)
-{
-  g_return_if_fail (CASCADE_IS_CHAT_ROOM (self));
-  g_return_if_fail (username != NULL);
-
-  ban_or_unban (self, "chat.ban", username, cascade_chat_room_ban_async, cancellable, callback,
-                user_data);
-}
-
-void
-cascade_chat_room_unban_async (CascadeChatRoom *self,
-                               const char *username,
-                               GCancellable *cancellable,
-                               GAsyncReadyCallback callback,
-                               gpointer user_data)
-{
-  g_return_if_fail (CASCADE_IS_CHAT_ROOM (self));
-  g_return_if_fail (username != NULL);
-
-  ban_or_unban (self, "chat.unban", username, cascade_chat_room_unban_async, cancellable, callback,
-                user_data);
-}
-
-void
-cascade_chat_room_set_modes_async (CascadeChatRoom *self,
-                                   int slow_seconds,
-                                   int followers_only,
-                                   int follow_age_seconds,
-                                   int emote_only,
-                                   GCancellable *cancellable,
-                                   GAsyncReadyCallback callback,
-                                   gpointer user_data)
-{
-  g_autoptr (JsonObject) message = json_object_new ();
-
-  g_return_if_fail (CASCADE_IS_CHAT_ROOM (self));
-  g_return_if_fail (slow_seconds <= 3600);
-
-  json_object_set_string_member (message, "type", "chat.modes");
-  if (slow_seconds >= 0)
-    json_object_set_int_member (message, "slow_seconds", slow_seconds);
-  if (followers_only >= 0)
-    json_object_set_boolean_member (message, "followers_only", followers_only != 0);
-  if (follow_age_seconds >= 0)
-    json_object_set_int_member (message, "follow_age_seconds", follow_age_seconds);
-  if (emote_only >= 0)
-    json_object_set_boolean_member (message, "emote_only", emote_only != 0);
-  moderate (self, message, cascade_chat_room_set_modes_async, cancellable, callback, user_data);
-}
-
-gboolean
-cascade_chat_room_moderate_finish (CascadeChatRoom *self, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (CASCADE_IS_CHAT_ROOM (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-void
-cascade_chat_room_list_chatters_async (CascadeChatRoom *self,
-                                       GCancellable *cancellable,
-                                       GAsyncReadyCallback callback,
-                                       gpointer user_data)
-{
-  g_autoptr (JsonObject) message = json_object_new ();
-
-  g_return_if_fail (CASCADE_IS_CHAT_ROOM (self));
-
-  json_object_set_string_member (message, "type", "chat.chatters");
-  send_request (self, message, REPLY_CHATTERS,
-                _cascade_task_new (self, cascade_chat_room_list_chatters_async, cancellable,
-                                   callback, user_data));
-}
-
-GStrv
-cascade_chat_room_list_chatters_finish (CascadeChatRoom *self, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (CASCADE_IS_CHAT_ROOM (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-on_followed (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  CascadeChatRoom *self = g_task_get_source_object (task);
-  g_autoptr (GError) error = NULL;
-
-  if (!cascade_client_follow_finish (CASCADE_CLIENT (source), result, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (GPOINTER_TO_INT (g_task_get_task_data (task)))
-    {
-      if (self->following_since == 0)
-        SET_FIELD (self, following_since, g_get_real_time () / 1000, PROP_FOLLOWING_SINCE);
-    }
-  else
-    SET_FIELD (self, following_since, 0, PROP_FOLLOWING_SINCE);
-  g_task_return_boolean (task, TRUE);
-}
-
-void
-cascade_chat_room_follow_async (CascadeChatRoom *self,
-                                gboolean follow,
-                                GCancellable *cancellable,
-                                GAsyncReadyCallback callback,
-                                gpointer user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (CASCADE_IS_CHAT_ROOM (self));
-
-  task = _cascade_task_new (self, cascade_chat_room_follow_async, cancellable, callback, user_data);
-  g_task_set_task_data (task, GINT_TO_POINTER (follow != FALSE), NULL);
-  cascade_client_follow_async (cascade_session_get_client (self->session), self->channel, follow,
-                               cancellable, on_followed, task);
-}
-
-gboolean
-cascade_chat_room_follow_finish (CascadeChatRoom *self, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (CASCADE_IS_CHAT_ROOM (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  SET_FIELD (self, following_since, since, PROP_FOLLOWING_SINCE);
 }
 
 /* ---- getters ------------------------------------------------------------- */

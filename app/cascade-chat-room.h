@@ -127,4 +127,14 @@ void cascade_chat_room_follow_async (CascadeChatRoom *self,
 gboolean
 cascade_chat_room_follow_finish (CascadeChatRoom *self, GAsyncResult *result, GError **error);
 
+/* Adds an emote to one's own channel (PNG, at most 64 KiB and 128×128). */
+void cascade_chat_room_add_emote_async (CascadeChatRoom *self,
+                                        const char *code,
+                                        GBytes *png,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data);
+gboolean
+cascade_chat_room_add_emote_finish (CascadeChatRoom *self, GAsyncResult *result, GError **error);
+
 G_END_DECLS

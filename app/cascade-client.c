@@ -959,6 +959,15 @@ cascade_client_get_thumbnail_finish (CascadeClient *self, GAsyncResult *result, 
 
 /* ---- channels ------------------------------------------------------------- */
 
+/* "/api/v1/channels/CHANNEL" + suffix, with the name escaped. */
+static char *
+channel_path (const char *channel, const char *suffix)
+{
+  g_autofree char *escaped = g_uri_escape_string (channel, NULL, FALSE);
+
+  return g_strconcat ("/api/v1/channels/", escaped, suffix, NULL);
+}
+
 void
 cascade_client_follow_async (CascadeClient *self,
                              const char *channel,
@@ -967,7 +976,6 @@ cascade_client_follow_async (CascadeClient *self,
                              GAsyncReadyCallback callback,
                              gpointer user_data)
 {
-  g_autofree char *escaped = NULL;
   g_autofree char *path = NULL;
   GTask *task;
 
@@ -975,8 +983,7 @@ cascade_client_follow_async (CascadeClient *self,
   g_return_if_fail (channel != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  escaped = g_uri_escape_string (channel, NULL, FALSE);
-  path = g_strconcat ("/api/v1/channels/", escaped, "/follow", NULL);
+  path = channel_path (channel, "/follow");
   task = _cascade_task_new (self, cascade_client_follow_async, cancellable, callback, user_data);
   start_request (self, task, follow ? SOUP_METHOD_PUT : SOUP_METHOD_DELETE, path, NULL, TRUE, NULL,
                  NULL);
@@ -1019,6 +1026,83 @@ GBytes *
 cascade_client_get_image_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
   return propagate_pointer (self, result, cascade_client_get_image_async, error);
+}
+
+static const CascadeJsonMember emote_list_members[] = {
+  { "items", CASCADE_JSON_ARRAY, TRUE },
+};
+
+static gpointer
+parse_emote_list (JsonObject *root, GError **error)
+{
+  if (!cascade_json_check (root, emote_list_members, G_N_ELEMENTS (emote_list_members), error))
+    return NULL;
+  return json_array_ref (json_object_get_array_member (root, "items"));
+}
+
+void
+cascade_client_list_emotes_async (CascadeClient *self,
+                                  const char *channel,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  g_autofree char *path = NULL;
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (channel != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  path = channel_path (channel, "/emotes");
+  task =
+    _cascade_task_new (self, cascade_client_list_emotes_async, cancellable, callback, user_data);
+  start_request (self, task, SOUP_METHOD_GET, path, NULL, FALSE, parse_emote_list,
+                 (GDestroyNotify) json_array_unref);
+}
+
+/* Returns: (transfer full) (element-type JsonObject): the emotes */
+JsonArray *
+cascade_client_list_emotes_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  return propagate_pointer (self, result, cascade_client_list_emotes_async, error);
+}
+
+void
+cascade_client_put_emote_async (CascadeClient *self,
+                                const char *channel,
+                                const char *code,
+                                GBytes *png,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *suffix = NULL;
+  g_autofree char *path = NULL;
+  GTask *task;
+
+  g_return_if_fail (CASCADE_IS_CLIENT (self));
+  g_return_if_fail (channel != NULL && code != NULL && png != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  escaped = g_uri_escape_string (code, NULL, FALSE);
+  suffix = g_strconcat ("/emotes/", escaped, NULL);
+  path = channel_path (channel, suffix);
+  task = _cascade_task_new (self, cascade_client_put_emote_async, cancellable, callback, user_data);
+  start_request_full (self, task, SOUP_METHOD_PUT, path, g_bytes_ref (png), "image/png", TRUE, NULL,
+                      NULL, FALSE);
+}
+
+gboolean
+cascade_client_put_emote_finish (CascadeClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (CASCADE_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cascade_client_put_emote_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* The access token to authenticate with, for the realtime connection. */

@@ -286,4 +286,26 @@ void cascade_client_get_image_async (CascadeClient *self,
                                      gpointer user_data);
 GBytes *cascade_client_get_image_finish (CascadeClient *self, GAsyncResult *result, GError **error);
 
+/* A channel's emotes (GET /api/v1/channels/NAME/emotes): the "items" array,
+ * each {"code", "url"}. */
+void cascade_client_list_emotes_async (CascadeClient *self,
+                                       const char *channel,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data);
+JsonArray *
+cascade_client_list_emotes_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+
+/* Adds (or replaces) one of one's own channel's emotes: @png at most 64 KiB
+ * and 128×128, @code 2 to 20 of A-Za-z0-9_. */
+void cascade_client_put_emote_async (CascadeClient *self,
+                                     const char *channel,
+                                     const char *code,
+                                     GBytes *png,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data);
+gboolean
+cascade_client_put_emote_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+
 G_END_DECLS
