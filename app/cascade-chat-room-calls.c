@@ -382,15 +382,16 @@ on_emote_put (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GTask) task = user_data;
   CascadeChatRoom *self = g_task_get_source_object (task);
   g_autoptr (GError) error = NULL;
+  GCancellable *cancellable;
 
   if (!cascade_client_put_emote_finish (CASCADE_CLIENT (source), result, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  cancellable = g_task_get_cancellable (task);
   cascade_client_list_emotes_async (CASCADE_CLIENT (source), cascade_chat_room_get_channel (self),
-                                    g_task_get_cancellable (task), on_emotes_listed,
-                                    g_steal_pointer (&task));
+                                    cancellable, on_emotes_listed, g_steal_pointer (&task));
 }
 
 /**

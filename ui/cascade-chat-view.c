@@ -493,6 +493,115 @@ set_modes (CascadeChatView *self, int slow_seconds, int followers_only, int emot
                                      self->cancellable, on_moderated, g_object_ref (self));
 }
 
+/* ---- adding emotes (the streamer) ----------------------------------------- */
+
+#define EMOTE_CODE_MAX 20
+
+/* A code the server takes (2 to 20 of A-Za-z0-9_), from a file's name. */
+static char *
+suggest_code (GFile *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  GString *code = g_string_new (NULL);
+
+  for (const char *p = name; *p != '\0' && *p != '.' && code->len < EMOTE_CODE_MAX; p++)
+    if (g_ascii_isalnum (*p) || *p == '_')
+      g_string_append_c (code, *p);
+  if (code->len < 2)
+    g_string_assign (code, "emote");
+  return g_string_free (code, FALSE);
+}
+
+static void
+on_emote_added (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (CascadeChatView) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!cascade_chat_room_add_emote_finish (CASCADE_CHAT_ROOM (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_error (self, error);
+}
+
+static void
+on_code_response (AdwMessageDialog *dialog, const char *response, CascadeChatView *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  GBytes *png = g_object_get_data (G_OBJECT (dialog), "cascade-png");
+
+  if (g_strcmp0 (response, "add") == 0 && self->room != NULL)
+    cascade_chat_room_add_emote_async (self->room, gtk_editable_get_text (entry), png,
+                                       self->cancellable, on_emote_added, g_object_ref (self));
+}
+
+static void
+on_emote_file_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (CascadeChatView) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) png = g_file_load_bytes_finish (G_FILE (source), result, NULL, &error);
+  g_autofree char *code = NULL;
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+
+  if (png == NULL)
+    {
+      show_error (self, error);
+      return;
+    }
+  code = suggest_code (G_FILE (source));
+  dialog = ADW_MESSAGE_DIALOG (
+    adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), _ ("Add Emote"),
+                            _ ("People type its code to send it: 2 to 20 letters, digits or _.")));
+  entry = gtk_entry_new ();
+  gtk_editable_set_text (GTK_EDITABLE (entry), code);
+  gtk_entry_set_max_length (GTK_ENTRY (entry), EMOTE_CODE_MAX);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Emote code"), -1);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog, "cancel", _ ("_Cancel"), "add", _ ("_Add"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "add", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "add");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "cascade-png", g_bytes_ref (png),
+                          (GDestroyNotify) g_bytes_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_code_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_emote_file_chosen (GtkNativeDialog *chooser, int response, CascadeChatView *self)
+{
+  g_autoptr (GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  if (file != NULL)
+    g_file_load_bytes_async (file, self->cancellable, on_emote_file_loaded, g_object_ref (self));
+  g_object_unref (chooser);
+}
+
+static void
+add_emote_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  CascadeChatView *self = CASCADE_CHAT_VIEW (widget);
+  GtkFileChooserNative *chooser;
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+  if (self->room == NULL)
+    return;
+  chooser = gtk_file_chooser_native_new (_ ("Choose an Emote Image"),
+                                         GTK_WINDOW (gtk_widget_get_root (widget)),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Open"), _ ("_Cancel"));
+  gtk_file_filter_set_name (filter, _ ("PNG images (at most 128×128)"));
+  gtk_file_filter_add_mime_type (filter, "image/png");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_emote_file_chosen), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 /* ---- composer ------------------------------------------------------------ */
 
 static void
@@ -811,6 +920,9 @@ update_state (CascadeChatView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->modes_label), modes->len > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->modes_button),
                           room != NULL && cascade_chat_room_get_can_moderate (room));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.add-emote",
+                                 room != NULL &&
+                                   g_strcmp0 (cascade_chat_room_get_role (room), "streamer") == 0);
 }
 
 static void
@@ -921,6 +1033,8 @@ cascade_chat_view_dispose (GObject *object)
   CascadeChatView *self = CASCADE_CHAT_VIEW (object);
 
   cascade_chat_view_set_room (self, NULL);
+  if (self->scroller != NULL)
+    g_signal_handlers_disconnect_by_data (get_vadjustment (self), self);
   g_clear_handle_id (&self->error_id, g_source_remove);
   g_clear_handle_id (&self->timeout_update_id, g_source_remove);
   g_clear_pointer (&self->completion_popover, gtk_widget_unparent);
@@ -1032,6 +1146,7 @@ cascade_chat_view_class_init (CascadeChatViewClass *klass)
   gtk_widget_class_install_action (widget_class, "chat.mention", "s", mention_action);
   gtk_widget_class_install_action (widget_class, "chat.context-menu", NULL, context_menu_action);
   gtk_widget_class_install_action (widget_class, "chat.complete", NULL, complete_action);
+  gtk_widget_class_install_action (widget_class, "chat.add-emote", NULL, add_emote_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "chat.context-menu", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK,
                                        "chat.context-menu", NULL);

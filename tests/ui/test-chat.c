@@ -278,6 +278,83 @@ test_mention_completion (Fixture *f, gconstpointer data)
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "hi @ada ");
 }
 
+static cairo_status_t
+append_png (void *closure, const unsigned char *data, unsigned int length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+/* A 32×32 PNG: an orange disc. */
+static GBytes *
+make_emote_png (void)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 32, 32);
+  cairo_t *cr = cairo_create (surface);
+  GByteArray *png = g_byte_array_new ();
+
+  cairo_set_source_rgb (cr, 0.9, 0.6, 0.1);
+  cairo_arc (cr, 16, 16, 14, 0, 2 * G_PI);
+  cairo_fill (cr);
+  cairo_destroy (cr);
+  g_assert_cmpint (cairo_surface_write_to_png_stream (surface, append_png, png), ==,
+                   CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (surface);
+  return g_byte_array_free_to_bytes (png);
+}
+
+static void
+on_emote_added (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (cascade_chat_room_add_emote_finish (CASCADE_CHAT_ROOM (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+row_shows_emote (CascadeChatRow *row)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (row)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_PICTURE (child) && gtk_picture_get_paintable (GTK_PICTURE (child)) != NULL &&
+        gtk_widget_get_width (child) > 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_emotes (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) png = make_emote_png ();
+  GtkWidget *entry = view_child (&f->streamer, "entry");
+  GtkWidget *picker = view_child (&f->streamer, "emote_box");
+  GtkWidget *button;
+  CascadeChatRow *row;
+  gboolean added = FALSE;
+
+  /* No emotes yet: no picker. */
+  g_assert_false (gtk_widget_get_visible (view_child (&f->streamer, "emote_button")));
+
+  cascade_chat_room_add_emote_async (f->streamer.room, "cascadeHype", png, NULL, on_emote_added,
+                                     &added);
+  WAIT_FOR (added);
+  WAIT_FOR (gtk_widget_get_visible (view_child (&f->streamer, "emote_button")));
+
+  /* The picker puts the code in the composer. */
+  button = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (gtk_widget_get_first_child (picker)));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "hello");
+  gtk_editable_set_position (GTK_EDITABLE (entry), -1);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "hello cascadeHype ");
+  g_signal_emit_by_name (entry, "activate");
+
+  /* The viewer sees the emote inline, as an image. */
+  WAIT_FOR ((row = find_row (&f->viewer, "hello cascadeHype")) != NULL);
+  WAIT_FOR (row_shows_emote (row));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -289,6 +366,9 @@ main (int argc, char *argv[])
               fixture_tear_down);
   g_test_add ("/cascade/ui/chat/mention-completion", Fixture, NULL, fixture_set_up,
               test_mention_completion, fixture_tear_down);
+
+  g_test_add ("/cascade/ui/chat/emotes", Fixture, NULL, fixture_set_up, test_emotes,
+              fixture_tear_down);
 
   return g_test_run ();
 }
