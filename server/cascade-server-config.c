@@ -10,8 +10,8 @@
 #define ACCESS_TOKEN_TTL_MIN 1 /* seconds; tests use a few seconds to see tokens expire */
 #define ACCESS_TOKEN_TTL_MAX 86400
 
-static const char *const server_keys[] = { "listen", "data-dir", "max-body-bytes", "public-url",
-                                           NULL };
+static const char *const server_keys[] = { "listen",     "data-dir",        "max-body-bytes",
+                                           "public-url", "trusted-proxies", NULL };
 static const char *const auth_keys[] = { "issuer", "access-token-ttl", NULL };
 static const char *const streaming_keys[] = { "grace-seconds", NULL };
 static const char *const ice_keys[] = { "stun-urls", "turn-urls", "turn-secret", "turn-ttl-seconds",
@@ -36,6 +36,7 @@ cascade_server_config_new (void)
   self->access_token_ttl = CASCADE_SERVER_DEFAULT_ACCESS_TOKEN_TTL;
   self->stream_grace_seconds = CASCADE_SERVER_DEFAULT_STREAM_GRACE_SECONDS;
   self->ice_stun_urls = g_new0 (char *, 1);
+  self->trusted_proxies = g_new0 (char *, 1);
   self->ice_turn_urls = g_new0 (char *, 1);
   self->ice_turn_ttl_seconds = CASCADE_SERVER_DEFAULT_TURN_TTL_SECONDS;
   return self;
@@ -56,6 +57,7 @@ cascade_server_config_free (CascadeServerConfig *self)
     sodium_memzero (self->ice_turn_secret, strlen (self->ice_turn_secret));
   g_free (self->ice_turn_secret);
   g_free (self->public_url);
+  g_strfreev (self->trusted_proxies);
   g_free (self);
 }
 
@@ -138,6 +140,37 @@ check_keys (
   return TRUE;
 }
 
+/* [server] trusted-proxies: "127.0.0.1;10.0.0.0/8", the reverse proxies
+ * whose X-Forwarded-For is believed. */
+static gboolean
+load_trusted_proxies (CascadeServerConfig *self, GKeyFile *file, const char *path, GError **error)
+{
+  g_auto (GStrv) entries =
+    g_key_file_get_string_list (file, "server", "trusted-proxies", NULL, NULL);
+  g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
+
+  if (entries == NULL)
+    return TRUE;
+  for (guint i = 0; entries[i] != NULL; i++)
+    {
+      g_autoptr (GInetAddressMask) mask = NULL;
+
+      g_strstrip (entries[i]);
+      if (entries[i][0] == '\0')
+        continue;
+      mask = g_inet_address_mask_new_from_string (entries[i], NULL);
+      if (mask == NULL)
+        return config_error (error,
+                             "%s: “%s” in trusted-proxies is not an IP address or ADDRESS/BITS",
+                             path, entries[i]);
+      g_ptr_array_add (kept, g_strdup (entries[i]));
+    }
+  g_ptr_array_add (kept, NULL);
+  g_strfreev (self->trusted_proxies);
+  self->trusted_proxies = (char **) g_ptr_array_steal (kept, NULL);
+  return TRUE;
+}
+
 /* [server] public-url: http(s)://host[:port][/prefix], no query or fragment */
 static gboolean
 load_public_url (CascadeServerConfig *self, GKeyFile *file, const char *path, GError **error)
@@ -186,6 +219,8 @@ load_server_group (CascadeServerConfig *self, GKeyFile *file, const char *path, 
                              path, MAX_BODY_BYTES_LIMIT);
       self->max_body_bytes = max_body;
     }
+  if (!load_trusted_proxies (self, file, path, error))
+    return FALSE;
   return load_public_url (self, file, path, error);
 }
 

@@ -34,6 +34,7 @@ struct _CascadeServerConfig
   char *ice_turn_secret; /* [ice] turn-secret (coturn's static-auth-secret); wiped on free */
   guint ice_turn_ttl_seconds; /* [ice] turn-ttl-seconds: how long TURN credentials last */
   char *public_url;           /* [server] public-url, or NULL: the URL it listens on */
+  char **trusted_proxies;     /* [server] trusted-proxies: addresses or ranges; empty by default */
 };
 
 CascadeServerConfig *cascade_server_config_new (void);

@@ -115,6 +115,7 @@ config_copy (const CascadeServerConfig *config)
   copy->ice_turn_secret = g_strdup (config->ice_turn_secret);
   copy->ice_turn_ttl_seconds = config->ice_turn_ttl_seconds;
   copy->public_url = g_strdup (config->public_url);
+  copy->trusted_proxies = g_strdupv (config->trusted_proxies);
   return copy;
 }
 
@@ -214,6 +215,9 @@ cascade_server_new (const CascadeServerConfig *config, GError **error)
 
   self->gateway = cascade_gateway_new (self->store, config->max_body_bytes);
   if (!cascade_gateway_load_tls (self->gateway, config->file, error))
+    return NULL;
+  if (!cascade_gateway_set_trusted_proxies (self->gateway,
+                                            (const char *const *) config->trusted_proxies, error))
     return NULL;
   cascade_identity_routes_install (self->gateway, self->identity);
 

@@ -39,6 +39,7 @@ struct _CascadeGateway
   GObject *authenticator_owner;
   CascadeRateLimit *address_limit; /* for CASCADE_ROUTE_RATE_LIMITED routes */
   gboolean https;                  /* a TLS certificate is set: HTTPS and WSS only */
+  GPtrArray *trusted_proxies;      /* GInetAddressMask: peers whose X-Forwarded-For counts */
 
   guint in_flight;
   gboolean shutting_down;
@@ -61,6 +62,7 @@ typedef struct
   gboolean worker_done;
   gboolean io_done;
   char *remote; /* read while the client is surely connected (see ensure_state) */
+  char *client; /* the client's address, once the headers are read (see client_address) */
 } RequestState;
 
 typedef struct
@@ -81,6 +83,7 @@ request_state_free (gpointer data)
       g_byte_array_unref (state->body);
     }
   g_free (state->remote);
+  g_free (state->client);
   g_free (state);
 }
 
@@ -203,7 +206,10 @@ log_request (SoupServerMessage *msg, RequestState *state, gboolean aborted)
              " bytes_out=%" G_GINT64_FORMAT " remote=%s%s",
              safe_method, safe_path, soup_server_message_get_status (msg), duration_ms,
              state->bytes_in, response != NULL ? (gint64) response->length : (gint64) 0,
-             state->remote != NULL ? state->remote : "-", aborted ? " aborted=true" : "");
+             state->client != NULL   ? state->client
+             : state->remote != NULL ? state->remote
+                                     : "-",
+             aborted ? " aborted=true" : "");
 }
 
 static void
@@ -213,6 +219,101 @@ on_disconnected (SoupServerMessage *msg, gpointer user_data)
 
   if (state != NULL)
     state->disconnected = TRUE;
+}
+
+static gboolean
+is_trusted_proxy (CascadeGateway *self, const char *host)
+{
+  g_autoptr (GInetAddress) address = NULL;
+
+  if (self->trusted_proxies == NULL || host == NULL)
+    return FALSE;
+  address = g_inet_address_new_from_string (host);
+  if (address == NULL)
+    return FALSE;
+  for (guint i = 0; i < self->trusted_proxies->len; i++)
+    if (g_inet_address_mask_matches (g_ptr_array_index (self->trusted_proxies, i), address))
+      return TRUE;
+  return FALSE;
+}
+
+/* The client's address: the peer's, or, when the peer is a trusted proxy,
+ * the last address of X-Forwarded-For that is not one (each proxy appends
+ * the address it got the request from; anything left of a hop we do not
+ * trust may be made up by the client). */
+static char *
+dup_client_address (CascadeGateway *self, SoupServerMessage *msg, const char *peer)
+{
+  const char *forwarded;
+  g_auto (GStrv) hops = NULL;
+  char *client = g_strdup (peer);
+
+  if (!is_trusted_proxy (self, peer))
+    return client;
+  forwarded = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+                                             "X-Forwarded-For");
+  if (forwarded == NULL || strlen (forwarded) > 4096)
+    return client;
+  hops = g_strsplit (forwarded, ",", 64);
+  for (int i = (int) g_strv_length (hops) - 1; i >= 0; i--)
+    {
+      g_autoptr (GInetAddress) address = g_inet_address_new_from_string (g_strstrip (hops[i]));
+
+      if (address == NULL)
+        break; /* not an address: trust nothing further left */
+      g_free (client);
+      client = g_inet_address_to_string (address);
+      if (!is_trusted_proxy (self, client))
+        break;
+    }
+  return client;
+}
+
+static RequestState *ensure_state (CascadeGateway *self, SoupServerMessage *msg);
+
+/* Once the headers are in: the peer, or the client behind a trusted proxy. */
+static const char *
+client_address (CascadeGateway *self, SoupServerMessage *msg)
+{
+  RequestState *state = ensure_state (self, msg);
+
+  if (state->client == NULL)
+    state->client = dup_client_address (self, msg, state->remote);
+  return state->client;
+}
+
+/**
+ * cascade_gateway_set_trusted_proxies:
+ * @proxies: (nullable): addresses or CIDR ranges ("10.0.0.0/8") of reverse
+ *   proxies whose X-Forwarded-For header is believed
+ *
+ * Returns: %FALSE with a CONFIG error for an entry that is neither
+ */
+gboolean
+cascade_gateway_set_trusted_proxies (CascadeGateway *self,
+                                     const char *const *proxies,
+                                     GError **error)
+{
+  g_autoptr (GPtrArray) masks = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (CASCADE_IS_GATEWAY (self), FALSE);
+
+  for (guint i = 0; proxies != NULL && proxies[i] != NULL; i++)
+    {
+      GInetAddressMask *mask = g_inet_address_mask_new_from_string (proxies[i], NULL);
+
+      if (mask == NULL)
+        {
+          g_set_error (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_CONFIG,
+                       "trusted-proxies: “%s” is not an IP address or ADDRESS/BITS", proxies[i]);
+          return FALSE;
+        }
+      g_ptr_array_add (masks, mask);
+    }
+  g_clear_pointer (&self->trusted_proxies, g_ptr_array_unref);
+  if (masks->len > 0)
+    self->trusted_proxies = g_steal_pointer (&masks);
+  return TRUE;
 }
 
 static RequestState *
@@ -587,7 +688,7 @@ dispatch (CascadeGateway *self,
     params != NULL ? g_hash_table_lookup (params, "charset") : NULL,
     g_steal_pointer (&state->body));
   cascade_request_set_query (call->request, g_uri_get_query (soup_server_message_get_uri (msg)));
-  cascade_request_set_client (call->request, soup_server_message_get_remote_host (msg),
+  cascade_request_set_client (call->request, client_address (self, msg),
                               soup_message_headers_get_one (headers, "User-Agent"));
 
   soup_server_message_pause (msg);
@@ -605,7 +706,7 @@ dispatch (CascadeGateway *self,
 static gboolean
 check_address_limit (CascadeGateway *self, SoupServerMessage *msg, const RouteEntry *entry)
 {
-  const char *host = soup_server_message_get_remote_host (msg);
+  const char *host = client_address (self, msg);
   g_autofree char *retry = NULL;
   guint retry_after = 0;
 
@@ -697,6 +798,7 @@ cascade_gateway_dispose (GObject *object)
   g_clear_pointer (&self->routes, g_array_unref);
   g_clear_object (&self->authenticator_owner);
   g_clear_object (&self->address_limit);
+  g_clear_pointer (&self->trusted_proxies, g_ptr_array_unref);
   g_clear_object (&self->store);
 
   G_OBJECT_CLASS (cascade_gateway_parent_class)->dispose (object);

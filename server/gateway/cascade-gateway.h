@@ -61,6 +61,9 @@ void cascade_gateway_set_authenticator (CascadeGateway *self,
                                         CascadeAuthenticator authenticator,
                                         gpointer owner);
 void cascade_gateway_set_address_limit (CascadeGateway *self, CascadeRateLimit *limit);
+gboolean cascade_gateway_set_trusted_proxies (CascadeGateway *self,
+                                              const char *const *proxies,
+                                              GError **error);
 gboolean cascade_gateway_load_tls (CascadeGateway *self, GKeyFile *file, GError **error);
 gboolean cascade_gateway_listen (CascadeGateway *self, GSocketAddress *address, GError **error);
 char *cascade_gateway_dup_url (CascadeGateway *self);

@@ -412,12 +412,114 @@ test_concurrent (Fixture *f, gconstpointer data)
     }
 }
 
+/* Sends @body to @path as the client behind X-Forwarded-For @forwarded. */
+static guint
+send_forwarded (CascadeTestServer *server,
+                const char *path,
+                const char *bearer,
+                const char *forwarded,
+                const char *body,
+                JsonNode **out)
+{
+  g_autofree char *authorization = bearer != NULL ? g_strconcat ("Bearer ", bearer, NULL) : NULL;
+  const char *headers[] = { "X-Forwarded-For", forwarded, "Authorization", authorization, NULL };
+  g_autoptr (GBytes) request = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
+  g_autoptr (GBytes) response = NULL;
+  guint status;
+
+  if (authorization == NULL)
+    headers[2] = NULL;
+  status = cascade_test_server_request_full (server, body != NULL ? "POST" : "GET", path, headers,
+                                             "application/json", request, NULL, &response);
+  *out = g_bytes_get_size (response) > 0 ? test_parse_bytes (response) : NULL;
+  return status;
+}
+
+/* The address a session was signed in from, as its user sees it. */
+static char *
+session_address (CascadeTestServer *server, JsonNode *session)
+{
+  g_autoptr (JsonNode) list = NULL;
+  JsonArray *items;
+
+  g_assert_cmpuint (cascade_test_server_request (server, "GET", "/api/v1/me/sessions",
+                                                 test_string (session, "access_token"), NULL,
+                                                 &list),
+                    ==, SOUP_STATUS_OK);
+  items = json_object_get_array_member (test_object (list), "items");
+  g_assert_cmpuint (json_array_get_length (items), ==, 1);
+  return g_strdup (
+    json_object_get_string_member (json_array_get_object_element (items, 0), "address"));
+}
+
+/* X-Forwarded-For counts only from a peer in [server] trusted-proxies: then
+ * the client's address (for rate limits and sessions) is the last one a
+ * trusted hop did not add. */
+static void
+test_forwarded_for (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = cascade_test_make_tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "cascaded.conf", NULL);
+  const char *args[] = { "--config", path, NULL };
+  const char *wrong = "{\"login\": \"nobody\", \"password\": \"" TEST_PASSWORD "\"}";
+  const char *reg = "{\"email\": \"fwd@example.com\", \"username\": \"fwd\", "
+                    "\"password\": \"" TEST_PASSWORD "\"}";
+  g_autoptr (CascadeTestServer) proxied = NULL;
+  g_autoptr (JsonNode) direct = NULL;
+  g_autoptr (JsonNode) behind = NULL;
+  g_autoptr (JsonNode) limited = NULL;
+  g_autofree char *address = NULL;
+  g_autoptr (GError) error = NULL;
+  guint status;
+
+  /* Not a trusted proxy: the header is the client's word, ignored. */
+  g_assert_cmpuint (
+    send_forwarded (f->server, "/api/v1/auth/register", NULL, "203.0.113.5", reg, &direct), ==,
+    SOUP_STATUS_CREATED);
+  address = session_address (f->server, direct);
+  g_assert_cmpstr (address, ==, "127.0.0.1");
+  g_clear_pointer (&address, g_free);
+
+  g_file_set_contents (path,
+                       "[server]\ntrusted-proxies=10.9.0.0/16;127.0.0.1\n"
+                       "[limits]\naddress-burst=3\naddress-per-minute=1\n",
+                       -1, &error);
+  g_assert_no_error (error);
+  proxied = cascade_test_server_new (args);
+
+  /* A made-up hop left of an untrusted one is not believed. */
+  g_assert_cmpuint (send_forwarded (proxied, "/api/v1/auth/register", NULL,
+                                    "198.51.100.1, 203.0.113.7, 10.9.3.4", reg, &behind),
+                    ==, SOUP_STATUS_CREATED);
+  address = session_address (proxied, behind);
+  g_assert_cmpstr (address, ==, "203.0.113.7");
+
+  /* Rate limits count per forwarded client. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (JsonNode) response = NULL;
+
+      status =
+        send_forwarded (proxied, "/api/v1/auth/login", NULL, "203.0.113.7", wrong, &response);
+      test_assert_error (status, response, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials", NULL);
+    }
+  status = send_forwarded (proxied, "/api/v1/auth/login", NULL, "203.0.113.7", wrong, &limited);
+  test_assert_error (status, limited, 429, "rate_limited", NULL);
+  g_clear_pointer (&limited, json_node_unref);
+  status = send_forwarded (proxied, "/api/v1/auth/login", NULL, "203.0.113.8", wrong, &limited);
+  test_assert_error (status, limited, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials", NULL);
+
+  g_assert_cmpint (cascade_test_server_stop (proxied), ==, 0);
+  cascade_test_rm_rf (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/cascade/server/gateway/forwarded-for", test_forwarded_for);
   ADD ("/cascade/server/gateway/healthz", test_healthz);
   ADD ("/cascade/server/gateway/not-found", test_not_found);
   ADD ("/cascade/server/gateway/wrong-method", test_wrong_method);
