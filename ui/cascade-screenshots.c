@@ -53,6 +53,8 @@
 #define GUEST_CATEGORY "Celeste"
 #define DEMO_TITLE "Ranked grind until Champion"
 #define DEMO_CATEGORY "Rocket League"
+/* The emote Grace's channel has. */
+#define DEMO_EMOTE "graceHype"
 /* Frames the preview and the player show before they are captured. */
 #define VIDEO_FRAMES 45
 
@@ -86,6 +88,7 @@ struct _Shooter
   CascadeSession *guest_session;
   CascadeGoLivePage *guest_go_live;
   gint64 guest_live_since;
+  gboolean emote_added;
 
   guint current;
   guint stage;
@@ -433,6 +436,57 @@ drive_live (Shooter *self, GError **error)
     }
 }
 
+/* Grace's own chat room, from her Go Live page. */
+static CascadeChatRoom *
+guest_chat_room (Shooter *self)
+{
+  return cascade_chat_view_get_room (
+    page_child (self->guest_go_live, CASCADE_TYPE_GO_LIVE_PAGE, "chat_view"));
+}
+
+static cairo_status_t
+append_png (void *closure, const unsigned char *data, unsigned int length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+/* Grace's emote: a small smiling face, as a PNG. */
+static GBytes *
+draw_emote (void)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 64, 64);
+  cairo_t *cr = cairo_create (surface);
+  GByteArray *png = g_byte_array_new ();
+
+  cairo_set_source_rgb (cr, 0.96, 0.76, 0.07);
+  cairo_arc (cr, 32, 32, 29, 0, 2 * G_PI);
+  cairo_fill (cr);
+  cairo_set_source_rgb (cr, 0.2, 0.13, 0.05);
+  cairo_arc (cr, 22, 26, 5, 0, 2 * G_PI);
+  cairo_fill (cr);
+  cairo_arc (cr, 42, 26, 5, 0, 2 * G_PI);
+  cairo_fill (cr);
+  cairo_set_line_width (cr, 4);
+  cairo_arc (cr, 32, 34, 16, 0.15 * G_PI, 0.85 * G_PI);
+  cairo_stroke (cr);
+  cairo_destroy (cr);
+  cairo_surface_write_to_png_stream (surface, append_png, png);
+  cairo_surface_destroy (surface);
+  return g_byte_array_free_to_bytes (png);
+}
+
+static void
+on_emote_added (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Shooter *self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!cascade_chat_room_add_emote_finish (CASCADE_CHAT_ROOM (source), result, &error))
+    g_warning ("Could not add the demo emote: %s", error->message);
+  self->emote_added = TRUE;
+}
+
 /* Ada opens Grace's stream: the Watch page plays it. */
 static ShotStatus
 drive_watch (Shooter *self, GError **error)
@@ -468,17 +522,31 @@ drive_watch (Shooter *self, GError **error)
 
   if (self->stage == 1)
     {
-      /* The chat beside the video: Grace greets, Ada answers from the
-       * composer. */
+      /* The chat beside the video: Grace adds an emote, greets, and Ada
+       * answers from the composer. */
       CascadeChatView *chat = page_child (watch, CASCADE_TYPE_WATCH_PAGE, "chat_view");
       CascadeChatRoom *room = cascade_chat_view_get_room (chat);
-      CascadeChatRoom *guest_room = cascade_chat_view_get_room (
-        page_child (self->guest_go_live, CASCADE_TYPE_GO_LIVE_PAGE, "chat_view"));
+      CascadeChatRoom *guest_room = guest_chat_room (self);
       GtkWidget *entry = page_child (chat, CASCADE_TYPE_CHAT_VIEW, "entry");
+      g_autoptr (GBytes) png = NULL;
 
       if (room == NULL || guest_room == NULL || !cascade_chat_room_get_joined (room) ||
           !cascade_chat_room_get_joined (guest_room) || !cascade_chat_room_get_open (room) ||
           !gtk_widget_is_sensitive (entry))
+        return SHOT_WAIT;
+      png = draw_emote ();
+      cascade_chat_room_add_emote_async (guest_room, DEMO_EMOTE, png, NULL, on_emote_added, self);
+      self->stage = 2;
+      return SHOT_WAIT;
+    }
+
+  if (self->stage == 2)
+    {
+      CascadeChatView *chat = page_child (watch, CASCADE_TYPE_WATCH_PAGE, "chat_view");
+      GtkWidget *entry = page_child (chat, CASCADE_TYPE_CHAT_VIEW, "entry");
+      CascadeChatRoom *guest_room = guest_chat_room (self);
+
+      if (!self->emote_added)
         return SHOT_WAIT;
       cascade_chat_room_send_async (guest_room, _ ("Welcome in! Warming up on 1A, then runs."),
                                     NULL, NULL, NULL);
@@ -486,7 +554,9 @@ drive_watch (Shooter *self, GError **error)
                                     NULL, NULL);
       gtk_editable_set_text (GTK_EDITABLE (entry), _ ("Good luck on the runs today!"));
       g_signal_emit_by_name (entry, "activate");
-      self->stage = 2;
+      cascade_chat_room_send_async (guest_room, "PB pace " DEMO_EMOTE " " DEMO_EMOTE, NULL, NULL,
+                                    NULL);
+      self->stage = 3;
       return SHOT_WAIT;
     }
 
@@ -495,7 +565,7 @@ drive_watch (Shooter *self, GError **error)
              cascade_paintable_get_frames_shown (video) >= VIDEO_FRAMES &&
              *gtk_label_get_text (latency) != '\0' &&
              g_list_model_get_n_items (cascade_chat_room_get_messages (cascade_chat_view_get_room (
-               page_child (watch, CASCADE_TYPE_WATCH_PAGE, "chat_view")))) >= 3
+               page_child (watch, CASCADE_TYPE_WATCH_PAGE, "chat_view")))) >= 4
            ? SHOT_READY
            : SHOT_WAIT;
 }
