@@ -675,6 +675,31 @@ test_modes (Fixture *f, gconstpointer data)
                                                         "image/png", png, NULL, NULL),
                       ==, SOUP_STATUS_NO_CONTENT);
   }
+  /* listed, served, and a bad one refused */
+  {
+    g_autofree char *list_path = g_strdup_printf ("/api/v1/channels/%s/emotes", channel);
+    g_autoptr (JsonNode) list = get_json (f, list_path, NULL, SOUP_STATUS_OK);
+    JsonObject *emote =
+      json_array_get_object_element (json_object_get_array_member (test_object (list), "items"), 0);
+    g_autoptr (GBytes) served = NULL;
+    g_autoptr (GBytes) not_png = g_bytes_new_static ("GIF89a", 6);
+    g_autofree char *bad_path = g_strdup_printf ("/api/v1/channels/%s/emotes/x", channel);
+    g_autofree char *streamer_auth = g_strconcat ("Bearer ", f->streamer.token, NULL);
+    const char *streamer_headers[] = { "Authorization", streamer_auth, NULL };
+
+    g_assert_cmpstr (json_object_get_string_member (emote, "code"), ==, "PogCat");
+    g_assert_cmpuint (cascade_test_server_request_full (
+                        f->server, "GET", json_object_get_string_member (emote, "url"), NULL, NULL,
+                        NULL, NULL, &served),
+                      ==, SOUP_STATUS_OK);
+    g_assert_cmpuint (g_bytes_get_size (served), ==, sizeof tiny_png);
+    g_assert_cmpuint (cascade_test_server_request_full (
+                        f->server, "PUT", bad_path, streamer_headers, "image/png", png, NULL, NULL),
+                      ==, SOUP_STATUS_BAD_REQUEST);
+    g_assert_cmpuint (cascade_test_server_request_full (f->server, "PUT", path, streamer_headers,
+                                                        "image/png", not_png, NULL, NULL),
+                      ==, SOUP_STATUS_BAD_REQUEST);
+  }
   g_free (json);
   json = g_strdup_printf ("{\"type\":\"chat.modes\",\"id\":\"m2\",\"channel\":\"%s\","
                           "\"slow_seconds\":0,\"emote_only\":true}",
@@ -722,6 +747,18 @@ test_modes (Fixture *f, gconstpointer data)
                        json_object_get_array_member (test_object (follows), "items"), 0),
                      "username"),
                    ==, channel);
+
+  /* unfollowing counts too */
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/channels/%s/follow", channel);
+  g_assert_cmpuint (put (f, path, f->alice.token, NULL), ==, SOUP_STATUS_NO_CONTENT);
+  json_object_unref (wait_for (&f->alice, "chat.you"));
+  send_text (&f->alice, channel, "f2", "still here?");
+  g_clear_pointer (&e, json_object_unref);
+  e = wait_for (&f->alice, "error");
+  g_assert_cmpstr (json_object_get_string_member (e, "code"), ==, "followers_only");
+  g_assert_cmpuint (put (f, path, f->alice.token, "{}"), ==, SOUP_STATUS_NO_CONTENT);
+  json_object_unref (wait_for (&f->alice, "chat.you"));
 
   /* blocked terms hold a message back for the moderators */
   g_free (path);
