@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "cascade-chat-realtime.h"
+#include "cascade-chat-realtime-private.h"
 
 #include "cascade-chat-text.h"
 
@@ -20,48 +20,7 @@
 #define TICK_SECONDS 1
 #define COUNTS_EVERY_TICKS 2
 
-struct _CascadeChatRealtime
-{
-  GObject parent_instance;
-
-  CascadeRealtimeHub *hub; /* weak */
-  CascadeChat *chat;
-  GHashTable *rooms;       /* channel (lower case) → Room */
-  GHashTable *by_owner;    /* channel user id → Room (borrowed) */
-  GHashTable *memberships; /* connection id → GPtrArray of Room (borrowed) */
-  guint tick_id;
-  guint ticks;
-  guint64 next_held;
-  CascadeRateLimit *rate_limit;
-};
-
 G_DEFINE_FINAL_TYPE (CascadeChatRealtime, cascade_chat_realtime, G_TYPE_OBJECT)
-
-typedef struct
-{
-  CascadeChatMember *member;
-  guint n_connections;
-  gint64 last_sent_ms;
-  char *last_text;
-} Chatter;
-
-typedef struct
-{
-  CascadeChatMember *sender;
-  char *json; /* the ChatMessage as it would have been */
-  GPtrArray *mentions;
-} Held;
-
-typedef struct
-{
-  CascadeChatRoomState *state;
-  GHashTable *connections; /* connection id → Chatter (borrowed) */
-  GHashTable *chatters;    /* user id → Chatter */
-  GHashTable *held;        /* held id → Held */
-  gboolean open;
-  guint sent_viewers;
-  guint sent_chatters;
-} Room;
 
 static gint64
 now_ms (void)
@@ -79,8 +38,8 @@ chatter_free (gpointer data)
   g_free (chatter);
 }
 
-static void
-held_free (gpointer data)
+void
+_cascade_chat_realtime_held_free (gpointer data)
 {
   Held *held = data;
 
@@ -123,8 +82,8 @@ role_of (Room *room, CascadeChatMember *member)
   return "viewer";
 }
 
-static gboolean
-may_moderate (Room *room, CascadeChatMember *member)
+gboolean
+_cascade_chat_realtime_may_moderate (Room *room, CascadeChatMember *member)
 {
   return g_strcmp0 (role_of (room, member), "viewer") != 0;
 }
@@ -159,8 +118,8 @@ ban_until (Room *room, const char *user_id)
   return *until;
 }
 
-static JsonNode *
-build_modes (const CascadeChatModes *modes)
+JsonNode *
+_cascade_chat_realtime_build_modes (const CascadeChatModes *modes)
 {
   JsonObject *object = json_object_new ();
 
@@ -192,8 +151,8 @@ build_you (Room *room, CascadeChatMember *member)
 
 /* ---- sending ------------------------------------------------------------------ */
 
-static JsonObject *
-room_message_new (Room *room, const char *type)
+JsonObject *
+_cascade_chat_realtime_room_message_new (Room *room, const char *type)
 {
   JsonObject *message = json_object_new ();
 
@@ -211,8 +170,11 @@ serialise (JsonObject *message)
 }
 
 /* To everyone in the room, or only to its moderators: serialised once. */
-static void
-room_send (CascadeChatRealtime *self, Room *room, JsonObject *message, gboolean moderators_only)
+void
+_cascade_chat_realtime_room_send (CascadeChatRealtime *self,
+                                  Room *room,
+                                  JsonObject *message,
+                                  gboolean moderators_only)
 {
   g_autofree char *text = serialise (message);
   GHashTableIter iter;
@@ -222,7 +184,7 @@ room_send (CascadeChatRealtime *self, Room *room, JsonObject *message, gboolean 
     return;
   g_hash_table_iter_init (&iter, room->connections);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!moderators_only || may_moderate (room, ((Chatter *) value)->member))
+    if (!moderators_only || _cascade_chat_realtime_may_moderate (room, ((Chatter *) value)->member))
       cascade_realtime_hub_send_text (self->hub, key, text);
 }
 
@@ -240,8 +202,8 @@ room_send_text (CascadeChatRealtime *self, Room *room, const char *text)
 }
 
 /* chat.you to the connections of @user_id in the room. */
-static void
-send_you (CascadeChatRealtime *self, Room *room, const char *user_id)
+void
+_cascade_chat_realtime_send_you (CascadeChatRealtime *self, Room *room, const char *user_id)
 {
   Chatter *chatter = g_hash_table_lookup (room->chatters, user_id);
   g_autoptr (JsonObject) message = NULL;
@@ -251,7 +213,7 @@ send_you (CascadeChatRealtime *self, Room *room, const char *user_id)
 
   if (chatter == NULL || self->hub == NULL)
     return;
-  message = room_message_new (room, "chat.you");
+  message = _cascade_chat_realtime_room_message_new (room, "chat.you");
   json_object_set_member (message, "you", build_you (room, chatter->member));
   text = serialise (json_object_ref (message));
   g_hash_table_iter_init (&iter, room->connections);
@@ -260,13 +222,13 @@ send_you (CascadeChatRealtime *self, Room *room, const char *user_id)
       cascade_realtime_hub_send_text (self->hub, key, text);
 }
 
-static void
-send_error (CascadeChatRealtime *self,
-            const CascadeRealtimeContext *context,
-            const char *code,
-            const char *text,
-            const char *extra_name,
-            gint64 extra_value)
+void
+_cascade_chat_realtime_send_error (CascadeChatRealtime *self,
+                                   const CascadeRealtimeContext *context,
+                                   const char *code,
+                                   const char *text,
+                                   const char *extra_name,
+                                   gint64 extra_value)
 {
   g_autoptr (JsonObject) message = json_object_new ();
 
@@ -282,11 +244,11 @@ send_error (CascadeChatRealtime *self,
   cascade_realtime_hub_send (self->hub, context->connection_id, message);
 }
 
-static void
-send_gerror (CascadeChatRealtime *self,
-             const char *connection_id,
-             const char *message_id,
-             const GError *error)
+void
+_cascade_chat_realtime_send_gerror (CascadeChatRealtime *self,
+                                    const char *connection_id,
+                                    const char *message_id,
+                                    const GError *error)
 {
   guint status;
   const char *code;
@@ -302,8 +264,10 @@ send_gerror (CascadeChatRealtime *self,
                                           : "Something went wrong on the server. Try again.");
 }
 
-static void
-reply_ok (CascadeChatRealtime *self, const char *connection_id, const char *message_id)
+void
+_cascade_chat_realtime_reply_ok (CascadeChatRealtime *self,
+                                 const char *connection_id,
+                                 const char *message_id)
 {
   g_autoptr (JsonObject) ok = json_object_new ();
 
@@ -324,9 +288,9 @@ update_open (CascadeChatRealtime *self, Room *room)
   if (open == room->open)
     return;
   room->open = open;
-  message = room_message_new (room, "chat.room");
+  message = _cascade_chat_realtime_room_message_new (room, "chat.room");
   json_object_set_boolean_member (message, "open", open);
-  room_send (self, room, g_steal_pointer (&message), FALSE);
+  _cascade_chat_realtime_room_send (self, room, g_steal_pointer (&message), FALSE);
 }
 
 static gboolean
@@ -347,13 +311,13 @@ on_tick (gpointer user_data)
       update_open (self, room);
       if (counts && (viewers != room->sent_viewers || chatters != room->sent_chatters))
         {
-          JsonObject *message = room_message_new (room, "chat.counts");
+          JsonObject *message = _cascade_chat_realtime_room_message_new (room, "chat.counts");
 
           room->sent_viewers = viewers;
           room->sent_chatters = chatters;
           json_object_set_int_member (message, "viewers", viewers);
           json_object_set_int_member (message, "chatters", chatters);
-          room_send (self, room, message, FALSE);
+          _cascade_chat_realtime_room_send (self, room, message, FALSE);
         }
     }
   return G_SOURCE_CONTINUE;
@@ -361,8 +325,8 @@ on_tick (gpointer user_data)
 
 /* ---- rooms and members ---------------------------------------------------------- */
 
-static Room *
-find_room (CascadeChatRealtime *self, const char *channel)
+Room *
+_cascade_chat_realtime_find_room (CascadeChatRealtime *self, const char *channel)
 {
   g_autofree char *key = g_ascii_strdown (channel, -1);
 
@@ -377,15 +341,16 @@ install_room (CascadeChatRealtime *self, CascadeChatRoomState *state)
   room->state = state;
   room->connections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   room->chatters = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, chatter_free);
-  room->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, held_free);
+  room->held =
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, _cascade_chat_realtime_held_free);
   room->open = room_is_open (room);
   g_hash_table_insert (self->rooms, g_ascii_strdown (state->channel, -1), room);
   g_hash_table_insert (self->by_owner, state->channel_user_id, room);
   return room;
 }
 
-static Chatter *
-connection_chatter (Room *room, const char *connection_id)
+Chatter *
+_cascade_chat_realtime_connection_chatter (Room *room, const char *connection_id)
 {
   return room != NULL ? g_hash_table_lookup (room->connections, connection_id) : NULL;
 }
@@ -527,7 +492,7 @@ build_joined (CascadeChatRealtime *self, Room *room, Chatter *chatter, JsonBuild
   json_builder_set_member_name (builder, "open");
   json_builder_add_boolean_value (builder, room->open);
   json_builder_set_member_name (builder, "modes");
-  json_builder_add_value (builder, build_modes (&room->state->modes));
+  json_builder_add_value (builder, _cascade_chat_realtime_build_modes (&room->state->modes));
   json_builder_set_member_name (builder, "you");
   json_builder_add_value (builder, build_you (room, chatter->member));
   json_builder_set_member_name (builder, "messages");
@@ -575,12 +540,12 @@ on_join_done (GObject *source_object, GAsyncResult *result, gpointer user_data)
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      send_gerror (self, call->connection_id, call->message_id, error);
+      _cascade_chat_realtime_send_gerror (self, call->connection_id, call->message_id, error);
       return;
     }
   if (self->hub == NULL || !cascade_realtime_hub_has_connection (self->hub, call->connection_id))
     return; /* gone while the room was loading */
-  room = find_room (self, call->channel);
+  room = _cascade_chat_realtime_find_room (self, call->channel);
   if (room == NULL && call->state != NULL)
     room = install_room (self, g_steal_pointer (&call->state));
   if (room == NULL)
@@ -689,7 +654,7 @@ handle_join (CascadeRealtimeHub *hub,
   const char *channel = json_object_get_string_member (message, "channel");
   g_autoptr (GTask) task = NULL;
   JoinCall *call = g_new0 (JoinCall, 1);
-  Room *room = find_room (self, channel);
+  Room *room = _cascade_chat_realtime_find_room (self, channel);
 
   call->self = g_object_ref (self);
   call->connection_id = g_strdup (context->connection_id);
@@ -711,15 +676,17 @@ handle_leave (CascadeRealtimeHub *hub,
               gpointer owner)
 {
   CascadeChatRealtime *self = owner;
-  Room *room = find_room (self, json_object_get_string_member (message, "channel"));
+  Room *room =
+    _cascade_chat_realtime_find_room (self, json_object_get_string_member (message, "channel"));
 
-  if (connection_chatter (room, context->connection_id) == NULL)
+  if (_cascade_chat_realtime_connection_chatter (room, context->connection_id) == NULL)
     {
-      send_error (self, context, "not_joined", "You are not in this chat.", NULL, 0);
+      _cascade_chat_realtime_send_error (self, context, "not_joined", "You are not in this chat.",
+                                         NULL, 0);
       return;
     }
   leave_room (self, room, context->connection_id);
-  reply_ok (self, context->connection_id, context->message_id);
+  _cascade_chat_realtime_reply_ok (self, context->connection_id, context->message_id);
 }
 
 /* The gateway's token buckets, one per user and room: rate_messages per
@@ -748,10 +715,10 @@ on_written (gpointer user_data, const GError *error)
 {
   PendingSend *pending = user_data;
   CascadeChatRealtime *self = pending->self;
-  Room *room = find_room (self, pending->channel);
+  Room *room = _cascade_chat_realtime_find_room (self, pending->channel);
 
   if (error != NULL)
-    send_gerror (self, pending->connection_id, pending->message_id, error);
+    _cascade_chat_realtime_send_gerror (self, pending->connection_id, pending->message_id, error);
   else if (room != NULL)
     {
       g_autofree char *frame =
@@ -838,15 +805,15 @@ build_message (Room *room,
   return json_to_string (root, FALSE);
 }
 
-static void
-write_to_room (CascadeChatRealtime *self,
-               Room *room,
-               CascadeChatMember *member,
-               const char *text,
-               CascadeChatText *parsed,
-               gint64 sent_at,
-               const char *connection_id,
-               const char *message_id)
+void
+_cascade_chat_realtime_write_to_room (CascadeChatRealtime *self,
+                                      Room *room,
+                                      CascadeChatMember *member,
+                                      const char *text,
+                                      CascadeChatText *parsed,
+                                      gint64 sent_at,
+                                      const char *connection_id,
+                                      const char *message_id)
 {
   guint64 id = cascade_chat_next_message_id (self->chat);
   g_autofree char *id_text = g_strdup_printf ("%" G_GUINT64_FORMAT, id);
@@ -883,11 +850,12 @@ hold_message (CascadeChatRealtime *self,
   held->mentions = g_ptr_array_ref (parsed->mentions);
   g_hash_table_insert (room->held, g_strdup (id), held);
   node = json_from_string (held->json, NULL);
-  message = room_message_new (room, "chat.held");
+  message = _cascade_chat_realtime_room_message_new (room, "chat.held");
   json_object_set_member (message, "message", node);
-  room_send (self, room, message, TRUE);
-  send_error (self, context, "held",
-              "Your message is held for the moderators: it matched a blocked term.", NULL, 0);
+  _cascade_chat_realtime_room_send (self, room, message, TRUE);
+  _cascade_chat_realtime_send_error (
+    self, context, "held", "Your message is held for the moderators: it matched a blocked term.",
+    NULL, 0);
 }
 
 static void
@@ -898,8 +866,9 @@ handle_send (CascadeRealtimeHub *hub,
 {
   CascadeChatRealtime *self = owner;
   const CascadeChatSettings *settings = cascade_chat_get_settings (self->chat);
-  Room *room = find_room (self, json_object_get_string_member (message, "channel"));
-  Chatter *chatter = connection_chatter (room, context->connection_id);
+  Room *room =
+    _cascade_chat_realtime_find_room (self, json_object_get_string_member (message, "channel"));
+  Chatter *chatter = _cascade_chat_realtime_connection_chatter (room, context->connection_id);
   g_auto (CascadeChatText) parsed = { 0 };
   g_autofree char *text = NULL;
   const char *code = NULL;
@@ -909,49 +878,53 @@ handle_send (CascadeRealtimeHub *hub,
 
   if (chatter == NULL)
     {
-      send_error (self, context, "not_joined", "Join the chat first.", NULL, 0);
+      _cascade_chat_realtime_send_error (self, context, "not_joined", "Join the chat first.", NULL,
+                                         0);
       return;
     }
-  privileged = may_moderate (room, chatter->member);
+  privileged = _cascade_chat_realtime_may_moderate (room, chatter->member);
   if (!privileged && !take_token (self, room, chatter))
     {
-      send_error (self, context, "rate_limited", "You are sending too fast: wait a little.", NULL,
-                  0);
+      _cascade_chat_realtime_send_error (self, context, "rate_limited",
+                                         "You are sending too fast: wait a little.", NULL, 0);
       return;
     }
   until = ban_until (room, chatter->member->user_id);
   if (until == CASCADE_CHAT_BANNED_FOREVER)
     {
-      send_error (self, context, "banned", "You are banned from this chat.", NULL, 0);
+      _cascade_chat_realtime_send_error (self, context, "banned", "You are banned from this chat.",
+                                         NULL, 0);
       return;
     }
   if (until != 0)
     {
-      send_error (self, context, "timed_out", "You are timed out in this chat.", "until", until);
+      _cascade_chat_realtime_send_error (self, context, "timed_out",
+                                         "You are timed out in this chat.", "until", until);
       return;
     }
   if (!room_is_open (room))
     {
-      send_error (self, context, "room_closed", "This chat is closed: the channel is not live.",
-                  NULL, 0);
+      _cascade_chat_realtime_send_error (self, context, "room_closed",
+                                         "This chat is closed: the channel is not live.", NULL, 0);
       return;
     }
   text = cascade_chat_text_normalize (json_object_get_string_member (message, "text"), &code);
   if (text == NULL)
     {
-      send_error (self, context, code,
-                  g_str_equal (code, "too_long") ? "A message is at most 500 characters."
-                  : g_str_equal (code, "empty")  ? "Write something first."
-                                                 : "A message cannot have control characters.",
-                  NULL, 0);
+      _cascade_chat_realtime_send_error (
+        self, context, code,
+        g_str_equal (code, "too_long") ? "A message is at most 500 characters."
+        : g_str_equal (code, "empty")  ? "Write something first."
+                                       : "A message cannot have control characters.",
+        NULL, 0);
       return;
     }
   if (!privileged && room->state->modes.slow_seconds > 0 && chatter->last_sent_ms != 0 &&
       now - chatter->last_sent_ms < (gint64) room->state->modes.slow_seconds * 1000)
     {
-      send_error (self, context, "slow_mode", "Slow mode: wait before your next message.",
-                  "retry_after_ms",
-                  chatter->last_sent_ms + room->state->modes.slow_seconds * 1000 - now);
+      _cascade_chat_realtime_send_error (
+        self, context, "slow_mode", "Slow mode: wait before your next message.", "retry_after_ms",
+        chatter->last_sent_ms + room->state->modes.slow_seconds * 1000 - now);
       return;
     }
   if (!privileged && room->state->modes.followers_only &&
@@ -959,20 +932,23 @@ handle_send (CascadeRealtimeHub *hub,
        now - chatter->member->following_since_ms <
          (gint64) room->state->modes.follow_age_seconds * 1000))
     {
-      send_error (self, context, "followers_only", "This chat is for followers only.",
-                  "min_follow_seconds", room->state->modes.follow_age_seconds);
+      _cascade_chat_realtime_send_error (self, context, "followers_only",
+                                         "This chat is for followers only.", "min_follow_seconds",
+                                         room->state->modes.follow_age_seconds);
       return;
     }
   cascade_chat_text_parse (text, room->state->emotes, &parsed);
   if (!privileged && room->state->modes.emote_only && !parsed.only_emotes)
     {
-      send_error (self, context, "emote_only", "This chat takes emotes only.", NULL, 0);
+      _cascade_chat_realtime_send_error (self, context, "emote_only",
+                                         "This chat takes emotes only.", NULL, 0);
       return;
     }
   if (settings->duplicate_seconds > 0 && g_strcmp0 (chatter->last_text, text) == 0 &&
       now - chatter->last_sent_ms < (gint64) settings->duplicate_seconds * 1000)
     {
-      send_error (self, context, "duplicate", "You sent that already.", NULL, 0);
+      _cascade_chat_realtime_send_error (self, context, "duplicate", "You sent that already.", NULL,
+                                         0);
       return;
     }
   chatter->last_sent_ms = now;
@@ -984,8 +960,8 @@ handle_send (CascadeRealtimeHub *hub,
       hold_message (self, room, chatter, text, &parsed, now, context);
       return;
     }
-  write_to_room (self, room, chatter->member, text, &parsed, now, context->connection_id,
-                 context->message_id);
+  _cascade_chat_realtime_write_to_room (self, room, chatter->member, text, &parsed, now,
+                                        context->connection_id, context->message_id);
 }
 
 static void
@@ -995,15 +971,17 @@ handle_chatters (CascadeRealtimeHub *hub,
                  gpointer owner)
 {
   CascadeChatRealtime *self = owner;
-  Room *room = find_room (self, json_object_get_string_member (message, "channel"));
+  Room *room =
+    _cascade_chat_realtime_find_room (self, json_object_get_string_member (message, "channel"));
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
   GHashTableIter iter;
   gpointer value;
 
-  if (connection_chatter (room, context->connection_id) == NULL)
+  if (_cascade_chat_realtime_connection_chatter (room, context->connection_id) == NULL)
     {
-      send_error (self, context, "not_joined", "Join the chat first.", NULL, 0);
+      _cascade_chat_realtime_send_error (self, context, "not_joined", "Join the chat first.", NULL,
+                                         0);
       return;
     }
   json_builder_begin_object (builder);
@@ -1032,289 +1010,19 @@ handle_chatters (CascadeRealtimeHub *hub,
   cascade_realtime_hub_reply (self->hub, context, json_node_get_object (root));
 }
 
-/* ---- moderation ----------------------------------------------------------------- */
-
-typedef struct
-{
-  CascadeChatRealtime *self;
-  char *connection_id;
-  char *message_id;
-  char *user_id;
-  char *channel;
-  char *action;
-  JsonObject *args;
-  Held *held; /* approve: taken out of the room */
-} ModCall;
-
-static void
-mod_call_free (gpointer data)
-{
-  ModCall *call = data;
-
-  g_object_unref (call->self);
-  g_free (call->connection_id);
-  g_free (call->message_id);
-  g_free (call->user_id);
-  g_free (call->channel);
-  g_free (call->action);
-  json_object_unref (call->args);
-  g_clear_pointer (&call->held, held_free);
-  g_free (call);
-}
-
-static void
-moderate_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
-{
-  ModCall *call = task_data;
-  GError *error = NULL;
-  CascadeChatChange *change = cascade_chat_moderate (call->self->chat, call->user_id, call->channel,
-                                                     call->action, call->args, &error);
-
-  if (change == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, change, (GDestroyNotify) cascade_chat_change_free);
-}
-
-static void
-on_moderated (GObject *source_object, GAsyncResult *result, gpointer user_data)
-{
-  ModCall *call = g_task_get_task_data (G_TASK (result));
-  CascadeChatRealtime *self = call->self;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CascadeChatChange) change = g_task_propagate_pointer (G_TASK (result), &error);
-  Room *room;
-
-  if (change == NULL)
-    {
-      send_gerror (self, call->connection_id, call->message_id, error);
-      return;
-    }
-  room = find_room (self, call->channel);
-  if (call->held != NULL && room != NULL)
-    {
-      CascadeChatMember *sender = call->held->sender;
-      g_autoptr (JsonNode) node = json_from_string (call->held->json, NULL);
-      JsonObject *held = node != NULL ? json_node_get_object (node) : NULL;
-
-      if (held != NULL && sender != NULL)
-        {
-          CascadeChatText parsed = { 0 };
-
-          parsed.fragments = json_node_copy (json_object_get_member (held, "fragments"));
-          parsed.mentions = g_ptr_array_ref (call->held->mentions);
-          write_to_room (self, room, sender, json_object_get_string_member (held, "text"), &parsed,
-                         json_object_get_int_member (held, "sent_at"), NULL, NULL);
-          cascade_chat_text_clear (&parsed);
-        }
-    }
-  reply_ok (self, call->connection_id, call->message_id);
-}
-
-static void
-run_moderation (CascadeChatRealtime *self,
-                const CascadeRealtimeContext *context,
-                JsonObject *message,
-                const char *action,
-                Held *held)
-{
-  g_autoptr (GTask) task = NULL;
-  ModCall *call = g_new0 (ModCall, 1);
-
-  call->self = g_object_ref (self);
-  call->connection_id = g_strdup (context->connection_id);
-  call->message_id = g_strdup (context->message_id);
-  call->user_id = g_strdup (context->user_id);
-  call->channel = g_strdup (json_object_get_string_member (message, "channel"));
-  call->action = g_strdup (action);
-  call->args = json_object_ref (message);
-  call->held = held;
-  task = g_task_new (self, NULL, on_moderated, NULL);
-  g_task_set_source_tag (task, run_moderation);
-  g_task_set_task_data (task, call, mod_call_free);
-  g_task_run_in_thread (task, moderate_thread);
-}
-
-#define MODERATION_HANDLER(name, action)                                                           \
-  static void name (CascadeRealtimeHub *hub, const CascadeRealtimeContext *context,                \
-                    JsonObject *message, gpointer owner)                                           \
-  {                                                                                                \
-    run_moderation (owner, context, message, action, NULL);                                        \
-  }
-
-MODERATION_HANDLER (handle_delete, "delete")
-MODERATION_HANDLER (handle_timeout, "timeout")
-MODERATION_HANDLER (handle_ban, "ban")
-MODERATION_HANDLER (handle_unban, "unban")
-MODERATION_HANDLER (handle_modes, "modes")
-
-static void
-handle_held (CascadeRealtimeHub *hub,
-             const CascadeRealtimeContext *context,
-             JsonObject *message,
-             gpointer owner,
-             gboolean approve)
-{
-  CascadeChatRealtime *self = owner;
-  Room *room = find_room (self, json_object_get_string_member (message, "channel"));
-  Chatter *chatter = connection_chatter (room, context->connection_id);
-  const char *id = json_object_get_string_member (message, "message_id");
-  Held *held;
-  g_autoptr (JsonNode) node = NULL;
-
-  if (chatter == NULL)
-    {
-      send_error (self, context, "not_joined", "Join the chat first.", NULL, 0);
-      return;
-    }
-  if (!may_moderate (room, chatter->member))
-    {
-      send_error (self, context, "forbidden", "Only the streamer and their moderators can do this.",
-                  NULL, 0);
-      return;
-    }
-  if (!g_hash_table_steal_extended (room->held, id, NULL, (gpointer *) &held))
-    {
-      send_error (self, context, "not_found", "There is no such held message.", NULL, 0);
-      return;
-    }
-  node = json_from_string (held->json, NULL);
-  if (node != NULL)
-    {
-      JsonObject *user = json_object_get_object_member (json_node_get_object (node), "user");
-
-      json_object_set_string_member (message, "target",
-                                     json_object_get_string_member (user, "username"));
-    }
-  run_moderation (self, context, message, approve ? "approve" : "deny", approve ? held : NULL);
-  if (!approve)
-    held_free (held);
-}
-
-static void
-handle_held_approve (CascadeRealtimeHub *hub,
-                     const CascadeRealtimeContext *context,
-                     JsonObject *message,
-                     gpointer owner)
-{
-  handle_held (hub, context, message, owner, TRUE);
-}
-
-static void
-handle_held_deny (CascadeRealtimeHub *hub,
-                  const CascadeRealtimeContext *context,
-                  JsonObject *message,
-                  gpointer owner)
-{
-  handle_held (hub, context, message, owner, FALSE);
-}
-
 static const CascadeRealtimeHandler chat_handlers[] = {
   { "chat.join", channel_members, handle_join },
   { "chat.leave", channel_members, handle_leave },
   { "chat.send", send_members, handle_send },
   { "chat.chatters", channel_members, handle_chatters },
-  { "chat.delete", message_members, handle_delete },
-  { "chat.timeout", timeout_members, handle_timeout },
-  { "chat.ban", user_members, handle_ban },
-  { "chat.unban", user_members, handle_unban },
-  { "chat.modes", modes_members, handle_modes },
-  { "chat.held_approve", message_members, handle_held_approve },
-  { "chat.held_deny", message_members, handle_held_deny },
+  { "chat.delete", message_members, _cascade_chat_realtime_handle_delete },
+  { "chat.timeout", timeout_members, _cascade_chat_realtime_handle_timeout },
+  { "chat.ban", user_members, _cascade_chat_realtime_handle_ban },
+  { "chat.unban", user_members, _cascade_chat_realtime_handle_unban },
+  { "chat.modes", modes_members, _cascade_chat_realtime_handle_modes },
+  { "chat.held_approve", message_members, _cascade_chat_realtime_handle_held_approve },
+  { "chat.held_deny", message_members, _cascade_chat_realtime_handle_held_deny },
 };
-
-/* ---- committed changes ---------------------------------------------------------- */
-
-static void
-remove_recent (Room *room, const char *message_id, const char *username)
-{
-  for (guint i = room->state->recent->len; i > 0; i--)
-    {
-      g_autoptr (JsonNode) node =
-        json_from_string (g_ptr_array_index (room->state->recent, i - 1), NULL);
-      JsonObject *message = node != NULL ? json_node_get_object (node) : NULL;
-      JsonObject *user = message != NULL ? json_object_get_object_member (message, "user") : NULL;
-
-      if (message == NULL ||
-          (message_id != NULL &&
-           g_strcmp0 (json_object_get_string_member (message, "id"), message_id) == 0) ||
-          (username != NULL && user != NULL &&
-           g_strcmp0 (json_object_get_string_member (user, "username"), username) == 0))
-        g_ptr_array_remove_index (room->state->recent, i - 1);
-    }
-}
-
-static void
-on_changed (CascadeChat *chat, CascadeChatChange *change, gpointer user_data)
-{
-  CascadeChatRealtime *self = user_data;
-  Room *room = g_hash_table_lookup (self->by_owner, change->channel_user_id);
-  const char *action = change->action;
-  JsonObject *message;
-
-  if (room == NULL)
-    return;
-  if (g_str_equal (action, "emotes"))
-    {
-      JsonObject *map = json_node_get_object (change->emotes);
-      GList *codes = json_object_get_members (map);
-
-      g_hash_table_remove_all (room->state->emotes);
-      for (GList *l = codes; l != NULL; l = l->next)
-        g_hash_table_insert (room->state->emotes, g_strdup (l->data),
-                             g_strdup (json_object_get_string_member (map, l->data)));
-      g_list_free (codes);
-      return;
-    }
-  if (g_str_equal (action, "delete"))
-    {
-      remove_recent (room, change->message_id, NULL);
-      message = room_message_new (room, "chat.deleted");
-      json_object_set_string_member (message, "message_id", change->message_id);
-      room_send (self, room, message, FALSE);
-    }
-  else if (g_str_equal (action, "timeout") || g_str_equal (action, "ban"))
-    {
-      g_hash_table_insert (room->state->bans, g_strdup (change->target_user_id),
-                           g_memdup2 (&change->until_ms, sizeof (gint64)));
-      remove_recent (room, NULL, change->target_username);
-      message = room_message_new (room, "chat.user_cleared");
-      json_object_set_string_member (message, "username", change->target_username);
-      room_send (self, room, message, FALSE);
-      send_you (self, room, change->target_user_id);
-    }
-  else if (g_str_equal (action, "unban"))
-    {
-      g_hash_table_remove (room->state->bans, change->target_user_id);
-      send_you (self, room, change->target_user_id);
-    }
-  else if (g_str_equal (action, "modes"))
-    {
-      room->state->modes = change->modes;
-      message = room_message_new (room, "chat.modes");
-      json_object_set_member (message, "modes", build_modes (&change->modes));
-      room_send (self, room, message, FALSE);
-    }
-  else if (g_str_equal (action, "mod_add") || g_str_equal (action, "mod_remove"))
-    {
-      if (g_str_equal (action, "mod_add"))
-        g_hash_table_add (room->state->moderators, g_strdup (change->target_user_id));
-      else
-        g_hash_table_remove (room->state->moderators, change->target_user_id);
-      send_you (self, room, change->target_user_id);
-    }
-  else if (g_str_equal (action, "terms"))
-    {
-      g_strfreev (room->state->terms);
-      room->state->terms = g_strdupv (change->terms);
-    }
-  if (change->mod_action != NULL)
-    {
-      message = room_message_new (room, "chat.mod_action");
-      json_object_set_member (message, "action", json_node_copy (change->mod_action));
-      room_send (self, room, message, TRUE);
-    }
-}
 
 /* Follows come from the profile context, through the server. */
 void
@@ -1333,7 +1041,7 @@ cascade_chat_realtime_set_following (CascadeChatRealtime *self,
   if (chatter == NULL)
     return;
   chatter->member->following_since_ms = since_ms;
-  send_you (self, room, user_id);
+  _cascade_chat_realtime_send_you (self, room, user_id);
 }
 
 typedef struct
@@ -1475,7 +1183,8 @@ cascade_chat_realtime_install (CascadeRealtimeHub *hub, CascadeChat *chat)
 
   cascade_realtime_hub_add_handlers (hub, chat_handlers, G_N_ELEMENTS (chat_handlers), self);
   g_signal_connect_object (hub, "connection-closed", G_CALLBACK (on_connection_closed), self, 0);
-  g_signal_connect_object (chat, "changed", G_CALLBACK (on_changed), self, 0);
+  g_signal_connect_object (chat, "changed", G_CALLBACK (_cascade_chat_realtime_on_changed), self,
+                           0);
   g_signal_connect_object (cascade_chat_get_streaming (chat), "stream-started",
                            G_CALLBACK (on_stream_started), self, 0);
   g_signal_connect_object (cascade_chat_get_streaming (chat), "stream-ended",
