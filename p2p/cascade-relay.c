@@ -29,7 +29,8 @@ typedef struct
   GstPad *video_tee_pad;
   GstPad *audio_tee_pad;
   CascadePeerState state;
-  double loss; /* fraction lost the child reported, last period */
+  gboolean offered; /* once: a renegotiation would need an ICE and DTLS restart */
+  double loss;      /* fraction lost the child reported, last period */
   CascadeStatsSlot *stats;
 } Child;
 
@@ -814,8 +815,9 @@ offer_on_main (GObject *object, gpointer data)
   ChildEvent *event = data;
   Child *child = g_hash_table_lookup (self->children, event->peer_id);
 
-  if (child == NULL)
+  if (child == NULL || child->offered)
     return;
+  child->offered = TRUE;
   g_signal_emit_by_name (child->webrtc, "create-offer", NULL,
                          gst_promise_new_with_change_func (on_offer_created, child, NULL));
 }
@@ -959,10 +961,10 @@ cascade_relay_handle_signal (CascadeRelay *self,
     return FALSE;
   if (sdp != NULL)
     {
-      if (sdp->type != GST_WEBRTC_SDP_TYPE_ANSWER)
+      if (sdp->type != GST_WEBRTC_SDP_TYPE_ANSWER || !child->offered)
         {
           g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_INVALID_SIGNAL,
-                               "A relay only takes answers from its children");
+                               "A relay only takes answers to its own offers");
           return FALSE;
         }
       g_signal_emit_by_name (child->webrtc, "set-remote-description", sdp,

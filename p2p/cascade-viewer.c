@@ -877,10 +877,20 @@ on_new_transceiver (GstElement *webrtc, GstWebRTCRTPTransceiver *transceiver, gp
   g_object_set (transceiver, "do-nack", TRUE, NULL);
 }
 
+/* The answering steps carry their own webrtcbin (and its connection's
+ * generation): a promise of a connection already replaced by a newer offer
+ * touches neither the new webrtcbin nor the new connection's state. */
+static guint
+webrtc_generation (GstElement *webrtc)
+{
+  return GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (webrtc), "cascade-generation"));
+}
+
 static void
 on_answer_created (GstPromise *promise, gpointer user_data)
 {
-  CascadeViewer *self = user_data;
+  GstElement *webrtc = user_data;
+  CascadeViewer *self = g_object_get_data (G_OBJECT (webrtc), "cascade-viewer");
   const GstStructure *reply = gst_promise_get_reply (promise);
   GstWebRTCSessionDescription *answer = NULL;
   g_autofree char *text = NULL;
@@ -891,14 +901,15 @@ on_answer_created (GstPromise *promise, gpointer user_data)
   gst_promise_unref (promise);
   if (answer == NULL)
     {
-      hop_error (self, self->generation, "The stream's offer cannot be answered");
+      hop_error (self, webrtc_generation (webrtc), "The stream's offer cannot be answered");
       return;
     }
-  g_signal_emit_by_name (self->webrtc, "set-local-description", answer, NULL);
+  g_signal_emit_by_name (webrtc, "set-local-description", answer, NULL);
   text = gst_sdp_message_as_text (answer->sdp);
   gst_webrtc_session_description_free (answer);
 
   event = viewer_event_new (self);
+  event->generation = webrtc_generation (webrtc);
   event->signal = _cascade_signal_new_sdp ("answer", text);
   cascade_p2p_hop (self->context, G_OBJECT (self), signal_on_main, event, viewer_event_free);
 }
@@ -906,7 +917,8 @@ on_answer_created (GstPromise *promise, gpointer user_data)
 static void
 on_remote_set (GstPromise *promise, gpointer user_data)
 {
-  CascadeViewer *self = user_data;
+  GstElement *webrtc = user_data;
+  CascadeViewer *self = g_object_get_data (G_OBJECT (webrtc), "cascade-viewer");
   const GstStructure *reply = gst_promise_get_reply (promise);
   gboolean failed = gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED ||
                     (reply != NULL && gst_structure_has_field (reply, "error"));
@@ -914,11 +926,12 @@ on_remote_set (GstPromise *promise, gpointer user_data)
   gst_promise_unref (promise);
   if (failed)
     {
-      hop_error (self, self->generation, "The stream's offer was refused");
+      hop_error (self, webrtc_generation (webrtc), "The stream's offer was refused");
       return;
     }
-  g_signal_emit_by_name (self->webrtc, "create-answer", NULL,
-                         gst_promise_new_with_change_func (on_answer_created, self, NULL));
+  g_signal_emit_by_name (webrtc, "create-answer", NULL,
+                         gst_promise_new_with_change_func (
+                           on_answer_created, gst_object_ref (webrtc), gst_object_unref));
 }
 
 static gboolean
@@ -998,8 +1011,12 @@ connect_offer (CascadeViewer *self, GstWebRTCSessionDescription *offer, GError *
                            "The receiving pipeline did not start");
       return FALSE;
     }
+  g_object_set_data (G_OBJECT (self->webrtc), "cascade-viewer", self);
+  g_object_set_data (G_OBJECT (self->webrtc), "cascade-generation",
+                     GUINT_TO_POINTER (self->generation));
   g_signal_emit_by_name (self->webrtc, "set-remote-description", offer,
-                         gst_promise_new_with_change_func (on_remote_set, self, NULL));
+                         gst_promise_new_with_change_func (
+                           on_remote_set, gst_object_ref (self->webrtc), gst_object_unref));
   return TRUE;
 }
 
