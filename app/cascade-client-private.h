@@ -39,6 +39,9 @@ GListStore *_cascade_client_parse_list (JsonObject *root,
                                         CascadeClientItemNew item_new,
                                         GError **error);
 
+/* "/api/v1/streams/ID" + suffix (nullable), with the id escaped. */
+char *_cascade_client_stream_path (const char *id, const char *suffix);
+
 /* An AuthResponse: a CascadeAuthTokens. */
 gpointer _cascade_client_parse_auth_tokens (JsonObject *root, GError **error);
 

@@ -744,8 +744,8 @@ parse_stream_list (JsonObject *root, GError **error)
 }
 
 /* "/api/v1/streams/ID" + suffix, with the id escaped. */
-static char *
-stream_path (const char *id, const char *suffix)
+char *
+_cascade_client_stream_path (const char *id, const char *suffix)
 {
   g_autofree char *escaped = g_uri_escape_string (id, NULL, FALSE);
 
@@ -817,7 +817,7 @@ cascade_client_end_stream_async (CascadeClient *self,
   g_return_if_fail (id != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  path = stream_path (id, NULL);
+  path = _cascade_client_stream_path (id, NULL);
   task =
     _cascade_task_new (self, cascade_client_end_stream_async, cancellable, callback, user_data);
   start_request (self, task, SOUP_METHOD_DELETE, path, NULL, TRUE, NULL, NULL);
@@ -873,7 +873,7 @@ cascade_client_get_stream_async (CascadeClient *self,
   g_return_if_fail (id != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  path = stream_path (id, NULL);
+  path = _cascade_client_stream_path (id, NULL);
   task =
     _cascade_task_new (self, cascade_client_get_stream_async, cancellable, callback, user_data);
   start_request (self, task, SOUP_METHOD_GET, path, NULL, TRUE, parse_stream, g_object_unref);
@@ -911,7 +911,7 @@ cascade_client_upload_thumbnail_async (CascadeClient *self,
                     g_strcmp0 (content_type, "image/jpeg") == 0);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  path = stream_path (id, "/thumbnail");
+  path = _cascade_client_stream_path (id, "/thumbnail");
   task = _cascade_task_new (self, cascade_client_upload_thumbnail_async, cancellable, callback,
                             user_data);
   start_request_full (self, task, SOUP_METHOD_PUT, path, g_bytes_ref (image), content_type, TRUE,
@@ -944,7 +944,7 @@ cascade_client_get_thumbnail_async (CascadeClient *self,
   g_return_if_fail (id != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  path = stream_path (id, "/thumbnail");
+  path = _cascade_client_stream_path (id, "/thumbnail");
   task =
     _cascade_task_new (self, cascade_client_get_thumbnail_async, cancellable, callback, user_data);
   start_request_full (self, task, SOUP_METHOD_GET, path, NULL, NULL, TRUE, NULL, NULL, TRUE);

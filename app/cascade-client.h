@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cascade-app-types.h"
+#include "cascade-stream-tree.h"
 #include "cascade-stream.h"
 #include "cascade-user.h"
 
@@ -119,6 +120,14 @@ void cascade_client_get_stream_async (CascadeClient *self,
                                       gpointer user_data);
 CascadeStream *
 cascade_client_get_stream_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+
+void cascade_client_get_stream_tree_async (CascadeClient *self,
+                                           const char *id,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
+CascadeStreamTree *
+cascade_client_get_stream_tree_finish (CascadeClient *self, GAsyncResult *result, GError **error);
 
 void cascade_client_upload_thumbnail_async (CascadeClient *self,
                                             const char *id,

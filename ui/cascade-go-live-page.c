@@ -9,6 +9,7 @@
 #include "cascade-chat-room.h"
 #include "cascade-chat-view.h"
 #include "cascade-client.h"
+#include "cascade-live-stats.h"
 #include "cascade-publisher.h"
 #include "cascade-realtime.h"
 #include "cascade-screencast.h"
@@ -33,6 +34,8 @@
  */
 
 #define THUMBNAIL_SECONDS 30
+#define HEALTH_SECONDS 2 /* stream.health, as every node of the tree sends it */
+#define TREE_TICKS 5     /* the tree every 5 health reports: 10 s */
 #define FIRST_THUMBNAIL_MS 1500
 #define THUMBNAIL_WIDTH 480
 #define THUMBNAIL_HEIGHT 270
@@ -54,6 +57,8 @@ struct _CascadeGoLivePage
   GCancellable *cancellable;
   gulong realtime_handlers[7];
   guint thumbnail_id;
+  guint health_id;
+  guint health_ticks;
   guint viewers;
   double fps;
   gboolean thumbnail_busy;
@@ -68,15 +73,7 @@ struct _CascadeGoLivePage
   AdwComboRow *quality_row;
   GtkButton *go_live_button;
   GtkLabel *error_label;
-  GtkFlowBox *stats_box;
-  GtkLabel *bitrate_label;
-  GtkLabel *fps_label;
-  GtkLabel *dropped_label;
-  GtkLabel *load_label;
-  GtkLabel *viewers_label;
-  GtkLabel *direct_label;
-  GtkLabel *upload_label;
-  GtkLabel *encoder_label;
+  CascadeLiveStats *stats;
   CascadeChatView *chat_view;
   CascadeChatRoom *chat_room; /* one's own channel's, from going live on */
 };
@@ -114,7 +111,7 @@ update_controls (CascadeGoLivePage *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->quality_row), idle);
   gtk_widget_set_visible (self->live_badge, live);
   gtk_widget_set_visible (GTK_WIDGET (self->preview_label), !live);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->stats_box), live);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->stats), live);
 
   if (idle)
     {
@@ -149,9 +146,6 @@ set_state (CascadeGoLivePage *self, CascadeGoLiveState state)
 static void
 set_viewers (CascadeGoLivePage *self, guint viewers)
 {
-  g_autofree char *text = g_strdup_printf ("%u", viewers);
-
-  gtk_label_set_text (self->viewers_label, text);
   if (self->viewers == viewers)
     return;
   self->viewers = viewers;
@@ -171,18 +165,6 @@ get_realtime (CascadeGoLivePage *self)
   return cascade_session_get_realtime (self->session);
 }
 
-static void
-clear_stats (CascadeGoLivePage *self)
-{
-  GtkLabel *labels[] = { self->bitrate_label, self->fps_label,    self->dropped_label,
-                         self->load_label,    self->direct_label, self->upload_label,
-                         self->encoder_label };
-
-  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
-    gtk_label_set_text (labels[i], "—");
-  gtk_label_set_text (self->viewers_label, "—");
-}
-
 /* Everything a stream holds, let go; the server is told separately. */
 static void
 tear_down (CascadeGoLivePage *self)
@@ -196,6 +178,7 @@ tear_down (CascadeGoLivePage *self)
       self->realtime_handlers[i] = 0;
     }
   g_clear_handle_id (&self->thumbnail_id, g_source_remove);
+  g_clear_handle_id (&self->health_id, g_source_remove);
   if (self->publisher != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->publisher, self);
@@ -215,7 +198,7 @@ tear_down (CascadeGoLivePage *self)
   self->thumbnail_busy = FALSE;
   set_viewers (self, 0);
   self->fps = 0.0;
-  clear_stats (self);
+  cascade_live_stats_clear (self->stats);
 }
 
 static void
@@ -382,6 +365,56 @@ on_first_thumbnail (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The cascade, as the server sees it. */
+
+static void
+on_tree (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (CascadeGoLivePage) self = user_data;
+  g_autoptr (CascadeStreamTree) tree = NULL;
+  g_autoptr (GError) error = NULL;
+
+  tree = cascade_client_get_stream_tree_finish (CASCADE_CLIENT (source), result, &error);
+  if (tree == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Could not read the stream's tree: %s", error->message);
+      return;
+    }
+  if (self->state == CASCADE_GO_LIVE_STATE_LIVE)
+    cascade_live_stats_set_poor_links (self->stats, cascade_stream_tree_get_poor_links (tree));
+}
+
+/* Every HEALTH_SECONDS the root's stream.health (docs/api.md): it feeds up
+ * to its max_viewers, receives (it is the source) and loses nothing; every
+ * TREE_TICKS of them, the tree for the viewers with a poor link. */
+static gboolean
+on_health_timeout (gpointer user_data)
+{
+  CascadeGoLivePage *self = user_data;
+  g_autoptr (JsonObject) health = json_object_new ();
+  CascadePublisherStats stats;
+
+  if (self->publisher == NULL || self->stream_id == NULL)
+    return G_SOURCE_CONTINUE;
+  cascade_publisher_get_stats (self->publisher, &stats);
+  json_object_set_string_member (health, "type", "stream.health");
+  json_object_set_string_member (health, "stream_id", self->stream_id);
+  json_object_set_int_member (health, "capacity",
+                              cascade_publisher_get_max_direct_viewers (self->publisher));
+  json_object_set_int_member (health, "children", stats.viewers);
+  json_object_set_double_member (health, "loss", 0.0);
+  json_object_set_int_member (health, "rtt_ms", 0);
+  json_object_set_boolean_member (health, "receiving", TRUE);
+  cascade_realtime_send (get_realtime (self), health);
+
+  if (++self->health_ticks % TREE_TICKS == 0)
+    cascade_client_get_stream_tree_async (cascade_session_get_client (self->session),
+                                          self->stream_id, self->cancellable, on_tree,
+                                          g_object_ref (self));
+  return G_SOURCE_CONTINUE;
+}
+
 /* The realtime messages of our stream. */
 
 static gboolean
@@ -403,6 +436,10 @@ on_published (CascadeGoLivePage *self, const char *type, JsonObject *message)
     self->ice_servers = json_array_ref (json_object_get_array_member (message, "ice_servers"));
   set_state (self, CASCADE_GO_LIVE_STATE_LIVE);
   self->thumbnail_id = g_timeout_add (FIRST_THUMBNAIL_MS, on_first_thumbnail, self);
+  cascade_live_stats_set_tree (self->stats, self->viewers, 0, 0);
+  cascade_live_stats_set_poor_links (self->stats, 0);
+  if (self->health_id == 0)
+    self->health_id = g_timeout_add_seconds (HEALTH_SECONDS, on_health_timeout, self);
 }
 
 static void
@@ -443,9 +480,18 @@ on_signal (CascadeGoLivePage *self, const char *type, JsonObject *message)
 static void
 on_viewers (CascadeGoLivePage *self, const char *type, JsonObject *message)
 {
-  if (is_ours (self, message))
-    set_viewers (self,
-                 (guint) MAX (json_object_get_int_member_with_default (message, "count", 0), 0));
+  guint count, relays, depth;
+
+  if (!is_ours (self, message))
+    return;
+  count =
+    (guint) CLAMP (json_object_get_int_member_with_default (message, "count", 0), 0, G_MAXINT);
+  relays =
+    (guint) CLAMP (json_object_get_int_member_with_default (message, "relays", 0), 0, G_MAXINT);
+  depth =
+    (guint) CLAMP (json_object_get_int_member_with_default (message, "depth", 0), 0, G_MAXINT);
+  set_viewers (self, count);
+  cascade_live_stats_set_tree (self->stats, count, relays, depth);
 }
 
 static void
@@ -489,36 +535,10 @@ static void
 on_publisher_stats (CascadeGoLivePage *self)
 {
   CascadePublisherStats stats;
-  g_autofree char *bitrate = NULL;
-  g_autofree char *fps = NULL;
-  g_autofree char *dropped = NULL;
-  g_autofree char *load = NULL;
-  g_autofree char *direct = NULL;
-  g_autofree char *upload = NULL;
-  g_autofree char *encoder = NULL;
 
   cascade_publisher_get_stats (self->publisher, &stats);
   self->fps = stats.fps;
-  /* Translators: a bit rate; kbit/s is kilobits per second. */
-  bitrate = g_strdup_printf (_ ("%.0f kbit/s"), stats.bitrate_kbps);
-  fps = g_strdup_printf ("%.0f", stats.fps);
-  dropped = g_strdup_printf ("%" G_GUINT64_FORMAT, stats.dropped);
-  load = g_strdup_printf ("%.0f %%", stats.encoder_load * 100.0);
-  direct = g_strdup_printf ("%u", stats.viewers);
-  upload = g_strdup_printf (_ ("%.0f kbit/s"), stats.upload_kbps);
-  if (g_strcmp0 (stats.encoder, "x264enc") == 0)
-    encoder = g_strdup (_ ("x264 (software)"));
-  else
-    /* Translators: %s is a GStreamer element name such as vah264enc. */
-    encoder = g_strdup_printf (_ ("VA-API hardware (%s)"), stats.encoder);
-
-  gtk_label_set_text (self->bitrate_label, bitrate);
-  gtk_label_set_text (self->fps_label, fps);
-  gtk_label_set_text (self->dropped_label, dropped);
-  gtk_label_set_text (self->load_label, load);
-  gtk_label_set_text (self->direct_label, direct);
-  gtk_label_set_text (self->upload_label, upload);
-  gtk_label_set_text (self->encoder_label, encoder);
+  cascade_live_stats_set_publisher (self->stats, &stats);
 }
 
 static void
@@ -529,6 +549,9 @@ publish (CascadeGoLivePage *self)
 
   json_object_set_string_member (message, "type", "stream.publish");
   json_object_set_string_member (message, "stream_id", self->stream_id);
+  /* The tracker gives us no more children than the publisher serves. */
+  json_object_set_int_member (message, "max_viewers",
+                              cascade_publisher_get_max_direct_viewers (self->publisher));
   cascade_realtime_send (realtime, message);
 }
 
@@ -770,26 +793,6 @@ audio_to_setting (const GValue *value, const GVariantType *expected_type, gpoint
   return g_variant_new_string (audio_nicks[selected]);
 }
 
-static GtkLabel *
-add_stat (CascadeGoLivePage *self, const char *caption)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *value = gtk_label_new ("—");
-  GtkWidget *label = gtk_label_new (caption);
-
-  gtk_widget_add_css_class (box, "card");
-  gtk_widget_add_css_class (box, "cascade-stat");
-  gtk_widget_add_css_class (value, "title-2");
-  gtk_widget_add_css_class (value, "numeric");
-  gtk_widget_add_css_class (label, "caption");
-  gtk_widget_add_css_class (label, "dim-label");
-  gtk_box_append (GTK_BOX (box), value);
-  gtk_box_append (GTK_BOX (box), label);
-  gtk_flow_box_append (self->stats_box, box);
-  gtk_widget_set_focusable (gtk_widget_get_parent (box), FALSE);
-  return GTK_LABEL (value);
-}
-
 static void
 cascade_go_live_page_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
@@ -887,6 +890,7 @@ cascade_go_live_page_class_init (CascadeGoLivePageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CASCADE_TYPE_CHAT_VIEW);
+  g_type_ensure (CASCADE_TYPE_LIVE_STATS);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/cascade-go-live-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, preview_picture);
@@ -899,7 +903,7 @@ cascade_go_live_page_class_init (CascadeGoLivePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, quality_row);
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, go_live_button);
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, error_label);
-  gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, stats_box);
+  gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, stats);
   gtk_widget_class_bind_template_child (widget_class, CascadeGoLivePage, chat_view);
   gtk_widget_class_bind_template_callback (widget_class, on_go_live_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_form_changed);
@@ -914,15 +918,6 @@ cascade_go_live_page_init (CascadeGoLivePage *self)
   self->restore_token = g_settings_get_string (self->settings, "screencast-restore-token");
   if (*self->restore_token == '\0')
     g_clear_pointer (&self->restore_token, g_free);
-
-  self->bitrate_label = add_stat (self, _ ("Bitrate"));
-  self->fps_label = add_stat (self, _ ("Frames per second"));
-  self->dropped_label = add_stat (self, _ ("Dropped frames"));
-  self->load_label = add_stat (self, _ ("Encoder load"));
-  self->viewers_label = add_stat (self, _ ("Viewers"));
-  self->direct_label = add_stat (self, _ ("Peers served directly"));
-  self->upload_label = add_stat (self, _ ("Upload used"));
-  self->encoder_label = add_stat (self, _ ("Encoder"));
 
   g_settings_bind_with_mapping (self->settings, "go-live-audio", self->audio_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, audio_from_setting, audio_to_setting, NULL,

@@ -129,6 +129,93 @@ do_thumbnail (CascadeClient *client, const char *id, GError **error)
   return cascade_client_get_thumbnail_finish (client, result, error);
 }
 
+static CascadeStreamTree *
+do_tree (CascadeClient *client, const char *id, GError **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  cascade_client_get_stream_tree_async (client, id, NULL, cascade_test_keep_result, &result);
+  cascade_test_await (&result, CASCADE_TEST_TIMEOUT_MS);
+  return cascade_client_get_stream_tree_finish (client, result, error);
+}
+
+/* The tree of one's own live stream (nobody watches yet); someone else's is
+ * forbidden, an ended one not found. */
+static void
+test_tree (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CascadeStream) stream = do_start (f->client, "Trees", &error);
+  g_autoptr (CascadeStreamTree) tree = NULL;
+  g_autoptr (CascadeStreamTree) denied = NULL;
+  g_autoptr (CascadeStreamTree) gone = NULL;
+  g_autoptr (CascadeClient) other = cascade_client_new (cascade_test_server_get_url (f->server));
+
+  g_assert_no_error (error);
+  tree = do_tree (f->client, cascade_stream_get_id (stream), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cascade_stream_tree_get_viewers (tree), ==, 0);
+  g_assert_cmpuint (cascade_stream_tree_get_relays (tree), ==, 0);
+  g_assert_cmpuint (cascade_stream_tree_get_depth (tree), ==, 0);
+  g_assert_cmpuint (cascade_stream_tree_get_poor_links (tree), ==, 0);
+
+  sign_up (other, NULL);
+  denied = do_tree (other, cascade_stream_get_id (stream), &error);
+  g_assert_null (denied);
+  g_assert_error (error, CASCADE_CLIENT_ERROR, CASCADE_CLIENT_ERROR_FORBIDDEN);
+  g_assert_cmpstr (cascade_client_error_get_code (error), ==, "forbidden");
+  g_clear_error (&error);
+
+  g_assert_true (do_end (f->client, cascade_stream_get_id (stream), &error));
+  gone = do_tree (f->client, cascade_stream_get_id (stream), &error);
+  g_assert_null (gone);
+  g_assert_error (error, CASCADE_CLIENT_ERROR, CASCADE_CLIENT_ERROR_NOT_FOUND);
+  cascade_test_assert_finalized (g_steal_pointer (&other), CASCADE_TEST_TIMEOUT_MS);
+}
+
+/* A tree as the server would send it: the root is not counted; a viewer
+ * losing packets, one receiving nothing and one waiting are poor links. A
+ * tree of the wrong shape is a protocol error. */
+static void
+test_tree_parsing (void)
+{
+  g_autoptr (JsonNode) good = json_from_string (
+    "{\"stream_id\":\"s\",\"viewers\":4,\"relays\":1,\"depth\":2,\"nodes\":["
+    "{\"peer_id\":\"r\",\"parent_peer_id\":null,\"waiting\":false,\"loss\":0,\"receiving\":true},"
+    "{\"peer_id\":\"a\",\"parent_peer_id\":\"r\",\"loss\":0.2,\"receiving\":true},"
+    "{\"peer_id\":\"b\",\"parent_peer_id\":\"a\",\"loss\":0,\"receiving\":false},"
+    "{\"peer_id\":\"c\",\"parent_peer_id\":\"a\",\"loss\":0.01,\"receiving\":true},"
+    "{\"peer_id\":\"d\",\"parent_peer_id\":null,\"waiting\":true,\"loss\":0,\"receiving\":true}]}",
+    NULL);
+  const char *bad[] = {
+    "{\"viewers\":-1,\"relays\":0,\"depth\":0,\"nodes\":[]}",
+    "{\"viewers\":1,\"relays\":0,\"depth\":0}",
+    "{\"viewers\":1,\"relays\":0,\"depth\":0,\"nodes\":[3]}",
+    "{\"viewers\":1,\"relays\":0,\"depth\":0,\"nodes\":[{\"peer_id\":\"a\",\"receiving\":true,"
+    "\"loss\":\"lots\"}]}",
+  };
+  g_autoptr (CascadeStreamTree) tree = NULL;
+  g_autoptr (GError) error = NULL;
+
+  tree = cascade_stream_tree_new_from_json (json_node_get_object (good), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cascade_stream_tree_get_viewers (tree), ==, 4);
+  g_assert_cmpuint (cascade_stream_tree_get_relays (tree), ==, 1);
+  g_assert_cmpuint (cascade_stream_tree_get_depth (tree), ==, 2);
+  g_assert_cmpuint (cascade_stream_tree_get_poor_links (tree), ==, 3);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (JsonNode) node = json_from_string (bad[i], NULL);
+      g_autoptr (CascadeStreamTree) refused = NULL;
+      g_autoptr (GError) local_error = NULL;
+
+      refused = cascade_stream_tree_new_from_json (json_node_get_object (node), &local_error);
+      g_assert_null (refused);
+      g_assert_error (local_error, CASCADE_CLIENT_ERROR, CASCADE_CLIENT_ERROR_PROTOCOL);
+    }
+}
+
 static void
 test_round_trip (Fixture *f, gconstpointer data)
 {
@@ -271,7 +358,9 @@ main (int argc, char *argv[])
   ADD ("/cascade/app/streams/errors", test_errors);
   ADD ("/cascade/app/streams/thumbnail", test_thumbnail);
   ADD ("/cascade/app/streams/setters", test_setters);
+  ADD ("/cascade/app/streams/tree", test_tree);
 #undef ADD
+  g_test_add_func ("/cascade/app/streams/tree-parsing", test_tree_parsing);
 
   return g_test_run ();
 }

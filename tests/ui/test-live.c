@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cascade-go-live-page.h"
+#include "cascade-live-stats.h"
 #include "cascade-live-page.h"
 #include "cascade-session.h"
 #include "cascade-stream-card.h"
@@ -298,6 +299,7 @@ test_watch (Fixture *f, gconstpointer data)
   CascadeGoLivePage *go_live_page;
   CascadeWatchPage *watch;
   CascadePaintable *video;
+  CascadeLiveStats *stats;
   GtkStack *stack;
   g_autoptr (GdkTexture) shot = NULL;
 
@@ -354,8 +356,14 @@ test_watch (Fixture *f, gconstpointer data)
     gtk_widget_get_tooltip_text (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "mute_button")), ==,
     "Mute");
 
-  /* The streamer sees one viewer; the viewer sees the latency. */
+  /* The streamer sees one viewer, reached directly (a tree one deep, nobody
+   * relaying); the viewer sees the latency. */
   WAIT_FOR (cascade_go_live_page_get_viewers (go_live_page) == 1);
+  stats = child_of (go_live_page, CASCADE_TYPE_GO_LIVE_PAGE, "stats");
+  WAIT_FOR (g_strcmp0 (cascade_live_stats_get_text (stats, "viewers"), "1") == 0);
+  g_assert_cmpstr (cascade_live_stats_get_text (stats, "depth"), ==, "1");
+  g_assert_cmpstr (cascade_live_stats_get_text (stats, "relays"), ==, "0");
+  g_assert_cmpstr (cascade_live_stats_get_text (stats, "poor-links"), ==, "0");
   WAIT_FOR (g_str_has_prefix (
     gtk_label_get_text (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "latency_label")), "Latency "));
   /* He relays to nobody: the only viewer has no children to feed. */
