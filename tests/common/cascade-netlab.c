@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -171,6 +172,52 @@ cascade_netlab_get_node_address (CascadeNetlab *self, guint node)
   return g_ptr_array_index (self->addresses, node);
 }
 
+/* Runs nft -f - with @ruleset inside @netns. */
+static gboolean
+nft_load (const char *netns, const char *ruleset, GError **error)
+{
+  g_autoptr (GSubprocess) process = NULL;
+  g_autofree char *err = NULL;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, error,
+                              "ip", "netns", "exec", netns, "nft", "-f", "-", NULL);
+  if (process == NULL || !g_subprocess_communicate_utf8 (process, ruleset, NULL, NULL, &err, error))
+    return FALSE;
+  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "nft in %s: %s", netns,
+                   err != NULL ? g_strstrip (err) : "failed");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* `nft list table inet @table` inside @netns, or NULL. */
+static char *
+nft_list (const char *netns, const char *table)
+{
+  g_autoptr (GSubprocess) process = NULL;
+  char *out = NULL;
+
+  process =
+    g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL,
+                      "ip", "netns", "exec", netns, "nft", "list", "table", "inet", table, NULL);
+  if (process == NULL || !g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, NULL))
+    return NULL;
+  return out;
+}
+
+/* The packet count of the first counter after @after in @listing, or 0. */
+static guint64
+counter_after (const char *listing, const char *after)
+{
+  const char *at = listing != NULL ? strstr (listing, after) : NULL;
+
+  if (at == NULL || (at = strstr (at, "counter packets ")) == NULL)
+    return 0;
+  return g_ascii_strtoull (at + strlen ("counter packets "), NULL, 10);
+}
+
 gboolean
 cascade_netlab_set_loss (CascadeNetlab *self, guint node, guint percent, GError **error)
 {
@@ -189,40 +236,48 @@ cascade_netlab_set_loss (CascadeNetlab *self, guint node, guint percent, GError 
                           "  }\n"
                           "}\n",
                           percent);
-  {
-    g_autoptr (GSubprocess) process = NULL;
-    g_autofree char *err = NULL;
+  return nft_load (netns, rule, error);
+}
 
-    process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                                error, "ip", "netns", "exec", netns, "nft", "-f", "-", NULL);
-    if (process == NULL || !g_subprocess_communicate_utf8 (process, rule, NULL, NULL, &err, error))
-      return FALSE;
-    if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
-      {
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "nft in %s: %s", netns,
-                     err != NULL ? g_strstrip (err) : "failed");
-        return FALSE;
-      }
-  }
-  return TRUE;
+gboolean
+cascade_netlab_count_udp_from (CascadeNetlab *self,
+                               guint node,
+                               const char *const *sources,
+                               GError **error)
+{
+  const char *netns = cascade_netlab_get_node_netns (self, node);
+  g_autoptr (GString) ruleset = g_string_new ("table inet cascade_count {\n"
+                                              "  chain input {\n"
+                                              "    type filter hook input priority -10;\n");
+
+  g_return_val_if_fail (netns != NULL, FALSE);
+  for (guint i = 0; sources[i] != NULL; i++)
+    g_string_append_printf (ruleset, "    ip saddr %s meta l4proto udp counter\n", sources[i]);
+  g_string_append (ruleset, "  }\n}\n");
+  return nft_load (netns, ruleset->str, error);
+}
+
+guint64
+cascade_netlab_get_udp_from (CascadeNetlab *self, guint node, const char *source)
+{
+  const char *netns = cascade_netlab_get_node_netns (self, node);
+  g_autofree char *listing = NULL;
+  g_autofree char *rule = g_strdup_printf ("ip saddr %s ", source);
+
+  g_return_val_if_fail (netns != NULL, 0);
+  listing = nft_list (netns, "cascade_count");
+  return counter_after (listing, rule);
 }
 
 guint64
 cascade_netlab_get_dropped (CascadeNetlab *self, guint node)
 {
   const char *netns = cascade_netlab_get_node_netns (self, node);
-  g_autoptr (GSubprocess) process = NULL;
-  g_autofree char *out = NULL;
-  const char *counter;
+  g_autofree char *listing = NULL;
 
   g_return_val_if_fail (netns != NULL, 0);
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                              NULL, "ip", "netns", "exec", netns, "nft", "list", "table", "inet",
-                              "cascade_loss", NULL);
-  if (process == NULL || !g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, NULL) ||
-      out == NULL || (counter = strstr (out, "counter packets ")) == NULL)
-    return 0;
-  return g_ascii_strtoull (counter + strlen ("counter packets "), NULL, 10);
+  listing = nft_list (netns, "cascade_loss");
+  return counter_after (listing, "numgen random");
 }
 
 void
@@ -251,14 +306,15 @@ cascade_turn_check (char **out_reason)
 }
 
 static guint
-free_port (int type)
+free_port (const char *host, int type)
 {
-  struct sockaddr_in address = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (0x7f000001) };
+  struct sockaddr_in address = { .sin_family = AF_INET };
   socklen_t length = sizeof address;
   int fd = socket (AF_INET, type, 0);
   guint port = 0;
 
-  if (fd >= 0 && bind (fd, (struct sockaddr *) &address, sizeof address) == 0 &&
+  if (fd >= 0 && inet_pton (AF_INET, host, &address.sin_addr) == 1 &&
+      bind (fd, (struct sockaddr *) &address, sizeof address) == 0 &&
       getsockname (fd, (struct sockaddr *) &address, &length) == 0)
     port = ntohs (address.sin_port);
   if (fd >= 0)
@@ -273,22 +329,24 @@ die_with_parent (gpointer data)
 }
 
 static gboolean
-turn_listening (guint port)
+turn_listening (const char *address, guint port)
 {
   g_autoptr (GSocketClient) client = g_socket_client_new ();
   g_autoptr (GSocketConnection) connection = NULL;
 
-  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+  connection = g_socket_client_connect_to_host (client, address, port, NULL, NULL);
   return connection != NULL;
 }
 
 CascadeTurn *
-cascade_turn_new (const char *secret, GError **error)
+cascade_turn_new (const char *address, const char *secret, GError **error)
 {
   g_autoptr (CascadeTurn) self = g_new0 (CascadeTurn, 1);
   g_autoptr (GSubprocessLauncher) launcher = NULL;
-  guint port = free_port (SOCK_STREAM);
-  guint relay_low = free_port (SOCK_DGRAM);
+  guint port = free_port (address, SOCK_STREAM);
+  guint relay_low = free_port (address, SOCK_DGRAM);
+  g_autofree char *listen_arg = g_strdup_printf ("--listening-ip=%s", address);
+  g_autofree char *relay_arg = g_strdup_printf ("--relay-ip=%s", address);
   g_autofree char *port_text = g_strdup_printf ("%u", port);
   g_autofree char *secret_arg = g_strdup_printf ("--static-auth-secret=%s", secret);
   g_autofree char *db = NULL;
@@ -308,22 +366,22 @@ cascade_turn_new (const char *secret, GError **error)
   relay_low = CLAMP (relay_low, 20000, 60000);
   min_port = g_strdup_printf ("%u", relay_low);
   max_port = g_strdup_printf ("%u", relay_low + 200);
-  self->url = g_strdup_printf ("turn:127.0.0.1:%u?transport=udp", port);
+  self->url = g_strdup_printf ("turn:%s:%u?transport=udp", address, port);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
                                         G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   self->process = g_subprocess_launcher_spawn (
-    launcher, error, "turnserver", "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
-    "--listening-port", port_text, "--min-port", min_port, "--max-port", max_port,
-    "--use-auth-secret", secret_arg, "--realm=cascade.test", "--allow-loopback-peers", "--no-tls",
-    "--no-dtls", "--no-cli", "--no-stdout-log", "--simple-log", "--log-file", self->log_path,
-    "--userdb", db, "--pidfile", pid_file, "--verbose", NULL);
+    launcher, error, "turnserver", "-n", listen_arg, relay_arg, "--listening-port", port_text,
+    "--min-port", min_port, "--max-port", max_port, "--use-auth-secret", secret_arg,
+    "--realm=cascade.test", "--allow-loopback-peers", "--no-tls", "--no-dtls", "--no-cli",
+    "--no-stdout-log", "--simple-log", "--log-file", self->log_path, "--userdb", db, "--pidfile",
+    pid_file, "--verbose", NULL);
   if (self->process == NULL)
     return NULL;
 
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  while (!turn_listening (port))
+  while (!turn_listening (address, port))
     {
       /* No identifier once it has exited (get_if_exited asserts it has). */
       if (g_subprocess_get_identifier (self->process) == NULL || g_get_monotonic_time () > deadline)
@@ -331,8 +389,8 @@ cascade_turn_new (const char *secret, GError **error)
           g_autofree char *log = cascade_turn_dup_log (self);
 
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                       "turnserver did not listen on 127.0.0.1:%u within 20 s; its log:\n%s", port,
-                       log);
+                       "turnserver did not listen on %s:%u within 20 s; its log:\n%s", address,
+                       port, log);
           return NULL;
         }
       g_usleep (G_USEC_PER_SEC / 20);

@@ -12,6 +12,7 @@ struct _CascadeSwarm
   CascadeTestServer *server;
   char *config_dir;
   GPtrArray *peers; /* CascadeSwarmPeer, owned */
+  gint64 started_us;
 };
 
 struct _CascadeSwarmPeer
@@ -86,6 +87,7 @@ cascade_swarm_new (const char *listen, const char *config)
     args[2] = NULL;
   self->server = cascade_test_server_new (args);
   self->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_free);
+  self->started_us = g_get_monotonic_time ();
   return self;
 }
 
@@ -277,7 +279,8 @@ peer_line (GObject *source, GAsyncResult *result, gpointer user_data)
   if (line == NULL)
     return; /* end of output, or cancelled (the peer may be gone) */
   if (g_test_initialized ())
-    g_test_message ("%s: %s", peer->name, line);
+    g_test_message ("%.1f s %s: %s", (g_get_monotonic_time () - peer->swarm->started_us) / 1e6,
+                    peer->name, line);
   node = json_from_string (line, NULL);
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
     {

@@ -473,7 +473,7 @@ test_privacy_turn_only (Fixture *f, gconstpointer data)
   g_test_log_set_fatal_handler (allow_turn_release_warning, NULL);
   g_log_set_handler ("libnice", G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL, log_turn_release_warning,
                      NULL);
-  turn = cascade_turn_new (secret, &error);
+  turn = cascade_turn_new ("127.0.0.1", secret, &error);
   g_assert_no_error (error);
   servers = turn_ice_servers (turn, secret);
 

@@ -74,72 +74,248 @@ all_in_tree (gpointer data)
   return TRUE;
 }
 
-typedef struct
-{
-  CascadeSwarmPeer *peer;
-  const char *name;
-  const char *member;
-  const char *value;
-} EventWait;
+/* ---- the tree ---- */
 
-static gboolean
-saw_event (gpointer data)
+/* How many viewers (in the swarm) name @parent_peer_id as their parent. */
+static guint
+count_children (CascadeSwarm *swarm, const char *parent_peer_id)
 {
-  EventWait *wait = data;
-  GPtrArray *events = cascade_swarm_peer_get_events (wait->peer);
+  GPtrArray *peers = cascade_swarm_get_peers (swarm);
+  guint children = 0;
 
-  for (guint i = 0; i < events->len; i++)
+  for (guint i = 0; i < peers->len; i++)
     {
-      JsonObject *event = g_ptr_array_index (events, i);
-      g_autofree char *value = NULL;
+      CascadeSwarmPeer *peer = g_ptr_array_index (peers, i);
 
-      if (g_strcmp0 (json_object_get_string_member_with_default (event, "event", ""), wait->name) !=
-          0)
-        continue;
-      if (wait->member == NULL)
-        return TRUE;
-      value = cascade_swarm_event_dup_string (event, wait->member);
-      if (g_strcmp0 (value, wait->value) == 0)
-        return TRUE;
+      if (!cascade_swarm_peer_has_exited (peer) &&
+          g_strcmp0 (cascade_swarm_peer_get_parent_peer_id (peer), parent_peer_id) == 0)
+        children++;
     }
-  return FALSE;
+  return children;
 }
 
-/* Three viewers join; each is placed in the streamer's tree and decodes the
- * stamped pattern; one killed with SIGKILL is seen gone by the streamer and
- * the others play on; the stream's end reaches those still watching. */
-static void
-test_join_kill_end (Fixture *fixture, gconstpointer data)
+/* Joins viewer@number and waits until it is placed in the tree. */
+static CascadeSwarmPeer *
+join (Fixture *fixture, guint number, const char *relay)
 {
-  CascadeSwarmPeer *viewers[3];
-  PeersWait placed = { fixture->swarm, viewers, 3 };
-  EventWait left = { NULL, "viewer", "state", "left" };
+  const char *options[] = { "--relay", relay, NULL };
+  CascadeSwarmPeer *viewer = watch (fixture, number, options);
+  PeersWait placed = { fixture->swarm, &viewer, 1 };
 
-  go_live (fixture, 3, NULL);
-  for (guint i = 0; i < 3; i++)
-    viewers[i] = watch (fixture, i + 1, NULL);
   cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, all_in_tree, &placed,
-                             "every viewer to be placed in the tree");
+                             "the viewer to be placed in the tree");
+  return viewer;
+}
+
+typedef struct
+{
+  CascadeSwarm *swarm;
+  const char *stream_id;
+  const char *bearer;
+  guint viewers;
+  guint depth;
+  JsonObject *tree;
+} TreeWait;
+
+/* The tracker's tree (GET …/tree) has @viewers nodes below the root, as deep as the peers say. */
+static gboolean
+tree_matches (gpointer data)
+{
+  TreeWait *wait = data;
+
+  g_clear_pointer (&wait->tree, json_object_unref);
+  if (cascade_swarm_get_tree (wait->swarm, wait->stream_id, wait->bearer, &wait->tree) != 200 ||
+      wait->tree == NULL)
+    return FALSE;
+  return json_object_get_int_member_with_default (wait->tree, "viewers", -1) == wait->viewers &&
+         json_object_get_int_member_with_default (wait->tree, "depth", -1) == wait->depth;
+}
+
+/* Seven viewers relaying to two each under a streamer feeding two: each is
+ * placed where a slot is free, nobody gets more children than its capacity,
+ * the tree grows to depth 3, and every viewer (depth 1 to 3) decodes the
+ * stamped pattern through its relays; the tracker's tree (GET …/tree) shows
+ * the same to the streamer, and is forbidden to a viewer. */
+static void
+test_tree_placement (Fixture *fixture, gconstpointer data)
+{
+  const char *publish[] = { "--max-viewers", "2", NULL };
+  CascadeSwarmPeer *viewers[7];
+  guint depth = 0;
+  g_autofree char *streamer_token = NULL;
+  g_autofree char *viewer_token = NULL;
+  TreeWait tree = { fixture->swarm };
+  JsonArray *nodes;
+  gint64 relays = 0;
+
+  go_live (fixture, 7, publish);
+  for (guint i = 0; i < 7; i++)
+    viewers[i] = join (fixture, i + 1, "2");
+  cascade_swarm_wait_frames (fixture->swarm, viewers, 7, 30, TIMEOUT_S,
+                             "every viewer, at every depth, to decode stamped frames");
+
+  g_assert_cmpuint (
+    count_children (fixture->swarm, cascade_swarm_peer_get_peer_id (fixture->streamer)), <=, 2);
+  for (guint i = 0; i < 7; i++)
+    {
+      guint chain = cascade_swarm_chain_depth (fixture->swarm, viewers[i]);
+
+      g_assert_cmpuint (
+        count_children (fixture->swarm, cascade_swarm_peer_get_peer_id (viewers[i])), <=, 2);
+      /* The depth the tracker told the viewer is the one its parents make. */
+      g_assert_cmpuint (cascade_swarm_peer_get_depth (viewers[i]), ==, chain);
+      depth = MAX (depth, chain);
+    }
+  /* 2 + 4 + 1: with two slots everywhere, seven viewers need three levels. */
+  g_assert_cmpuint (depth, ==, 3);
+
+  streamer_token = cascade_swarm_sign_in (fixture->swarm, "streamer");
+  viewer_token = cascade_swarm_sign_in (fixture->swarm, "viewer1");
+  tree.stream_id = cascade_swarm_peer_get_stream_id (fixture->streamer);
+  tree.bearer = streamer_token;
+  tree.viewers = 7;
+  tree.depth = depth;
+  cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, tree_matches, &tree,
+                             "the tracker's tree to show 7 viewers 3 deep");
+  nodes = json_object_get_array_member (tree.tree, "nodes");
+  g_assert_cmpuint (json_array_get_length (nodes), ==, 8);
+  for (guint i = 0; i < json_array_get_length (nodes); i++)
+    {
+      JsonObject *node = json_array_get_object_element (nodes, i);
+      g_autofree char *peer_id = cascade_swarm_event_dup_string (node, "peer_id");
+      g_autofree char *parent = cascade_swarm_event_dup_string (node, "parent_peer_id");
+      CascadeSwarmPeer *peer = cascade_swarm_find_peer (fixture->swarm, peer_id);
+
+      g_assert_nonnull (peer);
+      g_assert_cmpstr (parent, ==, cascade_swarm_peer_get_parent_peer_id (peer));
+      g_assert_cmpint (json_object_get_int_member_with_default (node, "children", -1), ==,
+                       count_children (fixture->swarm, peer_id));
+      relays += parent != NULL && count_children (fixture->swarm, peer_id) > 0;
+    }
+  g_assert_cmpint (json_object_get_int_member_with_default (tree.tree, "relays", -1), ==, relays);
+  g_clear_pointer (&tree.tree, json_object_unref);
+  g_assert_cmpuint (cascade_swarm_get_tree (fixture->swarm, tree.stream_id, viewer_token, NULL), ==,
+                    403);
+}
+
+/* Viewers with relaying off are leaves: a relay joins first, then three
+ * viewers that relay to nobody; none of them is ever given a child, the
+ * relay takes what the streamer keeps its last slot from, and all play. */
+static void
+test_tree_no_relay (Fixture *fixture, gconstpointer data)
+{
+  const char *publish[] = { "--max-viewers", "2", NULL };
+  CascadeSwarmPeer *viewers[4];
+
+  go_live (fixture, 4, publish);
+  viewers[0] = join (fixture, 1, "2");
+  for (guint i = 1; i < 4; i++)
+    viewers[i] = join (fixture, i + 1, "0");
+  cascade_swarm_wait_frames (fixture->swarm, viewers, 4, 30, TIMEOUT_S,
+                             "every viewer to decode stamped frames");
+  for (guint i = 1; i < 4; i++)
+    {
+      g_assert_cmpuint (
+        count_children (fixture->swarm, cascade_swarm_peer_get_peer_id (viewers[i])), ==, 0);
+      g_assert_cmpuint (cascade_swarm_peer_count_events (viewers[i], "child_added"), ==, 0);
+    }
+  /* Root: the relay and one leaf; the relay: the other two leaves. */
+  g_assert_cmpuint (count_children (fixture->swarm, cascade_swarm_peer_get_peer_id (viewers[0])),
+                    ==, 2);
+}
+
+typedef struct
+{
+  CascadeSwarmPeer **peers;
+  guint n;
+  guint *times_placed;
+} ReplacedWait;
+
+static gboolean
+all_replaced (gpointer data)
+{
+  ReplacedWait *wait = data;
+
+  for (guint i = 0; i < wait->n; i++)
+    if (cascade_swarm_peer_get_times_placed (wait->peers[i]) <= wait->times_placed[i] ||
+        cascade_swarm_peer_get_parent_peer_id (wait->peers[i]) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* The streamer feeds one relay, which feeds viewer2 and viewer3; viewer4 is
+ * below one of them. The relay is killed with SIGKILL: its two children are
+ * placed again at once (within 3 s: the server sees the socket close, no
+ * health timeout is involved), viewer4 stays where it was (its parent keeps
+ * its subtree), and all of them play on. */
+static void
+test_tree_kill_relay (Fixture *fixture, gconstpointer data)
+{
+  const char *publish[] = { "--max-viewers", "1", NULL };
+  CascadeSwarmPeer *viewers[4];
+  guint times_placed[2];
+  ReplacedWait replaced = { viewers + 1, 2, times_placed };
+  const char *grandparent;
+  gint64 killed;
+
+  go_live (fixture, 4, publish);
+  for (guint i = 0; i < 4; i++)
+    viewers[i] = join (fixture, i + 1, "2");
+  cascade_swarm_wait_frames (fixture->swarm, viewers, 4, 30, TIMEOUT_S,
+                             "every viewer to decode stamped frames");
+  for (guint i = 1; i < 3; i++)
+    g_assert_cmpstr (cascade_swarm_peer_get_parent_peer_id (viewers[i]), ==,
+                     cascade_swarm_peer_get_peer_id (viewers[0]));
+  grandparent = cascade_swarm_peer_get_parent_peer_id (viewers[3]);
+  g_assert_true (g_strcmp0 (grandparent, cascade_swarm_peer_get_peer_id (viewers[1])) == 0 ||
+                 g_strcmp0 (grandparent, cascade_swarm_peer_get_peer_id (viewers[2])) == 0);
+
+  for (guint i = 0; i < 2; i++)
+    times_placed[i] = cascade_swarm_peer_get_times_placed (viewers[i + 1]);
+  killed = g_get_monotonic_time ();
+  cascade_swarm_peer_signal (viewers[0], SIGKILL);
+  cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, all_replaced, &replaced,
+                             "the dead relay's children to be placed again");
+  g_assert_cmpint (g_get_monotonic_time () - killed, <, 3 * G_USEC_PER_SEC);
+  g_assert_cmpuint (cascade_swarm_peer_get_times_placed (viewers[3]), ==, 1);
+  g_assert_cmpstr (cascade_swarm_peer_get_parent_peer_id (viewers[3]), ==, grandparent);
+  cascade_swarm_wait_frames (fixture->swarm, viewers + 1, 3, 60, TIMEOUT_S,
+                             "the dead relay's subtree to play on");
+  for (guint i = 1; i < 4; i++)
+    g_assert_cmpuint (cascade_swarm_chain_depth (fixture->swarm, viewers[i]), >, 0);
+}
+
+/* The relay leaves gracefully (SIGTERM): its children are handed over (placed
+ * under a new parent) while it still feeds them, it exits cleanly, and they
+ * play on. */
+static void
+test_tree_graceful_leave (Fixture *fixture, gconstpointer data)
+{
+  const char *publish[] = { "--max-viewers", "1", NULL };
+  CascadeSwarmPeer *viewers[3];
+  guint times_placed[2];
+  ReplacedWait replaced = { viewers + 1, 2, times_placed };
+
+  go_live (fixture, 3, publish);
+  viewers[0] = join (fixture, 1, "2");
+  viewers[1] = join (fixture, 2, "2");
+  viewers[2] = join (fixture, 3, "2");
   cascade_swarm_wait_frames (fixture->swarm, viewers, 3, 30, TIMEOUT_S,
                              "every viewer to decode stamped frames");
+  for (guint i = 0; i < 2; i++)
+    times_placed[i] = cascade_swarm_peer_get_times_placed (viewers[i + 1]);
 
-  cascade_swarm_peer_signal (viewers[0], SIGKILL);
+  cascade_swarm_peer_signal (viewers[0], SIGTERM);
+  cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, all_replaced, &replaced,
+                             "the leaving relay's children to be handed over");
   cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, cascade_swarm_peer_exited, viewers[0],
-                             "the killed viewer to be gone");
-  left.peer = fixture->streamer;
-  cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, saw_event, &left,
-                             "the streamer to see the killed viewer go");
-  cascade_swarm_wait_frames (fixture->swarm, viewers + 1, 2, 45, TIMEOUT_S,
-                             "the other viewers to play on");
-
-  cascade_swarm_peer_signal (fixture->streamer, SIGTERM);
-  for (guint i = 1; i < 3; i++)
-    {
-      cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, cascade_swarm_peer_exited, viewers[i],
-                                 "a viewer to hear the stream end");
-      g_assert_true (cascade_swarm_peer_has_ended (viewers[i]));
-      g_assert_cmpint (cascade_swarm_peer_get_exit_status (viewers[i]), ==, 0);
-    }
+                             "the relay to leave");
+  g_assert_cmpint (cascade_swarm_peer_get_exit_status (viewers[0]), ==, 0);
+  cascade_swarm_wait_frames (fixture->swarm, viewers + 1, 2, 60, TIMEOUT_S,
+                             "the handed-over viewers to play on");
+  /* One under the streamer, the other under it. */
+  g_assert_cmpuint (
+    count_children (fixture->swarm, cascade_swarm_peer_get_peer_id (fixture->streamer)), ==, 1);
 }
 
 /* Why the tests that need network namespaces cannot run here, or NULL. */
@@ -190,6 +366,96 @@ test_lossy_link (void)
                   cascade_netlab_get_dropped (lab, 1));
 }
 
+/* Privacy mode: the streamer, a relay and a leaf each in a namespace of
+ * their own, coturn on the hub with TURN REST credentials from cascaded. The
+ * relay and the leaf watch with --privacy: the stamped pattern reaches both,
+ * every packet they get comes from the TURN server, and no packet from
+ * their own addresses ever reaches another peer (nftables counters): no peer
+ * learns where they are. */
+static void
+test_privacy_turn_only (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CascadeNetlab) lab = NULL;
+  g_autoptr (CascadeTurn) turn = NULL;
+  g_autoptr (CascadeSwarm) swarm = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *config = NULL;
+  const char *publish[] = { "publish", "--title",       "Private", "--category",
+                            "Quake",   "--max-viewers", "1",       NULL };
+  const char *relay[] = { "watch", "streamer", "--privacy", "--relay", "1", NULL };
+  const char *leaf[] = { "watch", "streamer", "--privacy", "--relay", "0", NULL };
+  const char *hub, *address[3];
+  CascadeSwarmPeer *peers[3];
+
+  if (netns_unavailable != NULL)
+    {
+      g_test_skip (netns_unavailable);
+      return;
+    }
+  if (!cascade_turn_check (&reason))
+    {
+      g_test_skip (reason);
+      return;
+    }
+  lab = cascade_netlab_new (3, &error);
+  g_assert_no_error (error);
+  hub = cascade_netlab_get_hub_address (lab);
+  for (guint i = 0; i < 3; i++)
+    address[i] = cascade_netlab_get_node_address (lab, i);
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *sources[] = { hub, address[(i + 1) % 3], address[(i + 2) % 3], NULL };
+
+      cascade_netlab_count_udp_from (lab, i, sources, &error);
+      g_assert_no_error (error);
+    }
+  turn = cascade_turn_new (hub, "swarm-test-turn-secret", &error);
+  g_assert_no_error (error);
+  config = g_strdup_printf ("[ice]\nturn-urls=%s\nturn-secret=swarm-test-turn-secret\n",
+                            cascade_turn_get_url (turn));
+  listen = g_strdup_printf ("%s:0", hub);
+  swarm = cascade_swarm_new (listen, config);
+  cascade_swarm_add_account (swarm, "streamer");
+  cascade_swarm_add_account (swarm, "viewer1");
+  cascade_swarm_add_account (swarm, "viewer2");
+
+  peers[0] = cascade_swarm_spawn (swarm, "streamer", cascade_netlab_get_node_netns (lab, 0),
+                                  address[0], publish);
+  cascade_swarm_wait_or_die (swarm, TIMEOUT_S, cascade_swarm_peer_is_live, peers[0],
+                             "the stream to go live");
+  peers[1] = cascade_swarm_spawn (swarm, "viewer1", cascade_netlab_get_node_netns (lab, 1),
+                                  address[1], relay);
+  cascade_swarm_wait_frames (swarm, peers + 1, 1, 30, TIMEOUT_S,
+                             "the private relay to decode stamped frames through TURN");
+  peers[2] = cascade_swarm_spawn (swarm, "viewer2", cascade_netlab_get_node_netns (lab, 2),
+                                  address[2], leaf);
+  cascade_swarm_wait_frames (swarm, peers + 1, 2, 60, TIMEOUT_S,
+                             "both private viewers to decode stamped frames");
+  g_assert_cmpstr (cascade_swarm_peer_get_parent_peer_id (peers[2]), ==,
+                   cascade_swarm_peer_get_peer_id (peers[1]));
+
+  for (guint i = 0; i < 3; i++)
+    g_test_message (
+      "at %s: %" G_GUINT64_FORMAT " UDP packets from the hub (TURN), %" G_GUINT64_FORMAT
+      " from %s, %" G_GUINT64_FORMAT " from %s",
+      address[i], cascade_netlab_get_udp_from (lab, i, hub),
+      cascade_netlab_get_udp_from (lab, i, address[(i + 1) % 3]), address[(i + 1) % 3],
+      cascade_netlab_get_udp_from (lab, i, address[(i + 2) % 3]), address[(i + 2) % 3]);
+  /* Media reached each of them from the TURN server... */
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpuint (cascade_netlab_get_udp_from (lab, i, hub), >, 100);
+  /* ...and not one packet from a private viewer's own address reached anyone,
+   * nor did anyone reach them directly. */
+  g_assert_cmpuint (cascade_netlab_get_udp_from (lab, 0, address[1]), ==, 0);
+  g_assert_cmpuint (cascade_netlab_get_udp_from (lab, 0, address[2]), ==, 0);
+  g_assert_cmpuint (cascade_netlab_get_udp_from (lab, 2, address[1]), ==, 0);
+  g_assert_cmpuint (cascade_netlab_get_udp_from (lab, 1, address[2]), ==, 0);
+  g_assert_cmpuint (cascade_netlab_get_udp_from (lab, 1, address[0]), ==, 0);
+  g_assert_cmpuint (cascade_netlab_get_udp_from (lab, 2, address[0]), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -207,8 +473,15 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add ("/cascade/swarm/join-kill-end", Fixture, NULL, fixture_set_up, test_join_kill_end,
+  g_test_add ("/cascade/swarm/tree/placement", Fixture, NULL, fixture_set_up, test_tree_placement,
               fixture_tear_down);
+  g_test_add ("/cascade/swarm/tree/no-relay", Fixture, NULL, fixture_set_up, test_tree_no_relay,
+              fixture_tear_down);
+  g_test_add ("/cascade/swarm/tree/kill-relay", Fixture, NULL, fixture_set_up, test_tree_kill_relay,
+              fixture_tear_down);
+  g_test_add ("/cascade/swarm/tree/graceful-leave", Fixture, NULL, fixture_set_up,
+              test_tree_graceful_leave, fixture_tear_down);
   g_test_add_func ("/cascade/swarm/lossy-link", test_lossy_link);
+  g_test_add_func ("/cascade/swarm/privacy/turn-only", test_privacy_turn_only);
   return g_test_run ();
 }
