@@ -12,7 +12,7 @@
  * the others, and the stream ending reaches every viewer.
  */
 
-#define TIMEOUT_S 60
+#define TIMEOUT_S 120
 
 typedef struct
 {

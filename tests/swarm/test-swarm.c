@@ -198,64 +198,148 @@ test_tree_placement (Fixture *fixture, gconstpointer data)
                     403);
 }
 
-/* Viewers with relaying off are leaves: a relay joins first, then three
- * viewers that relay to nobody; none of them is ever given a child, the
- * relay takes what the streamer keeps its last slot from, and all play. */
+typedef struct
+{
+  CascadeSwarm *swarm;
+  const char *stream_id;
+  const char *bearer;
+  const char *username;
+} WaitingWait;
+
+/* The tracker's tree lists @username as a viewer waiting for a parent. */
+static gboolean
+tree_has_waiting (gpointer data)
+{
+  WaitingWait *wait = data;
+  g_autoptr (JsonObject) tree = NULL;
+  JsonArray *nodes;
+
+  if (cascade_swarm_get_tree (wait->swarm, wait->stream_id, wait->bearer, &tree) != 200 ||
+      tree == NULL || (nodes = json_object_get_array_member (tree, "nodes")) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (nodes); i++)
+    {
+      JsonObject *node = json_array_get_object_element (nodes, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (node, "username", ""),
+                     wait->username) == 0 &&
+          json_object_get_boolean_member_with_default (node, "waiting", FALSE))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Viewers with relaying off are never given children, even when they are the
+ * only peers left with a place for one: three of them fill the streamer's
+ * three slots, and a fourth viewer, a relay, waits rather than go under one
+ * of them; when one leaves, the fourth takes its slot at the root. */
 static void
 test_tree_no_relay (Fixture *fixture, gconstpointer data)
 {
-  const char *publish[] = { "--max-viewers", "2", NULL };
+  const char *publish[] = { "--max-viewers", "3", NULL };
+  const char *relay[] = { "--relay", "2", NULL };
   CascadeSwarmPeer *viewers[4];
+  g_autofree char *token = NULL;
+  WaitingWait waiting = { fixture->swarm };
+  PeersWait placed = { fixture->swarm, viewers + 3, 1 };
 
   go_live (fixture, 4, publish);
-  viewers[0] = join (fixture, 1, "2");
-  for (guint i = 1; i < 4; i++)
+  for (guint i = 0; i < 3; i++)
     viewers[i] = join (fixture, i + 1, "0");
-  cascade_swarm_wait_frames (fixture->swarm, viewers, 4, 30, TIMEOUT_S,
-                             "every viewer to decode stamped frames");
-  for (guint i = 1; i < 4; i++)
-    {
-      g_assert_cmpuint (
-        count_children (fixture->swarm, cascade_swarm_peer_get_peer_id (viewers[i])), ==, 0);
-      g_assert_cmpuint (cascade_swarm_peer_count_events (viewers[i], "child_added"), ==, 0);
-    }
-  /* Root: the relay and one leaf; the relay: the other two leaves. */
-  g_assert_cmpuint (count_children (fixture->swarm, cascade_swarm_peer_get_peer_id (viewers[0])),
-                    ==, 2);
+  cascade_swarm_wait_frames (fixture->swarm, viewers, 3, 30, TIMEOUT_S,
+                             "the viewers that do not relay to decode stamped frames");
+  g_assert_cmpuint (
+    count_children (fixture->swarm, cascade_swarm_peer_get_peer_id (fixture->streamer)), ==, 3);
+
+  viewers[3] = watch (fixture, 4, relay);
+  token = cascade_swarm_sign_in (fixture->swarm, "streamer");
+  waiting.stream_id = cascade_swarm_peer_get_stream_id (fixture->streamer);
+  waiting.bearer = token;
+  waiting.username = "viewer4";
+  cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, tree_has_waiting, &waiting,
+                             "the fourth viewer to wait for a slot");
+  g_assert_null (cascade_swarm_peer_get_parent_peer_id (viewers[3]));
+
+  cascade_swarm_peer_signal (viewers[0], SIGTERM);
+  cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, all_in_tree, &placed,
+                             "the fourth viewer to be placed when a slot frees");
+  g_assert_cmpstr (cascade_swarm_peer_get_parent_peer_id (viewers[3]), ==,
+                   cascade_swarm_peer_get_peer_id (fixture->streamer));
+  cascade_swarm_wait_frames (fixture->swarm, viewers + 3, 1, 30, TIMEOUT_S,
+                             "the fourth viewer to decode stamped frames");
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpuint (cascade_swarm_peer_count_events (viewers[i], "child_added"), ==, 0);
 }
 
 typedef struct
 {
-  CascadeSwarmPeer **peers;
-  guint n;
-  guint *times_placed;
+  GPtrArray *peers;
+  GArray *times_placed;
 } ReplacedWait;
 
+/* Every peer in @wait was placed again since (and has a parent). */
 static gboolean
 all_replaced (gpointer data)
 {
   ReplacedWait *wait = data;
 
-  for (guint i = 0; i < wait->n; i++)
-    if (cascade_swarm_peer_get_times_placed (wait->peers[i]) <= wait->times_placed[i] ||
-        cascade_swarm_peer_get_parent_peer_id (wait->peers[i]) == NULL)
-      return FALSE;
+  for (guint i = 0; i < wait->peers->len; i++)
+    {
+      CascadeSwarmPeer *peer = g_ptr_array_index (wait->peers, i);
+
+      if (cascade_swarm_peer_get_times_placed (peer) <=
+            g_array_index (wait->times_placed, guint, i) ||
+          cascade_swarm_peer_get_parent_peer_id (peer) == NULL)
+        return FALSE;
+    }
   return TRUE;
 }
 
-/* The streamer feeds one relay, which feeds viewer2 and viewer3; viewer4 is
- * below one of them. The relay is killed with SIGKILL: its two children are
- * placed again at once (within 3 s: the server sees the socket close, no
- * health timeout is involved), viewer4 stays where it was (its parent keeps
- * its subtree), and all of them play on. */
+/* The children of @parent among @viewers, and the rest (with their parents). */
+static void
+split_children (CascadeSwarmPeer *parent,
+                CascadeSwarmPeer **viewers,
+                guint n,
+                ReplacedWait *children,
+                GPtrArray *others,
+                GPtrArray *other_parents)
+{
+  children->peers = g_ptr_array_new ();
+  children->times_placed = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < n; i++)
+    {
+      const char *up = cascade_swarm_peer_get_parent_peer_id (viewers[i]);
+      guint placed = cascade_swarm_peer_get_times_placed (viewers[i]);
+
+      if (viewers[i] == parent)
+        continue;
+      if (g_strcmp0 (up, cascade_swarm_peer_get_peer_id (parent)) == 0)
+        {
+          g_ptr_array_add (children->peers, viewers[i]);
+          g_array_append_val (children->times_placed, placed);
+        }
+      else
+        {
+          g_ptr_array_add (others, viewers[i]);
+          g_ptr_array_add (other_parents, g_strdup (up));
+        }
+    }
+}
+
+/* The streamer feeds one relay (viewer1: the root has one slot), and three
+ * more viewers relaying to two each are below it, at least one of them not
+ * directly. viewer1 is killed with SIGKILL: its children are placed again at
+ * once (within 3 s: the server sees the socket close, no health timeout is
+ * involved), every other viewer keeps its parent (a subtree moves whole), and
+ * all of them play on. */
 static void
 test_tree_kill_relay (Fixture *fixture, gconstpointer data)
 {
   const char *publish[] = { "--max-viewers", "1", NULL };
   CascadeSwarmPeer *viewers[4];
-  guint times_placed[2];
-  ReplacedWait replaced = { viewers + 1, 2, times_placed };
-  const char *grandparent;
+  ReplacedWait children;
+  g_autoptr (GPtrArray) others = g_ptr_array_new ();
+  g_autoptr (GPtrArray) other_parents = g_ptr_array_new_with_free_func (g_free);
   gint64 killed;
 
   go_live (fixture, 4, publish);
@@ -263,59 +347,79 @@ test_tree_kill_relay (Fixture *fixture, gconstpointer data)
     viewers[i] = join (fixture, i + 1, "2");
   cascade_swarm_wait_frames (fixture->swarm, viewers, 4, 30, TIMEOUT_S,
                              "every viewer to decode stamped frames");
-  for (guint i = 1; i < 3; i++)
-    g_assert_cmpstr (cascade_swarm_peer_get_parent_peer_id (viewers[i]), ==,
-                     cascade_swarm_peer_get_peer_id (viewers[0]));
-  grandparent = cascade_swarm_peer_get_parent_peer_id (viewers[3]);
-  g_assert_true (g_strcmp0 (grandparent, cascade_swarm_peer_get_peer_id (viewers[1])) == 0 ||
-                 g_strcmp0 (grandparent, cascade_swarm_peer_get_peer_id (viewers[2])) == 0);
+  g_assert_cmpstr (cascade_swarm_peer_get_parent_peer_id (viewers[0]), ==,
+                   cascade_swarm_peer_get_peer_id (fixture->streamer));
+  split_children (viewers[0], viewers, 4, &children, others, other_parents);
+  g_assert_cmpuint (children.peers->len, >=, 1);
+  g_assert_cmpuint (others->len, >=, 1);
 
-  for (guint i = 0; i < 2; i++)
-    times_placed[i] = cascade_swarm_peer_get_times_placed (viewers[i + 1]);
   killed = g_get_monotonic_time ();
   cascade_swarm_peer_signal (viewers[0], SIGKILL);
-  cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, all_replaced, &replaced,
+  cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, all_replaced, &children,
                              "the dead relay's children to be placed again");
   g_assert_cmpint (g_get_monotonic_time () - killed, <, 3 * G_USEC_PER_SEC);
-  g_assert_cmpuint (cascade_swarm_peer_get_times_placed (viewers[3]), ==, 1);
-  g_assert_cmpstr (cascade_swarm_peer_get_parent_peer_id (viewers[3]), ==, grandparent);
+  for (guint i = 0; i < others->len; i++)
+    g_assert_cmpstr (cascade_swarm_peer_get_parent_peer_id (g_ptr_array_index (others, i)), ==,
+                     g_ptr_array_index (other_parents, i));
   cascade_swarm_wait_frames (fixture->swarm, viewers + 1, 3, 60, TIMEOUT_S,
                              "the dead relay's subtree to play on");
   for (guint i = 1; i < 4; i++)
     g_assert_cmpuint (cascade_swarm_chain_depth (fixture->swarm, viewers[i]), >, 0);
+  g_ptr_array_unref (children.peers);
+  g_array_unref (children.times_placed);
 }
 
-/* The relay leaves gracefully (SIGTERM): its children are handed over (placed
- * under a new parent) while it still feeds them, it exits cleanly, and they
- * play on. */
+static gboolean
+saw_state (CascadeSwarmPeer *peer, const char *state)
+{
+  GPtrArray *events = cascade_swarm_peer_get_events (peer);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      JsonObject *event = g_ptr_array_index (events, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (event, "event", ""), "state") ==
+            0 &&
+          g_strcmp0 (json_object_get_string_member_with_default (event, "state", ""), state) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The relay below the streamer leaves gracefully (SIGTERM): its children are
+ * handed over (placed under a new parent) before it goes, it exits cleanly,
+ * and everyone plays on. */
 static void
 test_tree_graceful_leave (Fixture *fixture, gconstpointer data)
 {
   const char *publish[] = { "--max-viewers", "1", NULL };
   CascadeSwarmPeer *viewers[3];
-  guint times_placed[2];
-  ReplacedWait replaced = { viewers + 1, 2, times_placed };
+  ReplacedWait children;
+  g_autoptr (GPtrArray) others = g_ptr_array_new ();
+  g_autoptr (GPtrArray) other_parents = g_ptr_array_new_with_free_func (g_free);
 
   go_live (fixture, 3, publish);
-  viewers[0] = join (fixture, 1, "2");
-  viewers[1] = join (fixture, 2, "2");
-  viewers[2] = join (fixture, 3, "2");
+  for (guint i = 0; i < 3; i++)
+    viewers[i] = join (fixture, i + 1, "2");
   cascade_swarm_wait_frames (fixture->swarm, viewers, 3, 30, TIMEOUT_S,
                              "every viewer to decode stamped frames");
-  for (guint i = 0; i < 2; i++)
-    times_placed[i] = cascade_swarm_peer_get_times_placed (viewers[i + 1]);
+  split_children (viewers[0], viewers, 3, &children, others, other_parents);
+  g_assert_cmpuint (children.peers->len, >=, 1);
 
   cascade_swarm_peer_signal (viewers[0], SIGTERM);
-  cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, all_replaced, &replaced,
+  cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, all_replaced, &children,
                              "the leaving relay's children to be handed over");
   cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, cascade_swarm_peer_exited, viewers[0],
                              "the relay to leave");
   g_assert_cmpint (cascade_swarm_peer_get_exit_status (viewers[0]), ==, 0);
+  /* It left with a hand-over: the tracker answered stream.left. */
+  g_assert_true (saw_state (viewers[0], "left"));
   cascade_swarm_wait_frames (fixture->swarm, viewers + 1, 2, 60, TIMEOUT_S,
                              "the handed-over viewers to play on");
-  /* One under the streamer, the other under it. */
   g_assert_cmpuint (
     count_children (fixture->swarm, cascade_swarm_peer_get_peer_id (fixture->streamer)), ==, 1);
+  g_ptr_array_unref (children.peers);
+  g_array_unref (children.times_placed);
 }
 
 /* Why the tests that need network namespaces cannot run here, or NULL. */
