@@ -434,10 +434,12 @@ failover (Tree *tree)
       CascadeSwarmPeer *viewer = g_ptr_array_index (tree->viewers, i);
 
       if (!g_hash_table_contains (killed, viewer) && !g_ptr_array_find (affected, viewer, NULL) &&
+          !g_hash_table_contains (tree->relay_only, viewer) &&
           cascade_swarm_peer_get_frames (viewer) < frames_before[i] + 5 * FPS)
         unaffected_stalled++;
     }
-  printf ("  viewers not below a killed relay that stalled meanwhile: %u\n", unaffected_stalled);
+  printf ("  decoding viewers not below a killed relay that fell behind meanwhile: %u\n",
+          unaffected_stalled);
 }
 
 static int
