@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <locale.h>
 
+#include "cascade-account-page.h"
 #include "cascade-application.h"
 #include "cascade-chat-view.h"
 #include "cascade-go-live-page.h"
@@ -90,6 +91,9 @@ struct _Shooter
   gint64 guest_live_since;
   gboolean emote_added;
 
+  /* Ada signed in on a second device, for the Account page's list. */
+  CascadeSession *second_session;
+
   guint current;
   guint stage;
   gint64 deadline;
@@ -104,12 +108,13 @@ static ShotStatus drive_home (Shooter *self, GError **error);
 static ShotStatus drive_go_live (Shooter *self, GError **error);
 static ShotStatus drive_live (Shooter *self, GError **error);
 static ShotStatus drive_watch (Shooter *self, GError **error);
+static ShotStatus drive_account (Shooter *self, GError **error);
 
 /* One entry per screenshot, in the order they are taken: later pages (live,
  * watch, go-live, account) are one more line here and one more driver. */
 static const Shot shots[] = {
   { "welcome.png", drive_welcome }, { "home.png", drive_home },   { "go-live.png", drive_go_live },
-  { "live.png", drive_live },       { "watch.png", drive_watch },
+  { "live.png", drive_live },       { "watch.png", drive_watch }, { "account.png", drive_account },
 };
 
 static void next_shot (Shooter *self);
@@ -570,6 +575,48 @@ drive_watch (Shooter *self, GError **error)
            : SHOT_WAIT;
 }
 
+static void
+on_second_signed_in (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!cascade_session_sign_in_finish (CASCADE_SESSION (source), result, &error))
+    g_printerr ("cascade-screenshots: a second sign-in as %s: %s\n", DEMO_USERNAME, error->message);
+}
+
+/* Ada signs in on a second device too, then opens her Account page: her
+ * address, both devices, two-factor authentication, password, delete. */
+static ShotStatus
+drive_account (Shooter *self, GError **error)
+{
+  CascadeAccountPage *page = window_child (self, "account_page");
+  GtkListBox *devices = page_child (page, CASCADE_TYPE_ACCOUNT_PAGE, "sessions_list");
+
+  switch (self->stage)
+    {
+      case 0:
+        self->second_session =
+          cascade_session_new_in_memory (cascade_session_get_server_url (self->session));
+        cascade_session_sign_in_async (self->second_session, DEMO_USERNAME, DEMO_PASSWORD, NULL,
+                                       on_second_signed_in, self);
+        self->stage = 1;
+        return SHOT_WAIT;
+
+      case 1:
+        if (cascade_session_get_state (self->second_session) != CASCADE_SESSION_STATE_SIGNED_IN)
+          return SHOT_WAIT;
+        gtk_widget_activate_action (GTK_WIDGET (self->window), "win.show-account", NULL);
+        self->stage = 2;
+        return SHOT_WAIT;
+
+      default:
+        return window_shows (self, "main") && !cascade_account_page_get_busy (page) &&
+                   gtk_list_box_get_row_at_index (devices, 1) != NULL
+                 ? SHOT_READY
+                 : SHOT_WAIT;
+    }
+}
+
 static gboolean
 capture (Shooter *self, const char *file, GError **error)
 {
@@ -615,6 +662,7 @@ quit_idle (gpointer user_data)
     cascade_go_live_page_stop (self->guest_go_live);
   g_clear_object (&self->guest_go_live);
   g_clear_object (&self->guest_session);
+  g_clear_object (&self->second_session);
 
   /* Closing the last window ends g_application_run, as it would for a person. */
   gtk_window_destroy (GTK_WINDOW (self->window));

@@ -5,6 +5,7 @@
 
 G_BEGIN_DECLS
 
+typedef struct _CascadeAccountPage CascadeAccountPage;
 typedef struct _CascadeApplication CascadeApplication;
 typedef struct _CascadeHomePage CascadeHomePage;
 typedef struct _CascadePreferencesWindow CascadePreferencesWindow;

@@ -5,6 +5,8 @@
 
 #include <glib/gi18n.h>
 
+#include "cascade-error-text.h"
+#include "cascade-oidc-flow.h"
 #include "cascade-session.h"
 
 /* One entry of a form, with the line under it that shows a hint or the
@@ -34,6 +36,14 @@ enum
   N_SIGN_IN_FIELDS
 };
 
+typedef enum
+{
+  MODE_FORMS,         /* create an account, or sign in */
+  MODE_RESET_REQUEST, /* forgot password: which address */
+  MODE_RESET_CONFIRM, /* the code from the mail and a new password */
+  MODE_OTP,           /* the sign-in asks for a two-factor code */
+} WelcomeMode;
+
 struct _CascadeWelcomePage
 {
   AdwBin parent_instance;
@@ -55,6 +65,26 @@ struct _CascadeWelcomePage
   GtkLabel *submit_label;
   GtkWidget *server_box;
   GtkLabel *server_label;
+
+  /* Forgot password, the two-factor step, social sign-in. */
+  WelcomeMode mode;
+  GtkWidget *forgot_button;
+  GtkWidget *reset_box;
+  GtkLabel *reset_description;
+  AdwEntryRow *reset_email_row;
+  AdwEntryRow *reset_code_row;
+  AdwEntryRow *reset_password_row;
+  GtkWidget *reset_send_button;
+  GtkWidget *reset_confirm_button;
+  GtkWidget *otp_box;
+  AdwEntryRow *otp_row;
+  GtkWidget *otp_submit_button;
+  GtkWidget *providers_box;
+  GtkWidget *oidc_cancel_button;
+  CascadeOidcFlow *oidc_flow; /* running, or waiting for its two-factor code */
+  GCancellable *oidc_cancellable;
+  GCancellable *providers_cancellable;
+  guint n_providers;
 };
 
 G_DEFINE_FINAL_TYPE (CascadeWelcomePage, cascade_welcome_page, ADW_TYPE_BIN)
@@ -203,6 +233,10 @@ set_busy (CascadeWelcomePage *self, gboolean busy)
   gtk_widget_set_sensitive (GTK_WIDGET (self->form_switcher), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->form_stack), !busy);
   gtk_widget_set_sensitive (self->server_box, !busy);
+  gtk_widget_set_sensitive (self->forgot_button, !busy);
+  gtk_widget_set_sensitive (self->reset_box, !busy);
+  gtk_widget_set_sensitive (self->otp_box, !busy);
+  gtk_widget_set_sensitive (self->providers_box, !busy);
   gtk_widget_set_visible (GTK_WIDGET (self->submit_spinner), busy);
   gtk_spinner_set_spinning (self->submit_spinner, busy);
   update_submit_button (self);
@@ -229,62 +263,10 @@ find_field (CascadeWelcomePage *self, const char *name)
   return NULL;
 }
 
-/* What to tell a person about @error, in their language where we know the
- * case, else in the server's words. */
 static char *
 describe_error (CascadeWelcomePage *self, const GError *error)
 {
-  static const struct
-  {
-    const char *code;
-    const char *text;
-  } codes[] = {
-    { "email_taken", N_ ("This email address already has an account. Sign in instead.") },
-    { "username_taken", N_ ("This username is taken. Choose another one.") },
-    { "invalid_email", N_ ("Enter an email address, such as ada@example.org.") },
-    { "invalid_username", N_ ("Use 3 to 32 lower-case letters, digits and underscores.") },
-    { "invalid_password", N_ ("Use 8 to 128 characters.") },
-    { "invalid_display_name", N_ ("Use 1 to 64 characters, or leave it empty.") },
-    { "missing_field", N_ ("This cannot be empty.") },
-    { "invalid_credentials", N_ ("The email, username or password is not right.") },
-  };
-  const char *server_url = cascade_session_get_server_url (self->session);
-  const char *code;
-
-  if (error->domain != CASCADE_CLIENT_ERROR)
-    return g_strdup (error->message);
-
-  code = cascade_client_error_get_code (error);
-  for (guint i = 0; code != NULL && i < G_N_ELEMENTS (codes); i++)
-    {
-      if (g_str_equal (codes[i].code, code))
-        return g_strdup (_ (codes[i].text));
-    }
-
-  switch ((CascadeClientError) error->code)
-    {
-      case CASCADE_CLIENT_ERROR_NETWORK:
-        return g_strdup_printf (_ ("Could not reach the server at %s. Check that it is running "
-                                   "and that the address is right."),
-                                server_url);
-      case CASCADE_CLIENT_ERROR_PROTOCOL:
-        return g_strdup_printf (_ ("The server at %s answered something Cascade cannot read. "
-                                   "Is it a Cascade server?"),
-                                server_url);
-      case CASCADE_CLIENT_ERROR_SERVER:
-        return g_strdup (_ ("The server ran into a problem. Try again in a moment."));
-      case CASCADE_CLIENT_ERROR_RATE_LIMITED:
-        return g_strdup (_ ("Too many attempts. Wait a moment, then try again."));
-      case CASCADE_CLIENT_ERROR_INVALID:
-      case CASCADE_CLIENT_ERROR_UNAUTHORIZED:
-      case CASCADE_CLIENT_ERROR_FORBIDDEN:
-      case CASCADE_CLIENT_ERROR_NOT_FOUND:
-      case CASCADE_CLIENT_ERROR_CONFLICT:
-      case CASCADE_CLIENT_ERROR_TOO_LARGE:
-      case CASCADE_CLIENT_ERROR_NO_SECRETS:
-      default:
-        return g_strdup (error->message);
-    }
+  return cascade_error_text (error, cascade_session_get_server_url (self->session));
 }
 
 static void
@@ -308,6 +290,8 @@ show_error (CascadeWelcomePage *self, const GError *error)
   gtk_label_set_text (self->form_error, text);
   gtk_widget_set_visible (GTK_WIDGET (self->form_error), TRUE);
 }
+
+static void set_mode (CascadeWelcomePage *self, WelcomeMode mode);
 
 /* One request of the page to the session. */
 typedef struct
@@ -358,7 +342,15 @@ finish_request (Request *request, gboolean ok, GError *error)
     }
 
   g_debug ("The server refused: %s", error->message);
+  if (g_error_matches (error, CASCADE_CLIENT_ERROR, CASCADE_CLIENT_ERROR_UNAUTHORIZED) &&
+      g_strcmp0 (cascade_client_error_get_code (error), "otp_required") == 0)
+    {
+      set_mode (self, MODE_OTP);
+      return;
+    }
   show_error (self, error);
+  if (self->mode == MODE_OTP)
+    gtk_widget_add_css_class (GTK_WIDGET (self->otp_row), "error");
 }
 
 static void
@@ -420,6 +412,311 @@ submit (CascadeWelcomePage *self)
     }
 }
 
+/* ---- modes: forms, forgot password, two-factor code ---------------------- */
+
+static void
+update_mode_buttons (CascadeWelcomePage *self)
+{
+  gboolean has_email = !row_is_empty (self->reset_email_row);
+
+  gtk_widget_set_sensitive (self->reset_send_button, has_email);
+  gtk_widget_set_sensitive (self->reset_confirm_button, !row_is_empty (self->reset_code_row) &&
+                                                          !row_is_empty (self->reset_password_row));
+  gtk_widget_set_sensitive (self->otp_submit_button, !row_is_empty (self->otp_row));
+}
+
+static void
+set_mode (CascadeWelcomePage *self, WelcomeMode mode)
+{
+  gboolean forms = mode == MODE_FORMS;
+  gboolean sign_in = cascade_welcome_page_get_form (self) == CASCADE_WELCOME_FORM_SIGN_IN;
+
+  self->mode = mode;
+  gtk_widget_set_visible (GTK_WIDGET (self->form_switcher), forms);
+  gtk_widget_set_visible (GTK_WIDGET (self->form_stack), forms);
+  gtk_widget_set_visible (GTK_WIDGET (self->submit_button), forms);
+  gtk_widget_set_visible (self->forgot_button, forms && sign_in);
+  gtk_widget_set_visible (self->providers_box, forms && self->n_providers > 0);
+  gtk_widget_set_visible (self->reset_box,
+                          mode == MODE_RESET_REQUEST || mode == MODE_RESET_CONFIRM);
+  gtk_widget_set_visible (GTK_WIDGET (self->reset_email_row), mode == MODE_RESET_REQUEST);
+  gtk_widget_set_visible (self->reset_send_button, mode == MODE_RESET_REQUEST);
+  gtk_widget_set_visible (GTK_WIDGET (self->reset_code_row), mode == MODE_RESET_CONFIRM);
+  gtk_widget_set_visible (GTK_WIDGET (self->reset_password_row), mode == MODE_RESET_CONFIRM);
+  gtk_widget_set_visible (self->reset_confirm_button, mode == MODE_RESET_CONFIRM);
+  gtk_widget_set_visible (self->otp_box, mode == MODE_OTP);
+  if (mode == MODE_RESET_REQUEST)
+    gtk_label_set_text (self->reset_description,
+                        _ ("Cascade mails you a code to set a new password with."));
+  if (mode != MODE_OTP)
+    {
+      if (!row_is_empty (self->otp_row))
+        gtk_editable_set_text (GTK_EDITABLE (self->otp_row), "");
+      g_clear_object (&self->oidc_flow);
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->otp_row), "error");
+  gtk_widget_set_visible (GTK_WIDGET (self->form_error), FALSE);
+  update_mode_buttons (self);
+
+  if (mode == MODE_OTP)
+    gtk_widget_grab_focus (GTK_WIDGET (self->otp_row));
+}
+
+static void
+on_forgot_clicked (CascadeWelcomePage *self)
+{
+  const char *login =
+    gtk_editable_get_text (GTK_EDITABLE (self->sign_in_fields[SIGN_IN_LOGIN].row));
+
+  if (strchr (login, '@') != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->reset_email_row), login);
+  set_mode (self, MODE_RESET_REQUEST);
+}
+
+static void
+on_back_to_sign_in (CascadeWelcomePage *self)
+{
+  /* A two-factor step given up: the password typed goes too. */
+  if (self->mode == MODE_OTP)
+    gtk_editable_set_text (GTK_EDITABLE (self->sign_in_fields[SIGN_IN_PASSWORD].row), "");
+  set_mode (self, MODE_FORMS);
+}
+
+static void
+on_reset_changed (CascadeWelcomePage *self, GtkEditable *editable)
+{
+  gtk_widget_remove_css_class (GTK_WIDGET (editable), "error");
+  update_mode_buttons (self);
+}
+
+static void
+on_otp_changed (CascadeWelcomePage *self)
+{
+  gtk_widget_remove_css_class (GTK_WIDGET (self->otp_row), "error");
+  update_mode_buttons (self);
+}
+
+static void
+reset_sent_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (Request) request = user_data;
+  CascadeWelcomePage *self = request->self;
+  g_autoptr (GError) error = NULL;
+  gboolean ok =
+    cascade_client_request_password_reset_finish (CASCADE_CLIENT (object), result, &error);
+  g_autofree char *text = NULL;
+
+  finish_request (request, ok, error);
+  if (!ok || request->generation != self->generation || self->form_stack == NULL)
+    return;
+  text = g_strdup_printf (_ ("If an account has the address %s, a mail with a code is on its way. "
+                             "Enter the code and a new password."),
+                          gtk_editable_get_text (GTK_EDITABLE (self->reset_email_row)));
+  set_mode (self, MODE_RESET_CONFIRM);
+  gtk_label_set_text (self->reset_description, text);
+  gtk_widget_grab_focus (GTK_WIDGET (self->reset_code_row));
+}
+
+static void
+on_reset_send_clicked (CascadeWelcomePage *self)
+{
+  g_autofree char *email = NULL;
+
+  if (self->busy || self->session == NULL || !gtk_widget_get_sensitive (self->reset_send_button))
+    return;
+  email = dup_stripped_text (self->reset_email_row);
+  set_busy (self, TRUE);
+  cascade_client_request_password_reset_async (cascade_session_get_client (self->session), email,
+                                               self->cancellable, reset_sent_cb,
+                                               request_new (self));
+}
+
+static void
+reset_confirmed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (Request) request = user_data;
+  CascadeWelcomePage *self = request->self;
+  g_autoptr (GError) error = NULL;
+  gboolean ok =
+    cascade_client_confirm_password_reset_finish (CASCADE_CLIENT (object), result, &error);
+  const char *code = error != NULL ? cascade_client_error_get_code (error) : NULL;
+
+  finish_request (request, ok, error);
+  if (request->generation != self->generation || self->form_stack == NULL)
+    return;
+  if (!ok)
+    {
+      if (g_strcmp0 (code, "invalid_email_token") == 0)
+        gtk_widget_add_css_class (GTK_WIDGET (self->reset_code_row), "error");
+      else if (g_strcmp0 (code, "invalid_password") == 0)
+        gtk_widget_add_css_class (GTK_WIDGET (self->reset_password_row), "error");
+      return;
+    }
+
+  /* Back to signing in, with the address filled in and a word about it. */
+  gtk_editable_set_text (GTK_EDITABLE (self->sign_in_fields[SIGN_IN_LOGIN].row),
+                         gtk_editable_get_text (GTK_EDITABLE (self->reset_email_row)));
+  gtk_editable_set_text (GTK_EDITABLE (self->sign_in_fields[SIGN_IN_PASSWORD].row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->reset_code_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->reset_password_row), "");
+  cascade_welcome_page_set_form (self, CASCADE_WELCOME_FORM_SIGN_IN);
+  set_mode (self, MODE_FORMS);
+  field_show_message (&self->sign_in_fields[SIGN_IN_PASSWORD],
+                      _ ("Your password is changed. Sign in with the new one."), FALSE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->sign_in_fields[SIGN_IN_PASSWORD].row));
+}
+
+static void
+on_reset_confirm_clicked (CascadeWelcomePage *self)
+{
+  g_autofree char *code = NULL;
+
+  if (self->busy || self->session == NULL || !gtk_widget_get_sensitive (self->reset_confirm_button))
+    return;
+  code = dup_stripped_text (self->reset_code_row);
+  set_busy (self, TRUE);
+  cascade_client_confirm_password_reset_async (
+    cascade_session_get_client (self->session), code,
+    gtk_editable_get_text (GTK_EDITABLE (self->reset_password_row)), self->cancellable,
+    reset_confirmed_cb, request_new (self));
+}
+
+static void
+oidc_done_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (Request) request = user_data;
+  CascadeWelcomePage *self = request->self;
+  g_autoptr (GError) error = NULL;
+  gboolean ok = cascade_session_sign_in_finish (CASCADE_SESSION (object), result, &error);
+
+  if (!g_cancellable_is_cancelled (self->cancellable) && self->form_stack != NULL)
+    gtk_widget_set_visible (self->oidc_cancel_button, FALSE);
+  /* The sign-in in the browser was given up here: say nothing. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->form_stack != NULL &&
+      request->generation == self->generation)
+    {
+      set_busy (self, FALSE);
+      g_clear_object (&self->oidc_flow);
+      return;
+    }
+  finish_request (request, ok, error);
+  if (request->generation != self->generation || self->form_stack == NULL)
+    return;
+  /* Kept only for the second try with a two-factor code. */
+  if (self->mode != MODE_OTP)
+    g_clear_object (&self->oidc_flow);
+}
+
+/* Shows the provider's page in the person's browser. */
+static void
+open_in_browser (const char *uri, gpointer user_data)
+{
+  g_app_info_launch_default_for_uri_async (uri, NULL, NULL, NULL, NULL);
+}
+
+static void
+on_provider_clicked (GtkButton *button, CascadeWelcomePage *self)
+{
+  const char *provider = g_object_get_data (G_OBJECT (button), "provider-id");
+
+  if (self->busy || self->session == NULL)
+    return;
+  clear_errors (self);
+  g_clear_object (&self->oidc_flow);
+  self->oidc_flow = cascade_oidc_flow_new (cascade_session_get_client (self->session), provider,
+                                           open_in_browser, NULL, NULL);
+  set_busy (self, TRUE);
+  gtk_widget_set_visible (self->oidc_cancel_button, TRUE);
+  cascade_session_sign_in_with_oidc_async (
+    self->session, self->oidc_flow, NULL, self->oidc_cancellable, oidc_done_cb, request_new (self));
+}
+
+static void
+on_oidc_cancel_clicked (CascadeWelcomePage *self)
+{
+  g_cancellable_cancel (self->oidc_cancellable);
+  g_object_unref (self->oidc_cancellable);
+  self->oidc_cancellable = g_cancellable_new ();
+}
+
+static void
+on_otp_submit_clicked (CascadeWelcomePage *self)
+{
+  g_autofree char *otp = NULL;
+
+  if (self->busy || self->session == NULL || !gtk_widget_get_sensitive (self->otp_submit_button))
+    return;
+  otp = dup_stripped_text (self->otp_row);
+  gtk_widget_set_visible (GTK_WIDGET (self->form_error), FALSE);
+  set_busy (self, TRUE);
+  if (self->oidc_flow != NULL)
+    cascade_session_sign_in_with_oidc_async (self->session, self->oidc_flow, otp,
+                                             self->oidc_cancellable, oidc_done_cb,
+                                             request_new (self));
+  else
+    {
+      g_autofree char *login = dup_stripped_text (self->sign_in_fields[SIGN_IN_LOGIN].row);
+
+      cascade_session_sign_in_with_otp_async (
+        self->session, login,
+        gtk_editable_get_text (GTK_EDITABLE (self->sign_in_fields[SIGN_IN_PASSWORD].row)), otp,
+        self->cancellable, sign_in_cb, request_new (self));
+    }
+}
+
+/* ---- social sign-in buttons ------------------------------------------------ */
+
+static void
+providers_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) providers =
+    cascade_client_list_providers_finish (CASCADE_CLIENT (object), result, &error);
+  CascadeWelcomePage *self = user_data;
+  GtkWidget *child;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return; /* self may be gone */
+  while ((child = gtk_widget_get_first_child (self->providers_box)) != NULL)
+    gtk_box_remove (GTK_BOX (self->providers_box), child);
+  self->n_providers = 0;
+  if (providers == NULL)
+    {
+      /* A server without social sign-in (or unreachable): password only. */
+      g_debug ("No sign-in providers: %s", error->message);
+      set_mode (self, self->mode);
+      return;
+    }
+  for (guint i = 0; i < providers->len; i++)
+    {
+      CascadeIdentityProvider *provider = providers->pdata[i];
+      /* Translators: %s is a sign-in provider, such as Google. */
+      g_autofree char *label = g_strdup_printf (_ ("Sign In with %s"), provider->name);
+      GtkWidget *button = gtk_button_new_with_label (label);
+
+      gtk_widget_add_css_class (button, "pill");
+      gtk_widget_set_name (button, provider->id);
+      g_object_set_data_full (G_OBJECT (button), "provider-id", g_strdup (provider->id), g_free);
+      g_signal_connect_object (button, "clicked", G_CALLBACK (on_provider_clicked), self, 0);
+      gtk_box_append (GTK_BOX (self->providers_box), button);
+      self->n_providers++;
+    }
+  set_mode (self, self->mode);
+}
+
+static void
+load_providers (CascadeWelcomePage *self)
+{
+  if (self->providers_cancellable != NULL)
+    g_cancellable_cancel (self->providers_cancellable);
+  g_clear_object (&self->providers_cancellable);
+  if (self->session == NULL)
+    return;
+  self->providers_cancellable = g_cancellable_new ();
+  cascade_client_list_providers_async (cascade_session_get_client (self->session),
+                                       self->providers_cancellable, providers_cb, self);
+}
+
 static void
 on_submit_clicked (CascadeWelcomePage *self)
 {
@@ -451,6 +748,8 @@ on_field_changed (CascadeWelcomePage *self, GtkEditable *editable)
 static void
 on_form_changed (CascadeWelcomePage *self)
 {
+  if (self->forgot_button != NULL)
+    set_mode (self, self->mode);
   gtk_widget_set_visible (GTK_WIDGET (self->form_error), FALSE);
   update_submit_button (self);
 }
@@ -516,6 +815,11 @@ cascade_welcome_page_dispose (GObject *object)
   CascadeWelcomePage *self = CASCADE_WELCOME_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->oidc_cancellable);
+  if (self->providers_cancellable != NULL)
+    g_cancellable_cancel (self->providers_cancellable);
+  g_clear_object (&self->providers_cancellable);
+  g_clear_object (&self->oidc_flow);
   g_clear_weak_pointer (&self->focus_before_busy);
   gtk_widget_dispose_template (GTK_WIDGET (self), CASCADE_TYPE_WELCOME_PAGE);
   g_clear_object (&self->session);
@@ -529,6 +833,7 @@ cascade_welcome_page_finalize (GObject *object)
   CascadeWelcomePage *self = CASCADE_WELCOME_PAGE (object);
 
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->oidc_cancellable);
 
   G_OBJECT_CLASS (cascade_welcome_page_parent_class)->finalize (object);
 }
@@ -593,6 +898,27 @@ cascade_welcome_page_class_init (CascadeWelcomePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, submit_label);
   gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, server_box);
   gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, server_label);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, forgot_button);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, reset_box);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, reset_description);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, reset_email_row);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, reset_code_row);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, reset_password_row);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, reset_send_button);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, reset_confirm_button);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, otp_box);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, otp_row);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, otp_submit_button);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, providers_box);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWelcomePage, oidc_cancel_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_forgot_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_back_to_sign_in);
+  gtk_widget_class_bind_template_callback (widget_class, on_reset_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_reset_send_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_reset_confirm_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_otp_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_otp_submit_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_oidc_cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_submit_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_field_changed);
@@ -614,6 +940,7 @@ cascade_welcome_page_init (CascadeWelcomePage *self)
   };
 
   self->cancellable = g_cancellable_new ();
+  self->oidc_cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -626,6 +953,7 @@ cascade_welcome_page_init (CascadeWelcomePage *self)
   clear_errors (self);
   update_submit_button (self);
   update_server_label (self);
+  set_mode (self, MODE_FORMS);
 }
 
 /**
@@ -654,11 +982,16 @@ cascade_welcome_page_set_session (CascadeWelcomePage *self, CascadeSession *sess
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_set_object (&self->session, session);
   if (session != NULL)
-    g_signal_connect_object (session, "notify::server-url", G_CALLBACK (update_server_label), self,
-                             G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (session, "notify::server-url", G_CALLBACK (update_server_label),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (session, "notify::server-url", G_CALLBACK (load_providers), self,
+                               G_CONNECT_SWAPPED);
+    }
 
   update_server_label (self);
   update_submit_button (self);
+  load_providers (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
 }
 
@@ -730,6 +1063,15 @@ cascade_welcome_page_reset (CascadeWelcomePage *self)
     gtk_editable_set_text (GTK_EDITABLE (self->create_fields[i].row), "");
   for (guint i = 0; i < N_SIGN_IN_FIELDS; i++)
     gtk_editable_set_text (GTK_EDITABLE (self->sign_in_fields[i].row), "");
+  if (!row_is_empty (self->reset_email_row))
+    gtk_editable_set_text (GTK_EDITABLE (self->reset_email_row), "");
+  if (!row_is_empty (self->reset_code_row))
+    gtk_editable_set_text (GTK_EDITABLE (self->reset_code_row), "");
+  if (!row_is_empty (self->reset_password_row))
+    gtk_editable_set_text (GTK_EDITABLE (self->reset_password_row), "");
+  on_oidc_cancel_clicked (self);
+  gtk_widget_set_visible (self->oidc_cancel_button, FALSE);
+  set_mode (self, MODE_FORMS);
 
   clear_errors (self);
   update_submit_button (self);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cascade-account-page.h"
 #include "cascade-application.h"
 #include "cascade-go-live-page.h"
 #include "cascade-home-page.h"
@@ -30,6 +31,7 @@ struct _CascadeWindow
   GtkListBox *sidebar_list;
   GtkListBoxRow *home_row;
   GtkListBoxRow *go_live_row;
+  GtkListBoxRow *account_row;
   GtkWidget *content;
   AdwWindowTitle *content_title;
   GtkWidget *back_button;
@@ -41,6 +43,7 @@ struct _CascadeWindow
   CascadeLivePage *live_page;
   CascadeGoLivePage *go_live_page;
   CascadeWatchPage *watch_page;
+  CascadeAccountPage *account_page;
 };
 
 G_DEFINE_FINAL_TYPE (CascadeWindow, cascade_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -62,6 +65,8 @@ show_place (CascadeWindow *self, GtkListBoxRow *row)
 
   g_assert (child != NULL);
   gtk_stack_set_visible_child (self->places_stack, child);
+  if (row == self->account_row)
+    cascade_account_page_reload (self->account_page); /* what other devices changed */
   adw_window_title_set_title (
     self->content_title, gtk_stack_page_get_title (gtk_stack_get_page (self->places_stack, child)));
 }
@@ -113,6 +118,20 @@ go_live_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   cascade_watch_page_stop (self->watch_page);
   gtk_stack_set_visible_child_name (self->main_stack, "main");
   gtk_list_box_select_row (self->sidebar_list, self->go_live_row);
+  adw_leaflet_set_visible_child (self->leaflet, self->content);
+}
+
+static void
+show_account_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  CascadeWindow *self = CASCADE_WINDOW (widget);
+
+  if (cascade_session_get_state (self->session) != CASCADE_SESSION_STATE_SIGNED_IN)
+    return;
+
+  cascade_watch_page_stop (self->watch_page);
+  gtk_stack_set_visible_child_name (self->main_stack, "main");
+  gtk_list_box_select_row (self->sidebar_list, self->account_row);
   adw_leaflet_set_visible_child (self->leaflet, self->content);
 }
 
@@ -198,6 +217,7 @@ cascade_window_constructed (GObject *object)
   cascade_live_page_set_session (self->live_page, self->session);
   cascade_go_live_page_set_session (self->go_live_page, self->session);
   cascade_watch_page_set_session (self->watch_page, self->session);
+  cascade_account_page_set_session (self->account_page, self->session);
 
   g_object_bind_property (self->session, "secrets-available", self->welcome_keyring_revealer,
                           "reveal-child", G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
@@ -287,6 +307,7 @@ cascade_window_class_init (CascadeWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (CASCADE_TYPE_ACCOUNT_PAGE);
   g_type_ensure (CASCADE_TYPE_GO_LIVE_PAGE);
   g_type_ensure (CASCADE_TYPE_HOME_PAGE);
   g_type_ensure (CASCADE_TYPE_LIVE_PAGE);
@@ -303,6 +324,7 @@ cascade_window_class_init (CascadeWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, sidebar_list);
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, home_row);
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, go_live_row);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWindow, account_row);
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, content);
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, back_button);
@@ -314,6 +336,7 @@ cascade_window_class_init (CascadeWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, live_page);
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, go_live_page);
   gtk_widget_class_bind_template_child (widget_class, CascadeWindow, watch_page);
+  gtk_widget_class_bind_template_child (widget_class, CascadeWindow, account_page);
   gtk_widget_class_bind_template_callback (widget_class, on_sidebar_row_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_sidebar_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
@@ -321,6 +344,7 @@ cascade_window_class_init (CascadeWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_watch_closed);
 
   gtk_widget_class_install_action (widget_class, "win.go-live", NULL, go_live_action);
+  gtk_widget_class_install_action (widget_class, "win.show-account", NULL, show_account_action);
   gtk_widget_class_bind_template_callback (widget_class, on_close_request);
 }
 
