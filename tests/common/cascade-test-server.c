@@ -380,3 +380,43 @@ cascade_test_totp (const char *secret, int offset)
                                    (digest[o + 2] << 8) | digest[o + 3]) %
                                     1000000);
 }
+
+/* ---- an OpenID provider --------------------------------------------------- */
+
+/* Starts tests/common/oidc-provider.py ($OIDC_PROVIDER, run by $PYTHON3) on
+ * loopback and returns it, with its issuer URL in *issuer. Closing its stdin
+ * stops it: cascade_test_oidc_provider_stop(). */
+GSubprocess *
+cascade_test_oidc_provider_start (char **issuer)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  const char *script = g_getenv ("OIDC_PROVIDER");
+  const char *python = g_getenv ("PYTHON3");
+  GSubprocess *provider;
+
+  g_assert_nonnull (script);
+  provider = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                               &error, python != NULL ? python : "python3", script, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (provider));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "listening on "));
+  *issuer = g_strdup (line + strlen ("listening on "));
+  return provider;
+}
+
+void
+cascade_test_oidc_provider_stop (GSubprocess *provider)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_output_stream_close (g_subprocess_get_stdin_pipe (provider), NULL, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait (provider, NULL, &error);
+  g_assert_no_error (error);
+  g_object_unref (provider);
+}

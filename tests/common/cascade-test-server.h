@@ -43,6 +43,9 @@ char *cascade_test_next_mail (
   const char *dir, const char *to, const char *subject, GHashTable *seen, guint seconds);
 char *cascade_test_mail_code (const char *mail);
 char *cascade_test_totp (const char *base32_secret, int offset);
+
+GSubprocess *cascade_test_oidc_provider_start (char **issuer);
+void cascade_test_oidc_provider_stop (GSubprocess *provider);
 void cascade_test_rm_rf (const char *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CascadeTestServer, cascade_test_server_free)

@@ -82,22 +82,7 @@ configure_provider (Fixture *f, const char *json)
 static void
 start_provider (Fixture *f)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GDataInputStream) out = NULL;
-  g_autofree char *line = NULL;
-  const char *script = g_getenv ("OIDC_PROVIDER");
-  const char *python = g_getenv ("PYTHON3");
-
-  g_assert_nonnull (script);
-  f->provider = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                  &error, python != NULL ? python : "python3", script, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->provider));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "listening on "));
-  f->issuer = g_strdup (line + strlen ("listening on "));
+  f->provider = cascade_test_oidc_provider_start (&f->issuer);
 }
 
 static void
@@ -135,16 +120,10 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-
   g_assert_cmpint (cascade_test_server_stop (f->server), ==, 0);
   g_clear_pointer (&f->server, cascade_test_server_free);
   /* Closing its stdin stops the provider. */
-  g_output_stream_close (g_subprocess_get_stdin_pipe (f->provider), NULL, &error);
-  g_assert_no_error (error);
-  g_subprocess_wait (f->provider, NULL, &error);
-  g_assert_no_error (error);
-  g_clear_object (&f->provider);
+  cascade_test_oidc_provider_stop (g_steal_pointer (&f->provider));
   g_clear_object (&f->browser);
   cascade_test_rm_rf (f->dir);
   g_free (f->dir);
