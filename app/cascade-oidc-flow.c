@@ -106,11 +106,12 @@ complete (CascadeOidcFlow *self, CascadeAuthTokens *tokens, GError *error)
   GTask *task = g_steal_pointer (&self->task);
 
   stop_waiting (self);
-  /* Not while the server may be finishing a message: in a moment. Until then
-   * the handler turns every visit away (no run is in flight). */
+  /* Not while the server may still be sending the browser its page: a
+   * little later. Until then the handler turns every visit away (no run is
+   * in flight). */
   if (self->server != NULL)
-    g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, disconnect_cb, g_steal_pointer (&self->server),
-                     g_object_unref);
+    g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, 2, disconnect_cb,
+                                g_steal_pointer (&self->server), g_object_unref);
   if (task == NULL)
     {
       cascade_auth_tokens_free (tokens);
