@@ -113,6 +113,47 @@ assert_refuses_to_start (const char *data_dir, const char *const *extra, const c
     g_error ("expected “%s” in: %s", expected, run.err);
 }
 
+/* A social login provider, [identity] or trusted-proxies that cannot work
+ * stops the server at start, saying why. */
+static void
+test_bad_identity_config (void)
+{
+  static const struct
+  {
+    const char *config;
+    const char *expected;
+  } cases[] = {
+    { "[oidc.google]\nclient-id=x\n", "client-id and client-secret are required" },
+    { "[oidc.corp]\nclient-id=x\nclient-secret=y\n", "issuer must be" },
+    { "[oidc.corp]\nissuer=http://id.example.com\nclient-id=x\nclient-secret=y\n",
+      "issuer must be" },
+    { "[oidc.corp]\nissuer=https://id.example.com\ntoken-endpoint=https://id.example.com/t\n"
+      "client-id=x\nclient-secret=y\n",
+      "go together" },
+    { "[oidc.Corp!]\nissuer=https://id.example.com\nclient-id=x\nclient-secret=y\n",
+      "the id after" },
+    { "[oidc.google]\nclient-id=x\nclient-secret=y\nclient-sekret=z\n", "unknown key" },
+    { "[identity]\nadmins=alice@example.com;not an address\n", "not an email address" },
+    { "[identity]\nadmin=alice@example.com\n", "unknown key" },
+    { "[server]\ntrusted-proxies=10.0.0.0/8;proxy.example.com\n", "trusted-proxies" },
+    { "[server]\npublic-url=ftp://example.com\n", "public-url" },
+  };
+  g_autofree char *dir = cascade_test_make_tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "cascaded.conf", NULL);
+  const char *args[] = { "--config", path, NULL };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_test_message ("config: %s", cases[i].config);
+      g_file_set_contents (path, cases[i].config, -1, &error);
+      g_assert_no_error (error);
+      assert_refuses_to_start (dir, args, cases[i].expected);
+    }
+  cascade_test_rm_rf (dir);
+}
+
 static void
 test_corrupt_database (void)
 {
@@ -564,6 +605,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cascade/server/cascaded/signals", test_signals);
   g_test_add_func ("/cascade/server/cascaded/finish-in-flight", test_finish_in_flight);
   g_test_add_func ("/cascade/server/cascaded/outbox", test_outbox);
+  g_test_add_func ("/cascade/server/cascaded/bad-identity-config", test_bad_identity_config);
   g_test_add_func ("/cascade/server/cascaded/request-log", test_request_log);
   g_test_add_func ("/cascade/server/cascaded/default-data-dir", test_default_data_dir);
 
