@@ -27,6 +27,7 @@ struct _CascadeIdentity
   CascadeIdentityLimits limits;
   CascadeRateLimit *account_limit; /* sign-in attempts per login name */
 
+  guint8 *totp_key;     /* sodium_malloc: encrypts TOTP secrets at rest (secretbox) */
   char **admins;        /* [identity] admins, lower-cased; or NULL */
   GPtrArray *providers; /* of CascadeOidcProvider, [oidc.<id>] */
   GMutex public_url_lock;
@@ -91,6 +92,8 @@ gboolean _cascade_identity_promote_if_listed (CascadeIdentity *self,
                                               GError **error);
 
 /* cascade-identity-totp.c */
+#define CASCADE_TOTP_KEY_FILE "totp-secretbox.key"
+gboolean _cascade_identity_encrypt_totp_secrets (CascadeIdentity *self, GError **error);
 guint _cascade_identity_totp_code (const guint8 *secret, gsize secret_length, gint64 step);
 gboolean _cascade_identity_check_second_factor (
   CascadeIdentity *self, const char *user_id, const char *otp, gboolean *wrong, GError **error);

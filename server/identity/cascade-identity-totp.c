@@ -100,7 +100,29 @@ typedef struct
   gboolean exists;
   gboolean accepted;
   GPtrArray *recovery_codes;
+  const guint8 *key; /* the identity's totp_key */
 } TotpData;
+
+/* A secret as stored: nonce, then the secretbox of the secret. */
+#define SEALED_BYTES (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + TOTP_SECRET_BYTES)
+
+static void
+seal_secret (const guint8 *key, const guint8 secret[TOTP_SECRET_BYTES], guint8 out[SEALED_BYTES])
+{
+  randombytes_buf (out, crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy (out + crypto_secretbox_NONCEBYTES, secret, TOTP_SECRET_BYTES, out, key);
+}
+
+static gboolean
+open_secret (const guint8 *key,
+             const guint8 *sealed,
+             gsize length,
+             guint8 secret[TOTP_SECRET_BYTES])
+{
+  return length == SEALED_BYTES &&
+         crypto_secretbox_open_easy (secret, sealed + crypto_secretbox_NONCEBYTES,
+                                     SEALED_BYTES - crypto_secretbox_NONCEBYTES, sealed, key) == 0;
+}
 
 static gboolean
 load_totp (CascadeStoreTx *tx, TotpData *data, GError **error)
@@ -116,12 +138,17 @@ load_totp (CascadeStoreTx *tx, TotpData *data, GError **error)
     return FALSE;
   sqlite3_bind_text (stmt, 1, data->user_id, -1, SQLITE_TRANSIENT);
   rc = cascade_store_tx_step (tx, stmt, error);
-  data->exists = rc == SQLITE_ROW && sqlite3_column_bytes (stmt, 0) == TOTP_SECRET_BYTES;
-  if (data->exists)
+  if (rc == SQLITE_ROW && !open_secret (data->key, sqlite3_column_blob (stmt, 0),
+                                        sqlite3_column_bytes (stmt, 0), data->secret))
     {
-      memcpy (data->secret, sqlite3_column_blob (stmt, 0), TOTP_SECRET_BYTES);
-      data->enabled = sqlite3_column_int (stmt, 1) != 0;
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_FAILED,
+                           "A TOTP secret cannot be decrypted: is " CASCADE_TOTP_KEY_FILE
+                           " the data dir's own?");
+      return FALSE;
     }
+  data->exists = rc == SQLITE_ROW;
+  if (data->exists)
+    data->enabled = sqlite3_column_int (stmt, 1) != 0;
   return rc >= 0;
 }
 
@@ -130,6 +157,7 @@ begin_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
 {
   TotpData *data = user_data;
   g_autoptr (sqlite3_stmt) stmt = NULL;
+  guint8 sealed[SEALED_BYTES];
 
   if (!load_totp (tx, data, error))
     return FALSE;
@@ -140,6 +168,7 @@ begin_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
       return FALSE;
     }
   randombytes_buf (data->secret, sizeof data->secret);
+  seal_secret (data->key, data->secret, sealed);
   stmt = cascade_store_tx_prepare (tx,
                                    "INSERT OR REPLACE INTO identity_totp "
                                    "(user_id, secret, created_at, last_step) VALUES (?, ?, ?, 0)",
@@ -147,7 +176,7 @@ begin_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, data->user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_blob (stmt, 2, data->secret, sizeof data->secret, SQLITE_TRANSIENT);
+  sqlite3_bind_blob (stmt, 2, sealed, sizeof sealed, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 3, cascade_store_tx_get_now (tx));
   return cascade_store_tx_step (tx, stmt, error) == SQLITE_DONE;
 }
@@ -181,6 +210,7 @@ cascade_identity_begin_totp (CascadeIdentity *self,
   user = cascade_identity_get_user (self, principal->user_id, error);
   if (user == NULL)
     return NULL;
+  data.key = self->totp_key;
   ok = cascade_store_transaction (self->store, CASCADE_STORE_WRITE, begin_tx, &data, error);
   if (!ok)
     return NULL;
@@ -363,6 +393,7 @@ cascade_identity_confirm_totp (CascadeIdentity *self,
   g_return_val_if_fail (CASCADE_IS_IDENTITY (self), NULL);
   g_return_val_if_fail (code != NULL, NULL);
 
+  data.key = self->totp_key;
   ok = cascade_store_transaction (self->store, CASCADE_STORE_WRITE, confirm_tx, &data, error);
   sodium_memzero (data.secret, sizeof data.secret);
   if (!ok)
@@ -412,6 +443,7 @@ cascade_identity_disable_totp (CascadeIdentity *self,
 
   if (!_cascade_identity_check_password_of (self, principal->user_id, password, retry_after, error))
     return FALSE;
+  data.key = self->totp_key;
   return cascade_store_transaction (self->store, CASCADE_STORE_WRITE, disable_tx, &data, error);
 }
 
@@ -446,6 +478,7 @@ _cascade_identity_check_second_factor (
   gboolean ok;
 
   *wrong = FALSE;
+  data.key = self->totp_key;
   ok = cascade_store_transaction (self->store, CASCADE_STORE_WRITE, second_factor_tx, &data, error);
   sodium_memzero (data.secret, sizeof data.secret);
   if (!ok)
@@ -460,4 +493,44 @@ _cascade_identity_check_second_factor (
     }
   *wrong = TRUE;
   return invalid_otp (error);
+}
+
+static gboolean
+encrypt_secrets_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
+{
+  CascadeIdentity *self = user_data;
+  g_autoptr (sqlite3_stmt) select = NULL;
+  int rc;
+
+  select = cascade_store_tx_prepare (
+    tx, "SELECT user_id, secret FROM identity_totp WHERE length (secret) = ?", error);
+  if (select == NULL)
+    return FALSE;
+  sqlite3_bind_int (select, 1, TOTP_SECRET_BYTES);
+  while ((rc = cascade_store_tx_step (tx, select, error)) == SQLITE_ROW)
+    {
+      g_autoptr (sqlite3_stmt) update = NULL;
+      guint8 sealed[SEALED_BYTES];
+
+      seal_secret (self->totp_key, sqlite3_column_blob (select, 1), sealed);
+      update = cascade_store_tx_prepare (
+        tx, "UPDATE identity_totp SET secret = ? WHERE user_id = ?", error);
+      if (update == NULL)
+        return FALSE;
+      sqlite3_bind_blob (update, 1, sealed, sizeof sealed, SQLITE_TRANSIENT);
+      sqlite3_bind_text (update, 2, (const char *) sqlite3_column_text (select, 0), -1,
+                         SQLITE_TRANSIENT);
+      if (cascade_store_tx_step (tx, update, error) != SQLITE_DONE)
+        return FALSE;
+    }
+  return rc == SQLITE_DONE;
+}
+
+/* At start: TOTP secrets stored in clear by an older cascaded are sealed
+ * with the key (the old bytes are zeroed: secure_delete). Blocking. */
+gboolean
+_cascade_identity_encrypt_totp_secrets (CascadeIdentity *self, GError **error)
+{
+  return cascade_store_transaction (self->store, CASCADE_STORE_WRITE, encrypt_secrets_tx, self,
+                                    error);
 }

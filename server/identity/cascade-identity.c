@@ -28,6 +28,8 @@ cascade_identity_finalize (GObject *object)
   g_free (self->dummy_hash);
   g_clear_object (&self->account_limit);
   g_mutex_clear (&self->hash_lock);
+  if (self->totp_key != NULL)
+    sodium_free (self->totp_key);
   g_strfreev (self->admins);
   g_clear_pointer (&self->providers, g_ptr_array_unref);
   g_free (self->public_url);
@@ -113,6 +115,7 @@ cascade_identity_new (CascadeStore *store,
 {
   g_autoptr (CascadeIdentity) self = NULL;
   g_autofree char *key_path = NULL;
+  g_autofree char *totp_key_path = NULL;
 
   g_return_val_if_fail (CASCADE_IS_STORE (store), NULL);
   g_return_val_if_fail (data_dir != NULL, NULL);
@@ -136,6 +139,19 @@ cascade_identity_new (CascadeStore *store,
   self->retired_keys = cascade_signing_key_load_retired (data_dir, access_token_ttl, error);
   if (self->retired_keys == NULL)
     return NULL;
+  totp_key_path = g_build_filename (data_dir, CASCADE_TOTP_KEY_FILE, NULL);
+  self->totp_key = sodium_malloc (crypto_secretbox_KEYBYTES);
+  if (self->totp_key == NULL)
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_FAILED,
+                           "Out of secure memory");
+      return NULL;
+    }
+  if (!cascade_key_file_load_or_create ("TOTP encryption key", totp_key_path, self->totp_key,
+                                        crypto_secretbox_KEYBYTES, error) ||
+      !_cascade_identity_encrypt_totp_secrets (self, error))
+    return NULL;
+  sodium_mprotect_readonly (self->totp_key);
   return g_steal_pointer (&self);
 }
 

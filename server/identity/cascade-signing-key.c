@@ -17,10 +17,12 @@ struct _CascadeSigningKey
   char *kid;
 };
 
+#define SIGNING_KEY "Signing key"
+
 static gboolean
-key_error (GError **error, const char *path, const char *problem, int saved_errno)
+key_error (GError **error, const char *what, const char *path, const char *problem, int saved_errno)
 {
-  g_set_error (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_CONFIG, "Signing key %s: %s%s%s",
+  g_set_error (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_CONFIG, "%s %s: %s%s%s", what,
                path, problem, saved_errno != 0 ? ": " : "",
                saved_errno != 0 ? g_strerror (saved_errno) : "");
   return FALSE;
@@ -62,9 +64,11 @@ write_all (int fd, const guint8 *buffer, gsize length)
   return TRUE;
 }
 
-/* Returns FALSE with @error, or TRUE with *found telling whether the file exists. */
+/* Returns FALSE with @error, or TRUE with *found telling whether the file
+ * exists (and then @length bytes of it in @secret). */
 static gboolean
-read_key_file (const char *path, guint8 *secret, gboolean *found, GError **error)
+read_key_file (
+  const char *what, const char *path, guint8 *secret, gsize length, gboolean *found, GError **error)
 {
   struct stat st;
   int fd;
@@ -75,50 +79,78 @@ read_key_file (const char *path, guint8 *secret, gboolean *found, GError **error
   if (fd < 0 && errno == ENOENT)
     return TRUE;
   if (fd < 0)
-    return key_error (error, path, "cannot open it", errno);
+    return key_error (error, what, path, "cannot open it", errno);
   *found = TRUE;
 
   if (fstat (fd, &st) != 0)
-    ok = key_error (error, path, "cannot read it", errno);
-  else if (!S_ISREG (st.st_mode) || st.st_size != crypto_sign_SECRETKEYBYTES)
-    ok = key_error (error, path, "it is not a key file of this server (64 bytes)", 0);
+    ok = key_error (error, what, path, "cannot read it", errno);
+  else if (!S_ISREG (st.st_mode) || (gsize) st.st_size != length)
+    {
+      g_autofree char *problem =
+        g_strdup_printf ("it is not a key file of this server (%" G_GSIZE_FORMAT " bytes)", length);
+
+      ok = key_error (error, what, path, problem, 0);
+    }
   else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-    ok = key_error (error, path, "other users may access it; make it private (chmod 600)", 0);
+    ok = key_error (error, what, path, "other users may access it; make it private (chmod 600)", 0);
   else
-    ok = read_all (fd, secret, crypto_sign_SECRETKEYBYTES) ||
-         key_error (error, path, "cannot read it", errno);
+    ok = read_all (fd, secret, length) || key_error (error, what, path, "cannot read it", errno);
   close (fd);
   return ok;
 }
 
+/* Writes @secret to a new file @path, mode 0600. */
 static gboolean
-create_key_file (const char *path, guint8 *secret, GError **error)
+write_key_file (
+  const char *what, const char *path, const guint8 *secret, gsize length, GError **error)
 {
-  guint8 public_key[crypto_sign_PUBLICKEYBYTES];
   int fd;
 
-  crypto_sign_keypair (public_key, secret);
   fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)
-    return key_error (error, path, "cannot create it", errno);
-  if (fchmod (fd, 0600) != 0 || !write_all (fd, secret, crypto_sign_SECRETKEYBYTES) ||
-      fsync (fd) != 0)
+    return key_error (error, what, path, "cannot create it", errno);
+  if (fchmod (fd, 0600) != 0 || !write_all (fd, secret, length) || fsync (fd) != 0)
     {
       int saved_errno = errno;
 
       close (fd);
       g_unlink (path);
-      return key_error (error, path, "cannot write it", saved_errno);
+      return key_error (error, what, path, "cannot write it", saved_errno);
     }
   if (close (fd) != 0)
     {
       int saved_errno = errno;
 
       g_unlink (path);
-      return key_error (error, path, "cannot write it", saved_errno);
+      return key_error (error, what, path, "cannot write it", saved_errno);
     }
-  g_message ("Created the token signing key %s", path);
+  g_message ("Created the %s %s", what, path);
   return TRUE;
+}
+
+/**
+ * cascade_key_file_load_or_create:
+ * @what: what the key is, for messages ("TOTP encryption key")
+ * @key: (out caller-allocates) (array length=length): best sodium_malloc'd
+ *
+ * Reads a secret key file of exactly @length bytes, or makes one of random
+ * bytes (mode 0600) if there is none. A file others may read is an error.
+ * Blocking: call at start.
+ */
+gboolean
+cascade_key_file_load_or_create (
+  const char *what, const char *path, guint8 *key, gsize length, GError **error)
+{
+  gboolean found;
+
+  g_return_val_if_fail (what != NULL && path != NULL && key != NULL, FALSE);
+
+  if (!read_key_file (what, path, key, length, &found, error))
+    return FALSE;
+  if (found)
+    return TRUE;
+  randombytes_buf (key, length);
+  return write_key_file (what, path, key, length, error);
 }
 
 /* The public half stored in the file must be the one the seed gives. */
@@ -130,11 +162,12 @@ check_key (const char *path, const guint8 *secret, GError **error)
   gboolean ok;
 
   if (scratch == NULL)
-    return key_error (error, path, "out of secure memory", 0);
+    return key_error (error, SIGNING_KEY, path, "out of secure memory", 0);
   crypto_sign_seed_keypair (derived, scratch, secret);
   ok = sodium_memcmp (derived, secret + crypto_sign_SEEDBYTES, sizeof derived) == 0;
   sodium_free (scratch);
-  return ok || key_error (error, path, "the file is damaged (its two halves do not match)", 0);
+  return ok || key_error (error, SIGNING_KEY, path,
+                          "the file is damaged (its two halves do not match)", 0);
 }
 
 /* RFC 7638 thumbprint of the public JWK */
@@ -170,13 +203,20 @@ cascade_signing_key_load_or_create (const char *path, GError **error)
   self->secret = sodium_malloc (crypto_sign_SECRETKEYBYTES);
   if (self->secret == NULL)
     {
-      key_error (error, path, "out of secure memory", 0);
+      key_error (error, SIGNING_KEY, path, "out of secure memory", 0);
       return NULL;
     }
-  if (!read_key_file (path, self->secret, &found, error))
+  if (!read_key_file (SIGNING_KEY, path, self->secret, crypto_sign_SECRETKEYBYTES, &found, error))
     return NULL;
-  if (!found && !create_key_file (path, self->secret, error))
-    return NULL;
+  if (!found)
+    {
+      guint8 public_key[crypto_sign_PUBLICKEYBYTES];
+
+      crypto_sign_keypair (public_key, self->secret);
+      if (!write_key_file ("token signing key", path, self->secret, crypto_sign_SECRETKEYBYTES,
+                           error))
+        return NULL;
+    }
   if (!check_key (path, self->secret, error))
     return NULL;
   sodium_mprotect_readonly (self->secret);

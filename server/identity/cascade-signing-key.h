@@ -24,6 +24,9 @@ const char *cascade_signing_key_get_kid (CascadeSigningKey *self);
 const char *cascade_signing_key_get_x (CascadeSigningKey *self);
 char *cascade_signing_key_sign (CascadeSigningKey *self, const CascadeJwtClaims *claims);
 
+gboolean cascade_key_file_load_or_create (
+  const char *what, const char *path, guint8 *key, gsize length, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CascadeSigningKey, cascade_signing_key_free)
 
 G_END_DECLS

@@ -329,8 +329,8 @@ cascade_test_mail_code (const char *mail)
   g_error ("no code in the mail: %s", mail);
 }
 
-static GBytes *
-base32_decode (const char *text)
+GBytes *
+cascade_test_base32_decode (const char *text)
 {
   static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   GByteArray *out = g_byte_array_new ();
@@ -361,7 +361,7 @@ base32_decode (const char *text)
 char *
 cascade_test_totp (const char *secret, int offset)
 {
-  g_autoptr (GBytes) key = base32_decode (secret);
+  g_autoptr (GBytes) key = cascade_test_base32_decode (secret);
   gsize length;
   const guint8 *data = g_bytes_get_data (key, &length);
   g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA1, data, length);

@@ -42,6 +42,7 @@ char *cascade_test_make_tmp_dir (void);
 char *cascade_test_next_mail (
   const char *dir, const char *to, const char *subject, GHashTable *seen, guint seconds);
 char *cascade_test_mail_code (const char *mail);
+GBytes *cascade_test_base32_decode (const char *text);
 char *cascade_test_totp (const char *base32_secret, int offset);
 
 GSubprocess *cascade_test_oidc_provider_start (char **issuer);

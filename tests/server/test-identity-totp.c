@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <libsoup/soup.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
 
 #include "server-test-util.h"
 
@@ -161,6 +163,84 @@ test_disable (Fixture *f, gconstpointer data)
   g_assert_cmpuint (login (f, NULL, NULL), ==, 200);
 }
 
+static sqlite3 *
+open_db (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "cascade.db", NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 30000);
+  return db;
+}
+
+/* The stored secret: its length, and whether it holds the secret in clear. */
+static gsize
+stored_secret (const char *dir, GBytes *secret, gboolean *in_clear)
+{
+  sqlite3 *db = open_db (dir);
+  sqlite3_stmt *stmt = NULL;
+  gsize length;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT secret FROM identity_totp", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  length = sqlite3_column_bytes (stmt, 0);
+  *in_clear = FALSE;
+  for (gsize i = 0; i + g_bytes_get_size (secret) <= length; i++)
+    if (memcmp ((const guint8 *) sqlite3_column_blob (stmt, 0) + i, g_bytes_get_data (secret, NULL),
+                g_bytes_get_size (secret)) == 0)
+      *in_clear = TRUE;
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return length;
+}
+
+/* The secret is sealed at rest with a key of the data dir (mode 0600); one
+ * stored in clear by an older server is sealed at the next start, and keeps
+ * working. */
+static void
+test_secret_at_rest (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = g_strdup (cascade_test_server_get_data_dir (f->server));
+  g_autofree char *key_path = g_build_filename (dir, "totp-secretbox.key", NULL);
+  g_autoptr (GBytes) secret = cascade_test_base32_decode (f->secret);
+  CascadeTestServer *first = f->server;
+  g_autofree char *code = NULL;
+  gboolean in_clear = TRUE;
+  sqlite3_stmt *stmt = NULL;
+  sqlite3 *db;
+  struct stat st;
+
+  g_assert_cmpint (stat (key_path, &st), ==, 0);
+  g_assert_cmpint (st.st_size, ==, 32);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (cascade_test_server_stop (first), ==, 0);
+  g_assert_cmpuint (stored_secret (dir, secret, &in_clear), >, g_bytes_get_size (secret));
+  g_assert_false (in_clear);
+
+  /* As an older cascaded stored it. */
+  db = open_db (dir);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "UPDATE identity_totp SET secret = ?", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_bind_blob (stmt, 1, g_bytes_get_data (secret, NULL), g_bytes_get_size (secret),
+                     SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  f->server = cascade_test_server_new_in_dir (dir, NULL);
+  code = totp (f, 1);
+  assert_login_error (f, NULL, "otp_required");
+  g_assert_cmpuint (login (f, code, NULL), ==, 200);
+  g_assert_cmpint (cascade_test_server_stop (f->server), ==, 0);
+  g_assert_cmpuint (stored_secret (dir, secret, &in_clear), >, g_bytes_get_size (secret));
+  g_assert_false (in_clear);
+
+  cascade_test_server_free (f->server);
+  f->server = first; /* owns the data dir: removes it at tear down */
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -170,6 +250,7 @@ main (int argc, char *argv[])
   ADD ("/cascade/server/identity/totp/login", test_login);
   ADD ("/cascade/server/identity/totp/recovery-code", test_recovery_code);
   ADD ("/cascade/server/identity/totp/disable", test_disable);
+  ADD ("/cascade/server/identity/totp/secret-at-rest", test_secret_at_rest);
 #undef ADD
 
   return g_test_run ();
