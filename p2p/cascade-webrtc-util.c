@@ -598,6 +598,31 @@ held_packet_free (gpointer data)
   g_free (packet);
 }
 
+/* nicesrc stamps each packet with its arrival time, and the jitter buffer
+ * takes that as the arrival: a held packet keeps the time it came off the
+ * wire and looks as if it had come delay_ms earlier than it did, which eats
+ * delay_ms of the jitter buffer's latency (and every retransmission's time).
+ * On a real link it arrives now: stamp it with now. */
+static void
+restamp (HeldPacket *packet)
+{
+  g_autoptr (GstElement) element = gst_pad_get_parent_element (packet->pad);
+  g_autoptr (GstClock) clock = element != NULL ? gst_element_get_clock (element) : NULL;
+  GstClockTime now;
+
+  if (clock == NULL)
+    return;
+  now = gst_clock_get_time (clock);
+  if (now < gst_element_get_base_time (element))
+    return;
+  now -= gst_element_get_base_time (element);
+  packet->buffer = gst_buffer_make_writable (packet->buffer);
+  if (GST_BUFFER_DTS_IS_VALID (packet->buffer))
+    GST_BUFFER_DTS (packet->buffer) = now;
+  if (GST_BUFFER_PTS_IS_VALID (packet->buffer))
+    GST_BUFFER_PTS (packet->buffer) = now;
+}
+
 /* Releases held packets in order, each when its time has come. */
 static gpointer
 release_thread (gpointer data)
@@ -611,6 +636,7 @@ release_thread (gpointer data)
 
       if (wait > 0)
         g_usleep ((gulong) wait);
+      restamp (packet);
       gst_mini_object_set_qdata (GST_MINI_OBJECT (packet->buffer), impairment_released_quark (),
                                  GINT_TO_POINTER (TRUE), NULL);
       gst_pad_push (packet->pad, g_steal_pointer (&packet->buffer));
