@@ -376,9 +376,20 @@ on_publisher_signal_message (CascadeRealtime *realtime,
 static void
 realtime_state_publish (CascadeRealtime *realtime, GParamSpec *pspec, Peer *peer)
 {
+  g_autoptr (JsonObject) message = NULL;
+
   /* (Again) the stream's root after every (re)connection. */
-  if (cascade_realtime_get_state (realtime) == CASCADE_REALTIME_STATE_CONNECTED)
-    _cascade_peer_send_simple (peer, "stream.publish");
+  if (cascade_realtime_get_state (realtime) != CASCADE_REALTIME_STATE_CONNECTED)
+    return;
+
+  message = json_object_new ();
+  json_object_set_string_member (message, "type", "stream.publish");
+  json_object_set_string_member (message, "stream_id", peer->stream_id);
+  /* The tracker gives the root no more children than the publisher serves,
+   * from the start rather than from its first health report. */
+  json_object_set_int_member (message, "max_viewers",
+                              cascade_publisher_get_max_direct_viewers (peer->publisher));
+  cascade_realtime_send (peer->realtime, message);
 }
 
 static void
