@@ -91,4 +91,8 @@ struct _CascadePrincipal
 
 void cascade_principal_clear (CascadePrincipal *principal);
 
+/* The chat name colours (NULL-terminated, "#rrggbb" lower case): the chat
+ * context picks one from a username, the profile context lets a user choose. */
+const char *const *cascade_server_chat_palette (void);
+
 G_END_DECLS

@@ -140,6 +140,22 @@ lookup_following (const char *user_id, const char *channel_user_id, gpointer own
   return cascade_profile_get_following_since (owner, user_id, channel_user_id, error);
 }
 
+/* Chat asks the profile context for the colour a user chose. */
+static char *
+lookup_color (const char *user_id, gpointer owner, GError **error)
+{
+  return cascade_profile_get_chat_color (owner, user_id, error);
+}
+
+static void
+on_chat_color_changed (CascadeProfile *profile,
+                       const char *user_id,
+                       const char *color,
+                       gpointer user_data)
+{
+  cascade_chat_realtime_set_color (user_data, user_id, color);
+}
+
 static void
 on_follow_changed (CascadeProfile *profile,
                    const char *user_id,
@@ -242,11 +258,14 @@ cascade_server_new (const CascadeServerConfig *config, GError **error)
     return NULL;
   self->chat = cascade_chat_new (self->store, self->identity, self->streaming, &chat_settings);
   cascade_chat_set_follow_lookup (self->chat, lookup_following, self->profile);
+  cascade_chat_set_color_lookup (self->chat, lookup_color, self->profile);
   if (!cascade_chat_start (self->chat, error))
     return NULL;
   cascade_chat_routes_install (self->gateway, self->chat);
   self->chat_realtime = cascade_chat_realtime_install (self->hub, self->chat);
   g_signal_connect_object (self->profile, "follow-changed", G_CALLBACK (on_follow_changed),
+                           self->chat_realtime, 0);
+  g_signal_connect_object (self->profile, "chat-color-changed", G_CALLBACK (on_chat_color_changed),
                            self->chat_realtime, 0);
   return g_steal_pointer (&self);
 }

@@ -309,7 +309,9 @@ build_mod_action (ModCall *call, gint64 log_id)
   CascadeChatChange *change = call->change;
   JsonObject *action = json_object_new ();
 
-  json_object_set_string_member (action, "id", g_strdup_printf ("%" G_GINT64_FORMAT, log_id));
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, log_id);
+
+  json_object_set_string_member (action, "id", id);
   json_object_set_string_member (action, "action", change->action);
   json_object_set_string_member (action, "moderator", call->actor->actor->username);
   if (change->target_username != NULL)
@@ -371,7 +373,21 @@ moderate_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
   else if (g_str_equal (action, "mod_remove"))
     ok = exec_bound (tx, "DELETE FROM chat_moderators WHERE channel_user_id = ?1 AND user_id = ?2",
                      change->channel_user_id, change->target_user_id, 0, error);
-  /* approve and deny only log: the held message lives in the room */
+  else if (g_str_equal (action, "approve") || g_str_equal (action, "deny"))
+    {
+      ok = _cascade_chat_take_held_tx (tx, change, error);
+      if (ok)
+        {
+          g_autoptr (JsonNode) held = json_from_string (change->held->json, NULL);
+          JsonObject *user = held != NULL && JSON_NODE_HOLDS_OBJECT (held)
+                               ? json_object_get_object_member (json_node_get_object (held), "user")
+                               : NULL;
+
+          g_clear_pointer (&change->target_username, g_free);
+          if (user != NULL)
+            change->target_username = g_strdup (json_object_get_string_member (user, "username"));
+        }
+    }
   if (!ok)
     return FALSE;
 
@@ -503,9 +519,6 @@ cascade_chat_moderate (CascadeChat *self,
       g_free (call.target_display_name);
       return NULL;
     }
-  if (g_str_equal (action, "approve") || g_str_equal (action, "deny"))
-    change->target_username = g_strdup (string_arg (args, "target"));
-
   if (!cascade_store_transaction (self->store, CASCADE_STORE_WRITE, moderate_tx, &call, error))
     {
       g_free (call.target_display_name);

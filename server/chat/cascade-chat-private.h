@@ -15,6 +15,8 @@ struct _CascadeChat
   CascadeChatSettings settings;
   CascadeChatFollowLookup follow_lookup;
   GObject *follow_owner;
+  CascadeChatColorLookup color_lookup;
+  GObject *color_owner;
   GMainContext *main_context;
 
   GAsyncQueue *queue; /* WriteItem */
@@ -22,6 +24,9 @@ struct _CascadeChat
   guint64 last_id; /* main thread */
 };
 
+gboolean
+_cascade_chat_load_held_tx (CascadeStoreTx *tx, CascadeChatRoomState *state, GError **error);
+gboolean _cascade_chat_take_held_tx (CascadeStoreTx *tx, CascadeChatChange *change, GError **error);
 void _cascade_chat_announce (CascadeChat *self, const CascadeChatChange *change);
 
 G_END_DECLS

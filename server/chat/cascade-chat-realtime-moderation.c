@@ -22,7 +22,7 @@ typedef struct
   char *channel;
   char *action;
   JsonObject *args;
-  Held *held; /* approve: taken out of the room */
+  CascadeChatMember *sender; /* approve: whose held message it is */
 } ModCall;
 
 static void
@@ -37,7 +37,7 @@ mod_call_free (gpointer data)
   g_free (call->channel);
   g_free (call->action);
   json_object_unref (call->args);
-  g_clear_pointer (&call->held, _cascade_chat_realtime_held_free);
+  cascade_chat_member_free (call->sender);
   g_free (call);
 }
 
@@ -50,9 +50,22 @@ moderate_thread (GTask *task, gpointer source_object, gpointer task_data, GCance
                                                      call->action, call->args, &error);
 
   if (change == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, change, (GDestroyNotify) cascade_chat_change_free);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (change->held != NULL && g_str_equal (call->action, "approve"))
+    {
+      call->sender = cascade_chat_load_member (call->self->chat, change->held->user_id,
+                                               change->channel_user_id, &error);
+      if (call->sender == NULL)
+        {
+          g_warning ("Chat: the sender of approved message %s is gone: %s", change->held->id,
+                     error->message);
+          g_clear_error (&error);
+        }
+    }
+  g_task_return_pointer (task, change, (GDestroyNotify) cascade_chat_change_free);
 }
 
 static void
@@ -70,22 +83,23 @@ on_moderated (GObject *source_object, GAsyncResult *result, gpointer user_data)
       return;
     }
   room = _cascade_chat_realtime_find_room (self, call->channel);
-  if (call->held != NULL && room != NULL)
+  if (change->held != NULL && room != NULL)
     {
-      CascadeChatMember *sender = call->held->sender;
-      g_autoptr (JsonNode) node = json_from_string (call->held->json, NULL);
-      JsonObject *held = node != NULL ? json_node_get_object (node) : NULL;
+      g_autoptr (JsonNode) node = json_from_string (change->held->json, NULL);
+      JsonObject *held =
+        node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *text = held != NULL ? json_object_get_string_member (held, "text") : NULL;
 
-      if (held != NULL && sender != NULL)
+      g_hash_table_remove (room->held, change->held->id);
+      if (text != NULL && call->sender != NULL)
         {
-          CascadeChatText parsed = { 0 };
+          g_auto (CascadeChatText) parsed = { 0 };
 
-          parsed.fragments = json_node_copy (json_object_get_member (held, "fragments"));
-          parsed.mentions = g_ptr_array_ref (call->held->mentions);
+          cascade_chat_text_parse (text, room->state->emotes, &parsed);
           _cascade_chat_realtime_write_to_room (
-            self, room, sender, json_object_get_string_member (held, "text"), &parsed,
-            json_object_get_int_member (held, "sent_at"), NULL, NULL);
-          cascade_chat_text_clear (&parsed);
+            self, room, call->sender, text, &parsed,
+            json_object_get_int_member_with_default (held, "sent_at", g_get_real_time () / 1000),
+            NULL, NULL);
         }
     }
   _cascade_chat_realtime_reply_ok (self, call->connection_id, call->message_id);
@@ -95,8 +109,7 @@ static void
 run_moderation (CascadeChatRealtime *self,
                 const CascadeRealtimeContext *context,
                 JsonObject *message,
-                const char *action,
-                Held *held)
+                const char *action)
 {
   g_autoptr (GTask) task = NULL;
   ModCall *call = g_new0 (ModCall, 1);
@@ -108,7 +121,6 @@ run_moderation (CascadeChatRealtime *self,
   call->channel = g_strdup (json_object_get_string_member (message, "channel"));
   call->action = g_strdup (action);
   call->args = json_object_ref (message);
-  call->held = held;
   task = g_task_new (self, NULL, on_moderated, NULL);
   g_task_set_source_tag (task, run_moderation);
   g_task_set_task_data (task, call, mod_call_free);
@@ -119,7 +131,7 @@ run_moderation (CascadeChatRealtime *self,
   void name (CascadeRealtimeHub *hub, const CascadeRealtimeContext *context, JsonObject *message,  \
              gpointer owner)                                                                       \
   {                                                                                                \
-    run_moderation (owner, context, message, action, NULL);                                        \
+    run_moderation (owner, context, message, action);                                              \
   }
 
 MODERATION_HANDLER (_cascade_chat_realtime_handle_delete, "delete")
@@ -127,6 +139,17 @@ MODERATION_HANDLER (_cascade_chat_realtime_handle_timeout, "timeout")
 MODERATION_HANDLER (_cascade_chat_realtime_handle_ban, "ban")
 MODERATION_HANDLER (_cascade_chat_realtime_handle_unban, "unban")
 MODERATION_HANDLER (_cascade_chat_realtime_handle_modes, "modes")
+
+/* Held ids ("held-N") in the order they were held. */
+static int
+compare_held (gconstpointer a, gconstpointer b)
+{
+  const CascadeChatHeld *x = a, *y = b;
+  gint64 m = g_ascii_strtoll (x->id + 5, NULL, 10);
+  gint64 n = g_ascii_strtoll (y->id + 5, NULL, 10);
+
+  return m < n ? -1 : m > n;
+}
 
 static void
 handle_held (CascadeRealtimeHub *hub,
@@ -140,8 +163,6 @@ handle_held (CascadeRealtimeHub *hub,
     _cascade_chat_realtime_find_room (self, json_object_get_string_member (message, "channel"));
   Chatter *chatter = _cascade_chat_realtime_connection_chatter (room, context->connection_id);
   const char *id = json_object_get_string_member (message, "message_id");
-  Held *held;
-  g_autoptr (JsonNode) node = NULL;
 
   if (chatter == NULL)
     {
@@ -155,23 +176,132 @@ handle_held (CascadeRealtimeHub *hub,
         self, context, "forbidden", "Only the streamer and their moderators can do this.", NULL, 0);
       return;
     }
-  if (!g_hash_table_steal_extended (room->held, id, NULL, (gpointer *) &held))
+  if (!g_hash_table_contains (room->held, id))
     {
       _cascade_chat_realtime_send_error (self, context, "not_found",
                                          "There is no such held message.", NULL, 0);
       return;
     }
-  node = json_from_string (held->json, NULL);
-  if (node != NULL)
-    {
-      JsonObject *user = json_object_get_object_member (json_node_get_object (node), "user");
+  /* The store decides: the first decision removes it, a second finds none. */
+  run_moderation (self, context, message, approve ? "approve" : "deny");
+}
 
-      json_object_set_string_member (message, "target",
-                                     json_object_get_string_member (user, "username"));
+/* ---- holding -------------------------------------------------------------------- */
+
+/* Sends @connection_id (a moderator) the room's held messages, oldest first. */
+void
+_cascade_chat_realtime_send_held (CascadeChatRealtime *self, Room *room, const char *connection_id)
+{
+  GList *held = g_list_sort (g_hash_table_get_values (room->held), compare_held);
+
+  for (GList *l = held; l != NULL; l = l->next)
+    {
+      CascadeChatHeld *one = l->data;
+      g_autofree char *frame =
+        g_strdup_printf ("{\"type\":\"chat.held\",\"channel\":\"%s\",\"message\":%s}",
+                         room->state->channel, one->json);
+
+      cascade_realtime_hub_send_text (self->hub, connection_id, frame);
     }
-  run_moderation (self, context, message, approve ? "approve" : "deny", approve ? held : NULL);
-  if (!approve)
-    _cascade_chat_realtime_held_free (held);
+  g_list_free (held);
+}
+
+typedef struct
+{
+  CascadeChatRealtime *self;
+  char *channel;
+  char *channel_user_id;
+  char *user_id;
+  char *json;
+  char *connection_id;
+  char *message_id;
+} HoldCall;
+
+static void
+hold_call_free (gpointer data)
+{
+  HoldCall *call = data;
+
+  g_object_unref (call->self);
+  g_free (call->channel);
+  g_free (call->channel_user_id);
+  g_free (call->user_id);
+  g_free (call->json);
+  g_free (call->connection_id);
+  g_free (call->message_id);
+  g_free (call);
+}
+
+static void
+hold_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+{
+  HoldCall *call = task_data;
+  GError *error = NULL;
+  CascadeChatHeld *held =
+    cascade_chat_hold (call->self->chat, call->channel_user_id, call->user_id, call->json, &error);
+
+  if (held == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, held, (GDestroyNotify) cascade_chat_held_free);
+}
+
+static void
+on_held (GObject *source_object, GAsyncResult *result, gpointer user_data)
+{
+  HoldCall *call = g_task_get_task_data (G_TASK (result));
+  CascadeChatRealtime *self = call->self;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CascadeChatHeld) held = g_task_propagate_pointer (G_TASK (result), &error);
+  CascadeRealtimeContext context = { 0 };
+  JsonObject *message;
+  Room *room;
+
+  if (held == NULL)
+    {
+      _cascade_chat_realtime_send_gerror (self, call->connection_id, call->message_id, error);
+      return;
+    }
+  room = _cascade_chat_realtime_find_room (self, call->channel);
+  if (room != NULL)
+    {
+      message = _cascade_chat_realtime_room_message_new (room, "chat.held");
+      json_object_set_member (message, "message", json_from_string (held->json, NULL));
+      g_hash_table_insert (room->held, held->id, held);
+      held = NULL;
+      _cascade_chat_realtime_room_send (self, room, message, TRUE);
+    }
+  context.connection_id = call->connection_id;
+  context.message_id = call->message_id;
+  context.user_id = call->user_id;
+  _cascade_chat_realtime_send_error (
+    self, &context, "held", "Your message is held for the moderators: it matched a blocked term.",
+    NULL, 0);
+}
+
+/* Stores @json (a ChatMessage from @sender that matched a blocked term) as
+ * held, then tells the room's moderators (chat.held) and the sender (the
+ * error "held"). */
+void
+_cascade_chat_realtime_hold (CascadeChatRealtime *self,
+                             Room *room,
+                             CascadeChatMember *sender,
+                             const char *json,
+                             const CascadeRealtimeContext *context)
+{
+  g_autoptr (GTask) task = g_task_new (self, NULL, on_held, NULL);
+  HoldCall *call = g_new0 (HoldCall, 1);
+
+  call->self = g_object_ref (self);
+  call->channel = g_strdup (room->state->channel);
+  call->channel_user_id = g_strdup (room->state->channel_user_id);
+  call->user_id = g_strdup (sender->user_id);
+  call->json = g_strdup (json);
+  call->connection_id = g_strdup (context->connection_id);
+  call->message_id = g_strdup (context->message_id);
+  g_task_set_source_tag (task, _cascade_chat_realtime_hold);
+  g_task_set_task_data (task, call, hold_call_free);
+  g_task_run_in_thread (task, hold_thread);
 }
 
 void

@@ -17,7 +17,6 @@ struct _CascadeChatRealtime
   GHashTable *memberships; /* connection id → GPtrArray of Room (borrowed) */
   guint tick_id;
   guint ticks;
-  guint64 next_held;
   CascadeRateLimit *rate_limit;
 };
 
@@ -31,23 +30,15 @@ typedef struct
 
 typedef struct
 {
-  CascadeChatMember *sender;
-  char *json; /* the ChatMessage as it would have been */
-  GPtrArray *mentions;
-} Held;
-
-typedef struct
-{
   CascadeChatRoomState *state;
   GHashTable *connections; /* connection id → Chatter (borrowed) */
   GHashTable *chatters;    /* user id → Chatter */
-  GHashTable *held;        /* held id → Held */
+  GHashTable *held;        /* held id → CascadeChatHeld, as in the store */
   gboolean open;
   guint sent_viewers;
   guint sent_chatters;
 } Room;
 
-void _cascade_chat_realtime_held_free (gpointer data);
 gboolean _cascade_chat_realtime_may_moderate (Room *room, CascadeChatMember *member);
 JsonNode *_cascade_chat_realtime_build_modes (const CascadeChatModes *modes);
 JsonObject *_cascade_chat_realtime_room_message_new (Room *room, const char *type);
@@ -79,6 +70,13 @@ void _cascade_chat_realtime_write_to_room (CascadeChatRealtime *self,
                                            gint64 sent_at,
                                            const char *connection_id,
                                            const char *message_id);
+void
+_cascade_chat_realtime_send_held (CascadeChatRealtime *self, Room *room, const char *connection_id);
+void _cascade_chat_realtime_hold (CascadeChatRealtime *self,
+                                  Room *room,
+                                  CascadeChatMember *sender,
+                                  const char *json,
+                                  const CascadeRealtimeContext *context);
 void _cascade_chat_realtime_handle_held_approve (CascadeRealtimeHub *hub,
                                                  const CascadeRealtimeContext *context,
                                                  JsonObject *message,

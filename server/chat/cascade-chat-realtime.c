@@ -38,17 +38,6 @@ chatter_free (gpointer data)
   g_free (chatter);
 }
 
-void
-_cascade_chat_realtime_held_free (gpointer data)
-{
-  Held *held = data;
-
-  cascade_chat_member_free (held->sender);
-  g_free (held->json);
-  g_clear_pointer (&held->mentions, g_ptr_array_unref);
-  g_free (held);
-}
-
 static void
 room_free (gpointer data)
 {
@@ -342,7 +331,15 @@ install_room (CascadeChatRealtime *self, CascadeChatRoomState *state)
   room->connections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   room->chatters = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, chatter_free);
   room->held =
-    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, _cascade_chat_realtime_held_free);
+    g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) cascade_chat_held_free);
+  for (guint i = 0; i < state->held->len; i++)
+    {
+      CascadeChatHeld *held = g_ptr_array_index (state->held, i);
+
+      g_ptr_array_index (state->held, i) = NULL;
+      g_hash_table_insert (room->held, held->id, held);
+    }
+  g_ptr_array_set_size (state->held, 0);
   room->open = room_is_open (room);
   g_hash_table_insert (self->rooms, g_ascii_strdown (state->channel, -1), room);
   g_hash_table_insert (self->by_owner, state->channel_user_id, room);
@@ -599,6 +596,8 @@ on_join_done (GObject *source_object, GAsyncResult *result, gpointer user_data)
     json_object_set_string_member (json_node_get_object (root), "id", call->message_id);
   text = json_to_string (root, FALSE);
   cascade_realtime_hub_send_text (self->hub, call->connection_id, text);
+  if (_cascade_chat_realtime_may_moderate (room, chatter->member))
+    _cascade_chat_realtime_send_held (self, room, call->connection_id);
 }
 
 /* ---- handlers ----------------------------------------------------------------- */
@@ -762,7 +761,8 @@ build_message (Room *room,
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
-  g_autofree char *color = cascade_chat_color_for (member->username);
+  g_autofree char *color =
+    member->color != NULL ? g_strdup (member->color) : cascade_chat_color_for (member->username);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
@@ -829,33 +829,6 @@ _cascade_chat_realtime_write_to_room (CascadeChatRealtime *self,
                               room->state->session_id,
                               MAX (0, sent_at - room->state->session_started_ms), sent_at,
                               pending->json, parsed->mentions, on_written, pending);
-}
-
-static void
-hold_message (CascadeChatRealtime *self,
-              Room *room,
-              Chatter *chatter,
-              const char *text,
-              CascadeChatText *parsed,
-              gint64 sent_at,
-              const CascadeRealtimeContext *context)
-{
-  g_autofree char *id = g_strdup_printf ("held-%" G_GUINT64_FORMAT, ++self->next_held);
-  Held *held = g_new0 (Held, 1);
-  JsonObject *message;
-  JsonNode *node;
-
-  held->sender = cascade_chat_member_copy (chatter->member);
-  held->json = build_message (room, chatter->member, id, text, parsed, sent_at);
-  held->mentions = g_ptr_array_ref (parsed->mentions);
-  g_hash_table_insert (room->held, g_strdup (id), held);
-  node = json_from_string (held->json, NULL);
-  message = _cascade_chat_realtime_room_message_new (room, "chat.held");
-  json_object_set_member (message, "message", node);
-  _cascade_chat_realtime_room_send (self, room, message, TRUE);
-  _cascade_chat_realtime_send_error (
-    self, context, "held", "Your message is held for the moderators: it matched a blocked term.",
-    NULL, 0);
 }
 
 static void
@@ -957,7 +930,9 @@ handle_send (CascadeRealtimeHub *hub,
   if (!privileged &&
       cascade_chat_text_matches_term (text, (const char *const *) room->state->terms))
     {
-      hold_message (self, room, chatter, text, &parsed, now, context);
+      g_autofree char *json = build_message (room, chatter->member, "held", text, &parsed, now);
+
+      _cascade_chat_realtime_hold (self, room, chatter->member, json, context);
       return;
     }
   _cascade_chat_realtime_write_to_room (self, room, chatter->member, text, &parsed, now,
@@ -1042,6 +1017,29 @@ cascade_chat_realtime_set_following (CascadeChatRealtime *self,
     return;
   chatter->member->following_since_ms = since_ms;
   _cascade_chat_realtime_send_you (self, room, user_id);
+}
+
+/* @user_id chose a chat colour (NULL: the one from their username): their
+ * next messages in every room have it. */
+void
+cascade_chat_realtime_set_color (CascadeChatRealtime *self, const char *user_id, const char *color)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (CASCADE_IS_CHAT_REALTIME (self));
+
+  g_hash_table_iter_init (&iter, self->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Chatter *chatter = g_hash_table_lookup (((Room *) value)->chatters, user_id);
+
+      if (chatter != NULL)
+        {
+          g_free (chatter->member->color);
+          chatter->member->color = g_strdup (color);
+        }
+    }
 }
 
 typedef struct

@@ -15,5 +15,7 @@ void cascade_chat_realtime_set_following (CascadeChatRealtime *self,
                                           const char *user_id,
                                           const char *channel_user_id,
                                           gint64 since_ms);
+void
+cascade_chat_realtime_set_color (CascadeChatRealtime *self, const char *user_id, const char *color);
 
 G_END_DECLS

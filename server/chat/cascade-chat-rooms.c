@@ -114,7 +114,9 @@ load_room_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
   sqlite3_bind_int (stmt, 2, n_recent);
   while ((rc = cascade_store_tx_step (tx, stmt, error)) == SQLITE_ROW)
     g_ptr_array_insert (state->recent, 0, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-  return rc == SQLITE_DONE;
+  if (rc != SQLITE_DONE)
+    return FALSE;
+  return _cascade_chat_load_held_tx (tx, state, error);
 }
 
 /**
@@ -144,6 +146,7 @@ cascade_chat_load_room (CascadeChat *self, const char *channel, guint n_recent, 
   state->bans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   state->emotes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   state->recent = g_ptr_array_new_with_free_func (g_free);
+  state->held = g_ptr_array_new_with_free_func ((GDestroyNotify) cascade_chat_held_free);
   args[0] = state;
   args[1] = GUINT_TO_POINTER (n_recent);
   if (!cascade_store_transaction (self->store, CASCADE_STORE_READ, load_room_tx, args, error))
@@ -154,8 +157,8 @@ cascade_chat_load_room (CascadeChat *self, const char *channel, guint n_recent, 
 /**
  * cascade_chat_load_member:
  *
- * Returns: (transfer full): @user_id's names, site role and how long they
- *   follow the channel
+ * Returns: (transfer full): @user_id's names, site role, chat colour and
+ *   how long they follow the channel
  */
 CascadeChatMember *
 cascade_chat_load_member (CascadeChat *self,
@@ -179,6 +182,18 @@ cascade_chat_load_member (CascadeChat *self,
 
       member->following_since_ms =
         self->follow_lookup (user_id, channel_user_id, self->follow_owner, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          cascade_chat_member_free (member);
+          return NULL;
+        }
+    }
+  if (self->color_lookup != NULL)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      member->color = self->color_lookup (user_id, self->color_owner, &local_error);
       if (local_error != NULL)
         {
           g_propagate_error (error, g_steal_pointer (&local_error));

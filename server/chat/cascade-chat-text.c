@@ -3,6 +3,8 @@
 
 #include "cascade-chat-text.h"
 
+#include "cascade-server-types.h"
+
 #include <string.h>
 
 /*
@@ -244,11 +246,9 @@ cascade_chat_text_matches_term (const char *text, const char *const *terms)
 char *
 cascade_chat_color_for (const char *username)
 {
-  static const char *const palette[] = {
-    "#ff6b6b", "#ffa94d", "#ffd43b", "#a9e34b", "#69db7c", "#38d9a9", "#3bc9db", "#4dabf7",
-    "#748ffc", "#9775fa", "#da77f2", "#f783ac", "#e8590c", "#20c997", "#1e90ff", "#b197fc",
-  };
+  const char *const *palette = cascade_server_chat_palette ();
+  guint n = g_strv_length ((char **) palette);
   g_autofree char *lower = g_ascii_strdown (username, -1);
 
-  return g_strdup (palette[g_str_hash (lower) % G_N_ELEMENTS (palette)]);
+  return g_strdup (palette[g_str_hash (lower) % n]);
 }

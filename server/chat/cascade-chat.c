@@ -80,6 +80,14 @@ static const CascadeMigration chat_migrations[] = {
        "  image BLOB NOT NULL,"
        "  UNIQUE (channel_user_id, code)"
        ");" },
+  { 2, "CREATE TABLE chat_held ("
+       "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+       "  channel_user_id TEXT NOT NULL,"
+       "  user_id TEXT NOT NULL,"
+       "  json TEXT NOT NULL,"
+       "  held_at INTEGER NOT NULL"
+       ");"
+       "CREATE INDEX chat_held_channel ON chat_held (channel_user_id, id);" },
 };
 
 void
@@ -166,6 +174,7 @@ cascade_chat_room_state_free (CascadeChatRoomState *state)
   g_clear_pointer (&state->bans, g_hash_table_unref);
   g_clear_pointer (&state->emotes, g_hash_table_unref);
   g_clear_pointer (&state->recent, g_ptr_array_unref);
+  g_clear_pointer (&state->held, g_ptr_array_unref);
   g_free (state);
 }
 
@@ -178,6 +187,7 @@ cascade_chat_member_copy (const CascadeChatMember *member)
   copy->username = g_strdup (member->username);
   copy->display_name = g_strdup (member->display_name);
   copy->site_role = g_strdup (member->site_role);
+  copy->color = g_strdup (member->color);
   copy->following_since_ms = member->following_since_ms;
   return copy;
 }
@@ -191,6 +201,7 @@ cascade_chat_member_free (CascadeChatMember *member)
   g_free (member->username);
   g_free (member->display_name);
   g_free (member->site_role);
+  g_free (member->color);
   g_free (member);
 }
 
@@ -207,6 +218,7 @@ cascade_chat_change_free (CascadeChatChange *change)
   g_strfreev (change->terms);
   g_clear_pointer (&change->mod_action, json_node_unref);
   g_clear_pointer (&change->emotes, json_node_unref);
+  g_clear_pointer (&change->held, cascade_chat_held_free);
   g_free (change);
 }
 
@@ -255,6 +267,7 @@ cascade_chat_dispose (GObject *object)
   g_clear_object (&self->identity);
   g_clear_object (&self->streaming);
   g_clear_object (&self->follow_owner);
+  g_clear_object (&self->color_owner);
 
   G_OBJECT_CLASS (cascade_chat_parent_class)->dispose (object);
 }
@@ -322,6 +335,19 @@ cascade_chat_set_follow_lookup (CascadeChat *self, CascadeChatFollowLookup looku
 
   self->follow_lookup = lookup;
   g_set_object (&self->follow_owner, owner);
+}
+
+/**
+ * cascade_chat_set_color_lookup:
+ * @owner: (type GObject): kept alive
+ */
+void
+cascade_chat_set_color_lookup (CascadeChat *self, CascadeChatColorLookup lookup, gpointer owner)
+{
+  g_return_if_fail (CASCADE_IS_CHAT (self));
+
+  self->color_lookup = lookup;
+  g_set_object (&self->color_owner, owner);
 }
 
 const CascadeChatSettings *

@@ -50,6 +50,24 @@ typedef gint64 (*CascadeChatFollowLookup) (const char *user_id,
                                            gpointer owner,
                                            GError **error);
 
+/* The chat colour @user_id chose (e.g. "#1e90ff"), or NULL for the stable
+ * one from their username: the profile context's, handed in by the server.
+ * Blocking; NULL with @error set on failure. */
+typedef char *(*CascadeChatColorLookup) (const char *user_id, gpointer owner, GError **error);
+
+/* A message held back by a blocked term, as stored (chat_held) until a
+ * moderator decides. */
+typedef struct
+{
+  char *id; /* "held-N" */
+  char *user_id;
+  char *json; /* the ChatMessage as it would have been, with "id" @id */
+} CascadeChatHeld;
+
+CascadeChatHeld *cascade_chat_held_new (const char *id, const char *user_id, const char *json);
+void cascade_chat_held_free (CascadeChatHeld *held);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CascadeChatHeld, cascade_chat_held_free)
+
 /* A room as stored: what the realtime side loads when a room is first used. */
 typedef struct
 {
@@ -64,6 +82,7 @@ typedef struct
   GHashTable *bans;       /* user id → gint64* until (ms; CASCADE_CHAT_BANNED_FOREVER) */
   GHashTable *emotes;     /* code → url */
   GPtrArray *recent;      /* ChatMessage JSON texts, oldest first */
+  GPtrArray *held;        /* CascadeChatHeld, oldest first */
 } CascadeChatRoomState;
 
 void cascade_chat_room_state_free (CascadeChatRoomState *state);
@@ -77,6 +96,7 @@ typedef struct
   char *display_name;
   char *site_role;
   gint64 following_since_ms; /* 0: not following */
+  char *color;               /* chosen, or NULL: the one from the username */
 } CascadeChatMember;
 
 CascadeChatMember *cascade_chat_member_copy (const CascadeChatMember *member);
@@ -94,8 +114,9 @@ typedef struct
   gint64 until_ms;
   CascadeChatModes modes;
   char **terms;
-  JsonNode *mod_action; /* the ModAction object, or NULL */
-  JsonNode *emotes;     /* "emotes": the channel's emotes now, {code: url} */
+  JsonNode *mod_action;  /* the ModAction object, or NULL */
+  JsonNode *emotes;      /* "emotes": the channel's emotes now, {code: url} */
+  CascadeChatHeld *held; /* approve and deny: the held message, now dropped from the store */
 } CascadeChatChange;
 
 void cascade_chat_change_free (CascadeChatChange *change);
@@ -116,6 +137,8 @@ CascadeChat *cascade_chat_new (CascadeStore *store,
                                const CascadeChatSettings *settings);
 void
 cascade_chat_set_follow_lookup (CascadeChat *self, CascadeChatFollowLookup lookup, gpointer owner);
+void
+cascade_chat_set_color_lookup (CascadeChat *self, CascadeChatColorLookup lookup, gpointer owner);
 gboolean cascade_chat_start (CascadeChat *self, GError **error);
 void cascade_chat_stop (CascadeChat *self);
 const CascadeChatSettings *cascade_chat_get_settings (CascadeChat *self);
@@ -144,6 +167,11 @@ CascadeChatMember *cascade_chat_load_member (CascadeChat *self,
                                              const char *user_id,
                                              const char *channel_user_id,
                                              GError **error);
+CascadeChatHeld *cascade_chat_hold (CascadeChat *self,
+                                    const char *channel_user_id,
+                                    const char *user_id,
+                                    const char *json,
+                                    GError **error);
 JsonNode *cascade_chat_history (
   CascadeChat *self, const char *channel, const char *before, guint limit, GError **error);
 JsonNode *cascade_chat_replay (CascadeChat *self,

@@ -59,12 +59,76 @@ handle_list (CascadeRequest *request, CascadeResponse *response, gpointer user_d
   return TRUE;
 }
 
+/* {"color": chosen or null, "palette": [...]} */
+static JsonNode *
+build_chat_color (const char *color)
+{
+  JsonObject *body = json_object_new ();
+  JsonArray *palette = json_array_new ();
+  const char *const *colors = cascade_server_chat_palette ();
+
+  if (color != NULL)
+    json_object_set_string_member (body, "color", color);
+  else
+    json_object_set_null_member (body, "color");
+  for (guint i = 0; colors[i] != NULL; i++)
+    json_array_add_string_element (palette, colors[i]);
+  json_object_set_array_member (body, "palette", palette);
+  return json_node_init_object (json_node_alloc (), body);
+}
+
+static gboolean
+handle_get_chat_color (CascadeRequest *request,
+                       CascadeResponse *response,
+                       gpointer user_data,
+                       GError **error)
+{
+  GError *local_error = NULL;
+  g_autofree char *color = cascade_profile_get_chat_color (
+    user_data, cascade_request_get_principal (request)->user_id, &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  cascade_response_set_json (response, SOUP_STATUS_OK, build_chat_color (color));
+  return TRUE;
+}
+
+static const CascadeJsonMember chat_color_members[] = {
+  { "color", CASCADE_JSON_STRING, CASCADE_JSON_OPTIONAL },
+  { NULL },
+};
+
+static gboolean
+handle_put_chat_color (CascadeRequest *request,
+                       CascadeResponse *response,
+                       gpointer user_data,
+                       GError **error)
+{
+  JsonObject *body = cascade_request_get_json (request);
+  JsonNode *node = json_object_get_member (body, "color");
+  const char *color =
+    node != NULL && !JSON_NODE_HOLDS_NULL (node) ? json_node_get_string (node) : NULL;
+  g_autofree char *lower = color != NULL ? g_ascii_strdown (color, -1) : NULL;
+
+  if (!cascade_profile_set_chat_color (user_data, cascade_request_get_principal (request)->user_id,
+                                       lower, error))
+    return FALSE;
+  cascade_response_set_json (response, SOUP_STATUS_OK, build_chat_color (lower));
+  return TRUE;
+}
+
 static const CascadeRoute profile_routes[] = {
   { "PUT", "/api/v1/channels/{username}/follow",
     CASCADE_ROUTE_AUTHENTICATED | CASCADE_ROUTE_BODY_OPTIONAL, NULL, handle_follow },
   { "DELETE", "/api/v1/channels/{username}/follow", CASCADE_ROUTE_AUTHENTICATED, NULL,
     handle_unfollow },
   { "GET", "/api/v1/me/follows", CASCADE_ROUTE_AUTHENTICATED, NULL, handle_list },
+  { "GET", "/api/v1/me/chat-color", CASCADE_ROUTE_AUTHENTICATED, NULL, handle_get_chat_color },
+  { "PUT", "/api/v1/me/chat-color", CASCADE_ROUTE_AUTHENTICATED, chat_color_members,
+    handle_put_chat_color },
 };
 
 void

@@ -12,6 +12,7 @@
 enum
 {
   SIGNAL_FOLLOW_CHANGED,
+  SIGNAL_CHAT_COLOR_CHANGED,
   N_SIGNALS
 };
 
@@ -38,6 +39,10 @@ static const CascadeMigration profile_migrations[] = {
        "  PRIMARY KEY (user_id, channel_user_id)"
        ");"
        "CREATE INDEX profile_follows_channel ON profile_follows (channel_user_id);" },
+  { 2, "CREATE TABLE profile_settings ("
+       "  user_id TEXT PRIMARY KEY,"
+       "  chat_color TEXT"
+       ");" },
 };
 
 void
@@ -80,6 +85,10 @@ cascade_profile_class_init (CascadeProfileClass *klass)
   signals[SIGNAL_FOLLOW_CHANGED] =
     g_signal_new ("follow-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
+  /* (user id, colour or NULL), on the main thread */
+  signals[SIGNAL_CHAT_COLOR_CHANGED] =
+    g_signal_new ("chat-color-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -341,4 +350,92 @@ cascade_profile_count_followers (CascadeProfile *self, const char *channel_user_
   if (!cascade_store_transaction (self->store, CASCADE_STORE_READ, since_tx, &call, error))
     return 0;
   return call.value;
+}
+
+/* ---- chat colour ------------------------------------------------------------ */
+
+static gboolean
+color_tx (CascadeStoreTx *tx, gpointer user_data, GError **error)
+{
+  gpointer *args = user_data;
+  gboolean write = GPOINTER_TO_INT (args[2]);
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  if (write)
+    stmt = cascade_store_tx_prepare (tx,
+                                     "INSERT INTO profile_settings (user_id, chat_color)"
+                                     " VALUES (?1, ?2) ON CONFLICT (user_id)"
+                                     " DO UPDATE SET chat_color = excluded.chat_color",
+                                     error);
+  else
+    stmt = cascade_store_tx_prepare (
+      tx, "SELECT chat_color FROM profile_settings WHERE user_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, args[0], -1, SQLITE_STATIC);
+  if (write)
+    sqlite3_bind_text (stmt, 2, args[1], -1, SQLITE_STATIC);
+  rc = cascade_store_tx_step (tx, stmt, error);
+  if (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) == SQLITE_TEXT)
+    args[1] = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+/* The chat colour @user_id chose, or NULL (also on error, with @error set). */
+char *
+cascade_profile_get_chat_color (CascadeProfile *self, const char *user_id, GError **error)
+{
+  gpointer args[3] = { (gpointer) user_id, NULL, GINT_TO_POINTER (FALSE) };
+
+  g_return_val_if_fail (CASCADE_IS_PROFILE (self), NULL);
+  g_return_val_if_fail (user_id != NULL, NULL);
+
+  if (!cascade_store_transaction (self->store, CASCADE_STORE_READ, color_tx, args, error))
+    return NULL;
+  return args[1];
+}
+
+static gboolean
+announce_color_in_main (gpointer data)
+{
+  gpointer *args = data;
+
+  g_signal_emit (args[0], signals[SIGNAL_CHAT_COLOR_CHANGED], 0, args[1], args[2]);
+  g_object_unref (args[0]);
+  g_free (args[1]);
+  g_free (args[2]);
+  g_free (args);
+  return G_SOURCE_REMOVE;
+}
+
+/* Sets @user_id's chat colour: one of cascade_server_chat_palette(), or NULL
+ * for the one from their username. INVALID_VALUE for anything else. */
+gboolean
+cascade_profile_set_chat_color (CascadeProfile *self,
+                                const char *user_id,
+                                const char *color,
+                                GError **error)
+{
+  g_autofree char *lower = color != NULL ? g_ascii_strdown (color, -1) : NULL;
+  gpointer args[3] = { (gpointer) user_id, lower, GINT_TO_POINTER (TRUE) };
+  gpointer *announcement;
+
+  g_return_val_if_fail (CASCADE_IS_PROFILE (self), FALSE);
+  g_return_val_if_fail (user_id != NULL, FALSE);
+
+  if (lower != NULL && !g_strv_contains (cascade_server_chat_palette (), lower))
+    {
+      g_set_error_literal (error, CASCADE_SERVER_ERROR, CASCADE_SERVER_ERROR_INVALID_VALUE,
+                           "“color” must be one of the palette’s colours, or null.");
+      return FALSE;
+    }
+  if (!cascade_store_transaction (self->store, CASCADE_STORE_WRITE, color_tx, args, error))
+    return FALSE;
+  announcement = g_new0 (gpointer, 3);
+  announcement[0] = g_object_ref (self);
+  announcement[1] = g_strdup (user_id);
+  announcement[2] = g_strdup (lower);
+  g_main_context_invoke (self->main_context, announce_color_in_main, announcement);
+  return TRUE;
 }

@@ -28,6 +28,13 @@ gint64 cascade_profile_get_following_since (CascadeProfile *self,
                                             const char *user_id,
                                             const char *channel_user_id,
                                             GError **error);
+/* The chat name colour (docs/api.md, "Chat colour"); changes are announced
+ * on the main thread with "chat-color-changed" (user id, colour or NULL). */
+char *cascade_profile_get_chat_color (CascadeProfile *self, const char *user_id, GError **error);
+gboolean cascade_profile_set_chat_color (CascadeProfile *self,
+                                         const char *user_id,
+                                         const char *color,
+                                         GError **error);
 gint64
 cascade_profile_count_followers (CascadeProfile *self, const char *channel_user_id, GError **error);
 

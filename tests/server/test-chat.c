@@ -1055,6 +1055,225 @@ test_moderators_only (Fixture *f, gconstpointer data)
   g_assert_cmpuint (put (f, path, f->streamer.token, "{}"), ==, SOUP_STATUS_BAD_REQUEST);
 }
 
+/* The text of the held message in a chat.held. */
+static const char *
+held_text (JsonObject *held)
+{
+  return json_object_get_string_member (json_object_get_object_member (held, "message"), "text");
+}
+
+static const char *
+held_id (JsonObject *held)
+{
+  return json_object_get_string_member (json_object_get_object_member (held, "message"), "id");
+}
+
+/* Signs @user in again (tokens name the server's address, which a restart
+ * changes) and connects. */
+static void
+user_sign_in (Fixture *f, User *user)
+{
+  g_autofree char *body =
+    g_strdup_printf ("{\"login\":\"%s\",\"password\":\"%s\"}", user->username, TEST_PASSWORD);
+  g_autoptr (JsonNode) auth = NULL;
+
+  g_assert_cmpuint (
+    cascade_test_server_request (f->server, "POST", "/api/v1/auth/login", NULL, body, &auth), ==,
+    SOUP_STATUS_OK);
+  g_free (user->token);
+  user->token = g_strdup (test_string (auth, "access_token"));
+  g_clear_pointer (&user->rt, test_realtime_free);
+  user->rt = test_realtime_connect (f->server, user->token);
+}
+
+/* Held messages are stored: after a SIGKILL the streamer gets the pending
+ * ones on joining, oldest first; an approved one reaches the room, a denied
+ * one is gone, and neither is pending again. */
+static void
+test_held_after_restart (void)
+{
+  Fixture fixture = { 0 };
+  Fixture *f = &fixture;
+  const char *channel;
+  g_autofree char *terms = NULL;
+  CascadeTestServer *killed;
+  g_autofree char *json = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr (JsonObject) first = NULL;
+  g_autoptr (JsonObject) second = NULL;
+  g_autoptr (JsonObject) chatters = NULL;
+  g_autoptr (JsonNode) log = NULL;
+  g_autofree char *log_path = NULL;
+  JsonArray *items;
+
+  set_up_with (f, NULL);
+  go_live (f);
+  channel = f->streamer.username;
+  terms = g_strdup_printf ("/api/v1/channels/%s/chat/blocked-terms", channel);
+  g_assert_cmpuint (put (f, terms, f->streamer.token, "{\"terms\":[\"badword\"]}"), ==,
+                    SOUP_STATUS_OK);
+  json_object_unref (join (&f->bob, channel));
+  send_text (&f->bob, channel, "h1", "first badword");
+  json_object_unref (expect_error (f->bob.rt, "held", "h1"));
+  send_text (&f->bob, channel, "h2", "second BadWord");
+  json_object_unref (expect_error (f->bob.rt, "held", "h2"));
+
+  cascade_test_server_kill (f->server);
+  g_clear_pointer (&f->bob.rt, test_realtime_free);
+  g_clear_pointer (&f->streamer.rt, test_realtime_free);
+  g_clear_pointer (&f->alice.rt, test_realtime_free);
+  killed = f->server; /* owns the data dir: freed at the end */
+  f->server = cascade_test_server_new_in_dir (cascade_test_server_get_data_dir (killed), NULL);
+  user_sign_in (f, &f->streamer);
+  user_sign_in (f, &f->bob);
+  json_object_unref (join (&f->bob, channel));
+
+  /* the viewer gets no held messages; the streamer gets both, in order */
+  json_object_unref (join (&f->streamer, channel));
+  first = expect_chat (f->streamer.rt, "chat.held");
+  second = expect_chat (f->streamer.rt, "chat.held");
+  g_assert_cmpstr (held_text (first), ==, "first badword");
+  g_assert_cmpstr (held_text (second), ==, "second BadWord");
+  g_assert_cmpstr (
+    json_object_get_string_member (
+      json_object_get_object_member (json_object_get_object_member (first, "message"), "user"),
+      "username"),
+    ==, f->bob.username);
+
+  json = g_strdup_printf (
+    "{\"type\":\"chat.held_approve\",\"id\":\"ap\",\"channel\":\"%s\",\"message_id\":\"%s\"}",
+    channel, held_id (first));
+  moderate (&f->streamer, json, "ap");
+  text = expect_message (&f->bob, NULL);
+  g_assert_cmpstr (text, ==, "first badword");
+  /* a second decision on the same message finds none */
+  test_realtime_send (f->streamer.rt, json);
+  {
+    g_autoptr (JsonObject) error = wait_for (&f->streamer, "error");
+
+    g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "not_found");
+  }
+  g_free (json);
+  json = g_strdup_printf (
+    "{\"type\":\"chat.held_deny\",\"id\":\"dn\",\"channel\":\"%s\",\"message_id\":\"%s\"}", channel,
+    held_id (second));
+  moderate (&f->streamer, json, "dn");
+
+  /* nothing is pending any more, for a new connection either */
+  g_clear_pointer (&f->streamer.rt, test_realtime_free);
+  f->streamer.rt = test_realtime_connect (f->server, f->streamer.token);
+  json_object_unref (join (&f->streamer, channel));
+  test_realtime_send_printf (
+    f->streamer.rt, "{\"type\":\"chat.chatters\",\"id\":\"c\",\"channel\":\"%s\"}", channel);
+  chatters = expect_chat (f->streamer.rt, "chat.chatters");
+
+  /* both decisions are in the log, newest first, with whose message it was */
+  log_path = g_strdup_printf ("/api/v1/channels/%s/chat/log", channel);
+  log = get_json (f, log_path, f->streamer.token, SOUP_STATUS_OK);
+  items = json_object_get_array_member (test_object (log), "items");
+  g_assert_cmpstr (
+    json_object_get_string_member (json_array_get_object_element (items, 0), "action"), ==, "deny");
+  g_assert_cmpstr (
+    json_object_get_string_member (json_array_get_object_element (items, 1), "action"), ==,
+    "approve");
+  g_assert_cmpstr (
+    json_object_get_string_member (json_array_get_object_element (items, 1), "target"), ==,
+    f->bob.username);
+
+  user_clear (&f->streamer);
+  user_clear (&f->alice);
+  user_clear (&f->bob);
+  g_assert_cmpint (cascade_test_server_stop (f->server), ==, 0);
+  cascade_test_server_free (f->server);
+  cascade_test_server_free (killed);
+  g_free (f->stream_id);
+}
+
+/* A user chooses their chat colour from the palette; their messages carry
+ * it (also in a room they are already in), and null gives the default back. */
+static void
+test_chat_color (Fixture *f, gconstpointer data)
+{
+  const char *channel = f->streamer.username;
+  g_autoptr (JsonNode) before = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (JsonObject) message = NULL;
+  const char *chosen;
+  char *default_color;
+  JsonArray *palette;
+  guint status;
+
+  before = get_json (f, "/api/v1/me/chat-color", f->alice.token, SOUP_STATUS_OK);
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (test_object (before), "color")));
+  palette = json_object_get_array_member (test_object (before), "palette");
+  g_assert_cmpuint (json_array_get_length (palette), >=, 8);
+  json_object_unref (join (&f->alice, channel));
+  json_object_unref (join (&f->bob, channel));
+
+  g_free (send_ok (&f->alice, channel, "default colour"));
+  message = wait_for (&f->bob, "chat.message");
+  default_color = g_strdup (json_object_get_string_member (
+    json_object_get_object_member (json_object_get_object_member (message, "message"), "user"),
+    "color"));
+  g_clear_pointer (&message, json_object_unref);
+  /* a palette colour other than the default one, upper case is fine */
+  chosen = json_array_get_string_element (palette, 0);
+  if (g_str_equal (chosen, default_color))
+    chosen = json_array_get_string_element (palette, 1);
+  {
+    g_autofree char *upper = g_ascii_strup (chosen, -1);
+    g_autofree char *body = g_strdup_printf ("{\"color\":\"%s\"}", upper);
+
+    status = cascade_test_server_request (f->server, "PUT", "/api/v1/me/chat-color", f->alice.token,
+                                          body, &answer);
+  }
+  g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
+  g_assert_cmpstr (json_object_get_string_member (test_object (answer), "color"), ==, chosen);
+  g_free (send_ok (&f->alice, channel, "my colour"));
+  message = wait_for (&f->bob, "chat.message");
+  g_assert_cmpstr (
+    json_object_get_string_member (
+      json_object_get_object_member (json_object_get_object_member (message, "message"), "user"),
+      "color"),
+    ==, chosen);
+  g_clear_pointer (&message, json_object_unref);
+
+  /* bad input: not in the palette, not a string, malformed, no token */
+  g_clear_pointer (&answer, json_node_unref);
+  status = cascade_test_server_request (f->server, "PUT", "/api/v1/me/chat-color", f->alice.token,
+                                        "{\"color\":\"#123456\"}", &answer);
+  test_assert_error (status, answer, SOUP_STATUS_BAD_REQUEST, "invalid_value", NULL);
+  g_clear_pointer (&answer, json_node_unref);
+  status = cascade_test_server_request (f->server, "PUT", "/api/v1/me/chat-color", f->alice.token,
+                                        "{\"color\":7}", &answer);
+  test_assert_error (status, answer, SOUP_STATUS_BAD_REQUEST, "invalid_type", "color");
+  g_clear_pointer (&answer, json_node_unref);
+  status = cascade_test_server_request (f->server, "PUT", "/api/v1/me/chat-color", f->alice.token,
+                                        "{\"color\":", &answer);
+  test_assert_error (status, answer, SOUP_STATUS_BAD_REQUEST, "malformed_json", NULL);
+  g_clear_pointer (&answer, json_node_unref);
+  status = cascade_test_server_request (f->server, "PUT", "/api/v1/me/chat-color", NULL,
+                                        "{\"color\":null}", &answer);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_UNAUTHORIZED);
+  g_clear_pointer (&answer, json_node_unref);
+  answer = get_json (f, "/api/v1/me/chat-color", f->alice.token, SOUP_STATUS_OK);
+  g_assert_cmpstr (json_object_get_string_member (test_object (answer), "color"), ==, chosen);
+
+  /* null: the default again */
+  g_clear_pointer (&answer, json_node_unref);
+  status = cascade_test_server_request (f->server, "PUT", "/api/v1/me/chat-color", f->alice.token,
+                                        "{\"color\":null}", &answer);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
+  g_free (send_ok (&f->alice, channel, "default again"));
+  message = wait_for (&f->bob, "chat.message");
+  g_assert_cmpstr (
+    json_object_get_string_member (
+      json_object_get_object_member (json_object_get_object_member (message, "message"), "user"),
+      "color"),
+    ==, default_color);
+  g_free (default_color);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1072,7 +1291,9 @@ main (int argc, char **argv)
   ADD ("replay", test_replay, NULL);
   ADD ("room-open-close", test_room_open_close, "[chat]\nopen-after-minutes=0\n");
   ADD ("moderators-only", test_moderators_only, NULL);
+  ADD ("chat-color", test_chat_color, NULL);
 #undef ADD
+  g_test_add_func ("/cascade/server/chat/held-after-restart", test_held_after_restart);
   g_test_add_func ("/cascade/server/chat/durable-after-sigkill", test_durable_after_kill);
   return g_test_run ();
 }
