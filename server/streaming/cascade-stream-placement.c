@@ -185,6 +185,78 @@ _cascade_stream_tracker_replace_children (CascadeStreamTracker *self,
   _cascade_stream_tracker_place_waiting (self, stream, moves);
 }
 
+/* How many peers are in @peer's subtree, itself included. */
+static guint
+subtree_size (CascadeStreamTracker *self, TrackedStream *stream, const CascadeTrackerPeer *peer)
+{
+  guint size = 0;
+
+  for (guint i = 0; i < stream->peer_ids->len; i++)
+    size += is_within (self, _cascade_stream_tracker_peer_at (self, stream, i), peer,
+                       stream->peer_ids->len);
+  return size;
+}
+
+typedef struct
+{
+  CascadeTrackerPeer *peer;
+  guint size;
+} Shed;
+
+/* The child to move first: the one whose move deepens the fewest viewers
+ * (the smallest subtree), then the one with the fewest slots to offer up
+ * here, then the newest. */
+static gint
+compare_shed (gconstpointer a, gconstpointer b)
+{
+  const Shed *x = a;
+  const Shed *y = b;
+
+  if (x->size != y->size)
+    return x->size < y->size ? -1 : 1;
+  if (x->peer->capacity != y->peer->capacity)
+    return x->peer->capacity < y->peer->capacity ? -1 : 1;
+  if (x->peer->joined_us != y->peer->joined_us)
+    return x->peer->joined_us > y->peer->joined_us ? -1 : 1;
+  return 0;
+}
+
+/* @parent has more children than its capacity now: the extra ones go
+ * elsewhere (each with its subtree), or wait; the others stay. */
+void
+_cascade_stream_tracker_shed_children (CascadeStreamTracker *self,
+                                       TrackedStream *stream,
+                                       CascadeTrackerPeer *parent,
+                                       GPtrArray *moves)
+{
+  g_autoptr (GArray) children = NULL;
+  guint excess;
+
+  if (parent->children <= parent->capacity)
+    return;
+  excess = parent->children - parent->capacity;
+  children = g_array_new (FALSE, FALSE, sizeof (Shed));
+  for (guint i = 0; i < stream->peer_ids->len; i++)
+    {
+      CascadeTrackerPeer *child = _cascade_stream_tracker_peer_at (self, stream, i);
+      Shed shed = { child, 0 };
+
+      if (g_strcmp0 (child->parent_peer_id, parent->peer_id) != 0)
+        continue;
+      shed.size = subtree_size (self, stream, child);
+      g_array_append_val (children, shed);
+    }
+  g_array_sort (children, compare_shed);
+  for (guint i = 0; i < MIN (excess, children->len); i++)
+    {
+      CascadeTrackerPeer *child = g_array_index (children, Shed, i).peer;
+
+      _cascade_stream_tracker_add_move (moves, child, parent->peer_id);
+      _cascade_stream_tracker_set_parent (self, child, NULL);
+    }
+  _cascade_stream_tracker_place_waiting (self, stream, moves);
+}
+
 /**
  * cascade_stream_tracker_hand_over:
  * @moves: (element-type CascadeTrackerMove): gets its children's moves
@@ -220,7 +292,7 @@ cascade_stream_tracker_hand_over (CascadeStreamTracker *self,
  * cascade_stream_tracker_report_health:
  * @health: what the peer reports; a negative capacity leaves it as it is
  * @moves: (element-type CascadeTrackerMove): gets the viewers placed
- *   because slots opened
+ *   because slots opened, and the children a lowered capacity sheds
  *
  * Returns: %FALSE if @connection_id has no peer in @stream_id
  */
@@ -249,6 +321,7 @@ cascade_stream_tracker_report_health (CascadeStreamTracker *self,
   peer->receiving = peer->is_root || health->receiving;
   peer->health_us = _cascade_stream_tracker_now (self);
   peer->stale = FALSE;
+  _cascade_stream_tracker_shed_children (self, stream, peer, moves);
   _cascade_stream_tracker_place_waiting (self, stream, moves);
   _cascade_stream_tracker_finish (self, stream, moves);
   return TRUE;

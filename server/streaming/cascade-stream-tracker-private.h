@@ -53,6 +53,10 @@ void _cascade_stream_tracker_replace_children (CascadeStreamTracker *self,
                                                TrackedStream *stream,
                                                CascadeTrackerPeer *parent,
                                                GPtrArray *moves);
+void _cascade_stream_tracker_shed_children (CascadeStreamTracker *self,
+                                            TrackedStream *stream,
+                                            CascadeTrackerPeer *parent,
+                                            GPtrArray *moves);
 TrackedStream *_cascade_stream_tracker_lookup (CascadeStreamTracker *self,
                                                const char *stream_id,
                                                const char *connection_id,

@@ -206,11 +206,17 @@ refresh (CascadeStreamTracker *self, TrackedStream *stream)
       CascadeTrackerPeer *peer = _cascade_stream_tracker_peer_at (self, stream, i);
       gint depth = _cascade_stream_tracker_walk_depth (self, peer, stream->peer_ids->len);
 
-      peer->depth = MAX (depth, 0);
+      /* Cut off from the root, it keeps the depth it had: its subtree moves
+       * whole, and is told its new depths once connected again. */
+      peer->attached = depth >= 0;
+      if (peer->attached)
+        peer->depth = depth;
       if (peer->is_root)
         continue;
       summary.viewers++;
-      if (depth > 0 && peer->children > 0)
+      if (!peer->attached)
+        continue;
+      if (peer->children > 0)
         summary.relays++;
       summary.depth = MAX (summary.depth, peer->depth);
     }
@@ -239,9 +245,43 @@ _cascade_stream_tracker_finish (CascadeStreamTracker *self, TrackedStream *strea
           g_ptr_array_remove_index (moves, i - 1);
           continue;
         }
+      /* stream.placed carries the depth. */
+      if (peer->parent_peer_id != NULL && peer->attached)
+        peer->told_depth = peer->depth;
       cascade_tracker_peer_free (move->peer);
       move->peer = cascade_tracker_peer_copy (peer);
     }
+}
+
+/**
+ * cascade_stream_tracker_take_depth_changes:
+ *
+ * The viewers of @stream_id connected to the root whose depth is not the one
+ * they were last told (because a subtree above them moved); from now on they
+ * count as told. A viewer's own move (stream.placed) tells it already.
+ *
+ * Returns: (transfer full) (element-type CascadeTrackerPeer): copies of them
+ */
+GPtrArray *
+cascade_stream_tracker_take_depth_changes (CascadeStreamTracker *self, const char *stream_id)
+{
+  GPtrArray *changed = g_ptr_array_new_with_free_func ((GDestroyNotify) cascade_tracker_peer_free);
+  TrackedStream *stream;
+
+  g_return_val_if_fail (CASCADE_IS_STREAM_TRACKER (self), changed);
+
+  stream = g_hash_table_lookup (self->streams, stream_id);
+  for (guint i = 0; stream != NULL && i < stream->peer_ids->len; i++)
+    {
+      CascadeTrackerPeer *peer = _cascade_stream_tracker_peer_at (self, stream, i);
+
+      if (peer->is_root || !peer->attached || peer->told_depth == 0 ||
+          peer->told_depth == peer->depth)
+        continue;
+      peer->told_depth = peer->depth;
+      g_ptr_array_add (changed, cascade_tracker_peer_copy (peer));
+    }
+  return changed;
 }
 
 /* Registers a live stream (nothing happens if it is already known). */
@@ -516,6 +556,7 @@ cascade_stream_tracker_set_root (CascadeStreamTracker *self,
   if (root != NULL && g_strcmp0 (root->connection_id, connection_id) == 0)
     {
       root->capacity = capacity;
+      _cascade_stream_tracker_shed_children (self, stream, root, moves);
       _cascade_stream_tracker_place_waiting (self, stream, moves);
       _cascade_stream_tracker_finish (self, stream, moves);
       return root;

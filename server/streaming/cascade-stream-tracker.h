@@ -17,7 +17,11 @@ G_BEGIN_DECLS
  * viewer that finds no slot (or joins before the root exists) waits, unplaced,
  * and is placed as soon as one frees up. When a parent goes (or is dropped
  * for silence), each of its children is placed again, keeping its own
- * subtree, never inside it. Two peers may signal each other only if one is
+ * subtree, never inside it; when a parent lowers its capacity below the
+ * children it has, the ones whose move deepens the tree least (the smallest
+ * subtrees, then the smallest capacities) are placed elsewhere. Every depth
+ * that changes because a subtree moved is reported, so the peers below a
+ * moved one learn their new depth (stream.depth). Two peers may signal each other only if one is
  * the other's parent.
  *
  * The tracker does no I/O: every change is returned as a list of moves
@@ -43,10 +47,14 @@ typedef struct
   char *user_id;        /* nullable */
   char *parent_peer_id; /* NULL for the root, and for a viewer waiting for one */
   gboolean is_root;
-  guint capacity; /* children it may feed (the root: max_viewers or its health's) */
-  guint children; /* children it feeds now */
-  guint depth;    /* 0: the root, or not connected to it; 1: a child of the root */
-  double loss;    /* from its health reports: 0..1 on the link from its parent */
+  guint capacity;    /* children it may feed (the root: max_viewers or its health's) */
+  guint children;    /* children it feeds now */
+  guint depth;       /* 0: the root (or never connected to it); 1: a child of the root; a
+                   * viewer cut off from the root (waiting, or below one waiting) keeps
+                   * the depth it had until it is connected again */
+  gboolean attached; /* its parent chain reaches the root (always for the root) */
+  guint told_depth;  /* the depth it was last told (stream.placed or stream.depth) */
+  double loss;       /* from its health reports: 0..1 on the link from its parent */
   guint rtt_ms;
   gboolean receiving;
   gint64 joined_us;           /* the tracker's clock */
@@ -151,6 +159,9 @@ gboolean cascade_stream_tracker_parent_silent (CascadeStreamTracker *self,
 void cascade_stream_tracker_expire (CascadeStreamTracker *self, GPtrArray *moves);
 GStrv cascade_stream_tracker_dup_streams_of_connection (CascadeStreamTracker *self,
                                                         const char *connection_id);
+
+GPtrArray *cascade_stream_tracker_take_depth_changes (CascadeStreamTracker *self,
+                                                      const char *stream_id);
 
 gboolean cascade_stream_tracker_are_paired (CascadeStreamTracker *self,
                                             const char *peer_a,

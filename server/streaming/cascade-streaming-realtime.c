@@ -188,11 +188,30 @@ send_viewer_count (CascadeStreamingRealtime *self, const char *stream_id, gboole
   send_and_free (self, root->connection_id, message);
 }
 
+/* stream.depth to each viewer of @stream_id whose depth changed because a
+ * subtree above it moved (the moved ones had stream.placed). */
+static void
+tell_depths (CascadeStreamingRealtime *self, const char *stream_id)
+{
+  g_autoptr (GPtrArray) changed =
+    cascade_stream_tracker_take_depth_changes (self->tracker, stream_id);
+
+  for (guint i = 0; i < changed->len; i++)
+    {
+      const CascadeTrackerPeer *peer = g_ptr_array_index (changed, i);
+      JsonObject *message = message_new ("stream.depth", stream_id);
+
+      json_object_set_string_member (message, "peer_id", peer->peer_id);
+      json_object_set_int_member (message, "depth", peer->depth);
+      send_and_free (self, peer->connection_id, message);
+    }
+}
+
 /* Tells everyone a list of moves concerns: each viewer moved gets
  * stream.placed (or stream.parent_left: it waits), its old parent (unless
  * that is @quiet_peer_id, handing over) stream.child_removed, its new one
- * stream.child_added. The move of @context's own peer, if any, is the reply
- * to @context's message. */
+ * stream.child_added; then the viewers below them stream.depth. The move of
+ * @context's own peer, if any, is the reply to @context's message. */
 static void
 tell_moves (CascadeStreamingRealtime *self,
             GPtrArray *moves,
@@ -229,6 +248,19 @@ tell_moves (CascadeStreamingRealtime *self,
       else
         send_and_free (self, peer->connection_id, message);
       tell_parent (self, peer, "stream.child_added");
+    }
+  /* Then the viewers below the moved ones (after their own moves, so each
+   * depth a peer hears is its latest). */
+  for (guint i = 0; i < moves->len; i++)
+    {
+      CascadeTrackerMove *move = g_ptr_array_index (moves, i);
+      gboolean seen = FALSE;
+
+      for (guint j = 0; j < i && !seen; j++)
+        seen = g_str_equal (((CascadeTrackerMove *) g_ptr_array_index (moves, j))->peer->stream_id,
+                            move->peer->stream_id);
+      if (!seen)
+        tell_depths (self, move->peer->stream_id);
     }
 }
 

@@ -153,7 +153,7 @@ add_node (JsonBuilder *builder,
   else
     json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "waiting");
-  json_builder_add_boolean_value (builder, !peer->is_root && peer->depth == 0);
+  json_builder_add_boolean_value (builder, !peer->is_root && !peer->attached);
   json_builder_set_member_name (builder, "depth");
   json_builder_add_int_value (builder, peer->depth);
   json_builder_set_member_name (builder, "capacity");

@@ -285,6 +285,64 @@ test_health_and_silence (Fixture *f, gconstpointer data)
   test_realtime_expect_error (f->streamer, "not_joined", "s");
 }
 
+/* A relay's health lowers its capacity below its children: the leaf goes
+ * (stream.parent_left: no room anywhere), the child with a subtree stays.
+ * Then the relay dies: that child moves up to the root (stream.placed, depth
+ * 1) and its own child, which did not move, hears its new depth
+ * (stream.depth). */
+static void
+test_shed_and_depth (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TestRealtime) r1 = connect_viewer (f);
+  g_autoptr (TestRealtime) a = connect_viewer (f);
+  g_autoptr (TestRealtime) b = connect_viewer (f);
+  g_autoptr (TestRealtime) c = connect_viewer (f);
+  g_autoptr (JsonObject) removed = NULL;
+  g_autoptr (JsonObject) left = NULL;
+  g_autoptr (JsonObject) gone = NULL;
+  g_autoptr (JsonObject) placed = NULL;
+  g_autoptr (JsonObject) added = NULL;
+  g_autoptr (JsonObject) depth = NULL;
+  g_autofree char *p1 = NULL;
+  g_autofree char *pa = NULL;
+  g_autofree char *pb = NULL;
+  g_autofree char *pc = NULL;
+
+  p1 = join_under (f, r1, 2, f->streamer, f->root, 1);
+  expect_viewers (f, 1, 1, 0);
+  pa = join_under (f, a, 1, r1, p1, 2);
+  expect_viewers (f, 2, 2, 1);
+  pb = join_under (f, b, 0, r1, p1, 2);
+  expect_viewers (f, 3, 2, 1);
+  pc = join_under (f, c, 0, a, pa, 3);
+  expect_viewers (f, 4, 3, 2);
+
+  test_realtime_send_printf (r1,
+                             "{\"type\":\"stream.health\",\"stream_id\":\"%s\",\"capacity\":1,"
+                             "\"children\":2,\"loss\":0,\"rtt_ms\":3,\"receiving\":true}",
+                             f->stream_id);
+  removed = test_realtime_expect (r1, "stream.child_removed");
+  g_assert_cmpstr (json_object_get_string_member (removed, "peer_id"), ==, pb);
+  left = test_realtime_expect (b, "stream.parent_left");
+  g_assert_cmpstr (json_object_get_string_member (left, "peer_id"), ==, p1);
+  test_realtime_expect_nothing (a, 200);
+
+  test_realtime_close (r1);
+  gone = test_realtime_expect (f->streamer, "stream.child_removed");
+  g_assert_cmpstr (json_object_get_string_member (gone, "peer_id"), ==, p1);
+  placed = test_realtime_expect (a, "stream.placed");
+  g_assert_cmpstr (json_object_get_string_member (placed, "parent_peer_id"), ==, f->root);
+  g_assert_cmpint (json_object_get_int_member (placed, "depth"), ==, 1);
+  added = test_realtime_expect (f->streamer, "stream.child_added");
+  g_assert_cmpstr (json_object_get_string_member (added, "peer_id"), ==, pa);
+  depth = test_realtime_expect (c, "stream.depth");
+  g_assert_cmpstr (json_object_get_string_member (depth, "stream_id"), ==, f->stream_id);
+  g_assert_cmpstr (json_object_get_string_member (depth, "peer_id"), ==, pc);
+  g_assert_cmpint (json_object_get_int_member (depth, "depth"), ==, 2);
+  expect_viewers (f, 3, 2, 1);
+  test_realtime_expect_nothing (b, 200);
+}
+
 /* The TURN server of [ice] in stream.published and stream.placed, with
  * credentials for the peer's own user that expire turn-ttl-seconds later. */
 static void
@@ -502,6 +560,7 @@ main (int argc, char *argv[])
   ADD ("/cascade/server/realtime/cascade/placement", 1, test_placement);
   ADD ("/cascade/server/realtime/cascade/handover", 2, test_handover);
   ADD ("/cascade/server/realtime/cascade/health-and-silence", 2, test_health_and_silence);
+  ADD ("/cascade/server/realtime/cascade/shed-and-depth", 1, test_shed_and_depth);
 #undef ADD
   g_test_add_func ("/cascade/server/realtime/cascade/turn-credentials", test_turn_credentials);
   g_test_add_func ("/cascade/server/realtime/cascade/tree-endpoint", test_tree_endpoint);

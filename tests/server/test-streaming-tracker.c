@@ -569,6 +569,190 @@ test_health_timeout (void)
   assert_tree_sound (tracker);
 }
 
+/* A relay lowers its capacity below the children it has: the extra ones go
+ * elsewhere, leaves (the smallest subtrees) first and the newest of those,
+ * so the relay keeps the child with a subtree; a shed child with no room
+ * anywhere waits. */
+static void
+test_capacity_lowered_sheds (void)
+{
+  gint64 now = 1;
+  g_autoptr (CascadeStreamTracker) tracker = tracker_new (&now);
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) shed = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) again = cascade_tracker_moves_new ();
+  g_autofree char *r1 = NULL, *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
+  const char *ids[4];
+
+  cascade_stream_tracker_set_root (tracker, "s1", "streamer", NULL, 1, NULL, moves);
+  r1 = join (tracker, "r1", 4);
+  now += 10;
+  a = join (tracker, "a", 2);
+  now += 10;
+  b = join (tracker, "b", 0);
+  now += 10;
+  c = join (tracker, "c", 0);
+  now += 10;
+  d = join (tracker, "d", 0);
+  now += 10;
+  ids[0] = a, ids[1] = b, ids[2] = c, ids[3] = d;
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    g_assert_cmpstr (parent_of (tracker, ids[i]), ==, r1);
+  e = join (tracker, "e", 0);
+  g_assert_cmpstr (parent_of (tracker, e), ==, a);
+  g_assert_cmpuint (peer (tracker, r1)->children, ==, 4);
+
+  report (tracker, "r1", 2, 0, 5, TRUE, shed);
+  g_assert_cmpuint (peer (tracker, r1)->children, ==, 2);
+  g_assert_cmpuint (peer (tracker, r1)->capacity, ==, 2);
+  /* a keeps its subtree under r1; of the leaves, the two newest go. */
+  g_assert_cmpstr (parent_of (tracker, a), ==, r1);
+  g_assert_cmpstr (parent_of (tracker, b), ==, r1);
+  g_assert_cmpstr (parent_of (tracker, e), ==, a);
+  g_assert_cmpuint (shed->len, ==, 2);
+  g_assert_cmpstr (find_move (shed, c)->old_parent_peer_id, ==, r1);
+  g_assert_cmpstr (find_move (shed, d)->old_parent_peer_id, ==, r1);
+  /* c takes a's last slot (depth 3); d finds none and waits. */
+  g_assert_cmpstr (find_move (shed, c)->peer->parent_peer_id, ==, a);
+  g_assert_cmpuint (find_move (shed, c)->peer->depth, ==, 3);
+  g_assert_null (find_move (shed, d)->peer->parent_peer_id);
+  g_assert_null (find_move (shed, e));
+  assert_tree_sound (tracker);
+
+  /* The same capacity again sheds nothing; a larger one takes d back. */
+  report (tracker, "r1", 2, 0, 5, TRUE, again);
+  g_assert_cmpuint (again->len, ==, 0);
+  report (tracker, "r1", 3, 0, 5, TRUE, again);
+  g_assert_cmpuint (again->len, ==, 1);
+  g_assert_cmpstr (parent_of (tracker, d), ==, r1);
+  assert_tree_sound (tracker);
+}
+
+/* The streamer publishes again with fewer slots: its extra children are
+ * placed below the ones that stay. */
+static void
+test_root_capacity_lowered (void)
+{
+  gint64 now = 1;
+  g_autoptr (CascadeStreamTracker) tracker = tracker_new (&now);
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) shed = cascade_tracker_moves_new ();
+  g_autofree char *r1 = NULL, *r2 = NULL, *leaf = NULL;
+
+  cascade_stream_tracker_set_root (tracker, "s1", "streamer", NULL, 4, NULL, moves);
+  r1 = join (tracker, "r1", 2);
+  now += 10;
+  r2 = join (tracker, "r2", 2);
+  now += 10;
+  leaf = join (tracker, "leaf", 0);
+  g_assert_cmpstr (parent_of (tracker, leaf), ==,
+                   cascade_stream_tracker_get_root (tracker, "s1")->peer_id);
+  cascade_stream_tracker_set_root (tracker, "s1", "streamer", NULL, 1, NULL, shed);
+  g_assert_cmpuint (
+    peer (tracker, cascade_stream_tracker_get_root (tracker, "s1")->peer_id)->children, ==, 1);
+  g_assert_cmpuint (shed->len, ==, 2);
+  g_assert_nonnull (find_move (shed, leaf));
+  g_assert_cmpuint (peer (tracker, leaf)->depth, ==, 2);
+  g_assert_cmpuint (peer (tracker, r1)->depth + peer (tracker, r2)->depth, ==, 3);
+  assert_tree_sound (tracker);
+}
+
+/* A subtree moves up: the viewers below the moved one are told their new
+ * depth once (the moved one has its stream.placed), and the tree's depth
+ * follows. */
+static void
+test_depth_after_move (void)
+{
+  gint64 now = 1;
+  g_autoptr (CascadeStreamTracker) tracker = tracker_new (&now);
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) left = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) changed = NULL;
+  g_autoptr (GPtrArray) none = NULL;
+  g_autoptr (CascadeTrackerPeer) gone = NULL;
+  g_autofree char *r1 = NULL, *r2 = NULL, *a = NULL, *b = NULL, *a2 = NULL, *a3 = NULL;
+
+  cascade_stream_tracker_set_root (tracker, "s1", "streamer", NULL, 2, NULL, moves);
+  r1 = join (tracker, "r1", 1);
+  now += 10;
+  r2 = join (tracker, "r2", 1);
+  now += 10;
+  a = join (tracker, "a", 1);
+  now += 10;
+  b = join (tracker, "b", 1);
+  now += 10;
+  a2 = join (tracker, "a2", 1);
+  now += 10;
+  a3 = join (tracker, "a3", 0);
+  g_assert_cmpstr (parent_of (tracker, a), ==, r1);
+  g_assert_cmpstr (parent_of (tracker, b), ==, r2);
+  g_assert_cmpstr (parent_of (tracker, a2), ==, a);
+  g_assert_cmpstr (parent_of (tracker, a3), ==, b);
+  g_assert_cmpuint (peer (tracker, a2)->depth, ==, 3);
+  g_assert_cmpuint (cascade_stream_tracker_get_summary (tracker, "s1").depth, ==, 3);
+  none = cascade_stream_tracker_take_depth_changes (tracker, "s1");
+  g_assert_cmpuint (none->len, ==, 0);
+  g_clear_pointer (&none, g_ptr_array_unref);
+
+  /* r1 goes: a (with a2) takes its slot at the root. */
+  gone = cascade_stream_tracker_leave (tracker, "s1", "r1", left);
+  g_assert_nonnull (gone);
+  g_assert_cmpuint (left->len, ==, 1);
+  g_assert_cmpuint (find_move (left, a)->peer->depth, ==, 1);
+  g_assert_cmpuint (peer (tracker, a2)->depth, ==, 2);
+  changed = cascade_stream_tracker_take_depth_changes (tracker, "s1");
+  g_assert_cmpuint (changed->len, ==, 1);
+  g_assert_cmpstr (((CascadeTrackerPeer *) g_ptr_array_index (changed, 0))->peer_id, ==, a2);
+  g_assert_cmpuint (((CascadeTrackerPeer *) g_ptr_array_index (changed, 0))->depth, ==, 2);
+  none = cascade_stream_tracker_take_depth_changes (tracker, "s1");
+  g_assert_cmpuint (none->len, ==, 0);
+  g_assert_cmpuint (cascade_stream_tracker_get_summary (tracker, "s1").depth, ==, 3);
+  assert_tree_sound (tracker);
+}
+
+/* A relay cut off from the root with its subtree (no room anywhere) keeps
+ * the depths it had, not 0, and counts as waiting, not in the tree's depth;
+ * placed again where it was, nobody below it hears of a new depth. */
+static void
+test_waiting_subtree_depth (void)
+{
+  gint64 now = 1;
+  g_autoptr (CascadeStreamTracker) tracker = tracker_new (&now);
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) cut = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) back = cascade_tracker_moves_new ();
+  g_autoptr (GPtrArray) none = NULL;
+  g_autofree char *r1 = NULL, *a = NULL, *b = NULL;
+  CascadeTrackerSummary summary;
+
+  cascade_stream_tracker_set_root (tracker, "s1", "streamer", NULL, 1, NULL, moves);
+  r1 = join (tracker, "r1", 1);
+  a = join (tracker, "a", 1);
+  b = join (tracker, "b", 0);
+  g_assert_cmpuint (peer (tracker, b)->depth, ==, 3);
+
+  report (tracker, "r1", 0, 0, 5, TRUE, cut);
+  g_assert_cmpuint (cut->len, ==, 1);
+  g_assert_null (find_move (cut, a)->peer->parent_peer_id);
+  g_assert_cmpuint (peer (tracker, a)->depth, ==, 2);
+  g_assert_false (peer (tracker, a)->attached);
+  g_assert_cmpuint (peer (tracker, b)->depth, ==, 3);
+  g_assert_false (peer (tracker, b)->attached);
+  g_assert_cmpstr (parent_of (tracker, b), ==, a);
+  summary = cascade_stream_tracker_get_summary (tracker, "s1");
+  g_assert_cmpuint (summary.viewers, ==, 3);
+  g_assert_cmpuint (summary.depth, ==, 1);
+  g_assert_cmpuint (summary.relays, ==, 0);
+
+  report (tracker, "r1", 1, 0, 5, TRUE, back);
+  g_assert_cmpstr (parent_of (tracker, a), ==, r1);
+  g_assert_true (peer (tracker, b)->attached);
+  g_assert_cmpuint (peer (tracker, b)->depth, ==, 3);
+  none = cascade_stream_tracker_take_depth_changes (tracker, "s1");
+  g_assert_cmpuint (none->len, ==, 0);
+  assert_tree_sound (tracker);
+}
+
 static char *
 write_config (const char *contents)
 {
@@ -683,6 +867,13 @@ main (int argc, char *argv[])
   g_test_add_func ("/cascade/server/streaming/tracker/silent-parent", test_silent_parent);
   g_test_add_func ("/cascade/server/streaming/tracker/no-cycles", test_no_cycles);
   g_test_add_func ("/cascade/server/streaming/tracker/health-timeout", test_health_timeout);
+  g_test_add_func ("/cascade/server/streaming/tracker/capacity-lowered-sheds",
+                   test_capacity_lowered_sheds);
+  g_test_add_func ("/cascade/server/streaming/tracker/root-capacity-lowered",
+                   test_root_capacity_lowered);
+  g_test_add_func ("/cascade/server/streaming/tracker/depth-after-move", test_depth_after_move);
+  g_test_add_func ("/cascade/server/streaming/tracker/waiting-subtree-depth",
+                   test_waiting_subtree_depth);
   g_test_add_func ("/cascade/server/streaming/config", test_config);
   g_test_add_func ("/cascade/server/streaming/ice-servers", test_ice_servers);
 
