@@ -322,6 +322,8 @@ failover (Tree *tree)
   g_autoptr (GHashTable) parents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) gaps = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) relay_times = g_array_new (FALSE, FALSE, sizeof (double));
+  guint relay_never = 0;
   ResumeWait wait = { tree, affected };
   guint n_kill, unaffected_stalled = 0, within = 0, decoding = 0;
   double frames_before[TREE_VIEWERS + 1] = { 0 };
@@ -391,6 +393,10 @@ failover (Tree *tree)
       if (g_hash_table_contains (tree->relay_only, viewer))
         {
           if (resumed != NULL)
+            g_array_append_val (relay_times, resumed[0]);
+          else
+            relay_never++;
+          if (resumed != NULL)
             printf ("    %-9s depth %u now: relay without playback, receiving again %.0f ms after "
                     "the kill (1 s resolution)\n",
                     cascade_swarm_peer_get_name (viewer), peer_depth (tree->swarm, viewer),
@@ -421,11 +427,18 @@ failover (Tree *tree)
               cascade_swarm_peer_get_name (viewer), peer_depth (tree->swarm, viewer), resumed[0],
               resumed[1], cascade_swarm_peer_get_times_placed (viewer));
     }
+  /* Every decoding viewer below a killed relay, resumed or not. */
+  printf ("  decoding viewers below a killed relay: %u; video again after the kill: ", decoding);
   if (times->len > 0)
-    printf ("  after the kill: p50 %.0f ms, p95 %.0f ms, max %.0f ms; %u of %u within 3 s "
-            "(target: all)\n",
-            percentile (times, 50), percentile (times, 95), percentile (times, 100), within,
-            decoding);
+    printf ("min %.0f ms, p50 %.0f ms, p95 %.0f ms, max %.0f ms; ", percentile (times, 0),
+            percentile (times, 50), percentile (times, 95), percentile (times, 100));
+  printf ("%u within 3 s, %u later, %u never (within 30 s) (target: all within 3 s)\n", within,
+          times->len - within, decoding - times->len);
+  if (relay_times->len > 0 || relay_never > 0)
+    printf ("  relays without playback below a killed relay: %u; receiving again (1 s "
+            "resolution): min %.0f ms, p50 %.0f ms, max %.0f ms; %u never seen stalled\n",
+            relay_times->len + relay_never, percentile (relay_times, 0),
+            percentile (relay_times, 50), percentile (relay_times, 100), relay_never);
   if (gaps->len > 0)
     printf ("  frozen gap: p50 %.0f ms, p95 %.0f ms, max %.0f ms\n", percentile (gaps, 50),
             percentile (gaps, 95), percentile (gaps, 100));

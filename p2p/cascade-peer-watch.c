@@ -14,6 +14,11 @@
 
 /* ---- the viewer ---- */
 
+/* Frames this far apart mean the video froze (9 frames at 30 fps): the next
+ * one is a resumption, whatever froze it (a re-placement of this viewer, or
+ * of a relay above it that it kept as its parent). */
+#define STALL_US (300 * G_USEC_PER_SEC / 1000)
+
 static void
 leave_and_quit (Peer *peer, int status)
 {
@@ -29,7 +34,7 @@ viewer_frame (CascadeViewer *viewer, gint64 latency_us, Peer *peer)
   gint64 now = g_get_monotonic_time ();
 
   peer->frames++;
-  if (peer->awaiting_resume)
+  if (peer->awaiting_resume || (peer->last_frame_us > 0 && now - peer->last_frame_us >= STALL_US))
     {
       peer->awaiting_resume = FALSE;
       _cascade_peer_emit (peer, "resumed", "gap_ms=%.0f",
@@ -91,6 +96,20 @@ node_placed (CascadeTreeNode *node, gboolean replaced, Peer *peer)
                       peer->stream_id, or_dash (cascade_tree_node_get_peer_id (node)),
                       or_dash (cascade_tree_node_get_parent_peer_id (node)),
                       cascade_tree_node_get_depth (node));
+}
+
+static void
+node_waiting (CascadeTreeNode *node, Peer *peer)
+{
+  _cascade_peer_emit (peer, "waiting", "stream_id=%s peer_id=%s depth=%u", peer->stream_id,
+                      or_dash (cascade_tree_node_get_peer_id (node)),
+                      cascade_tree_node_get_depth (node));
+}
+
+static void
+node_depth_changed (CascadeTreeNode *node, guint depth, Peer *peer)
+{
+  _cascade_peer_emit (peer, "depth", "depth=%u", depth);
 }
 
 static void
@@ -222,6 +241,8 @@ begin_watch (Peer *peer, const char *stream_id)
                 (guint) MAX (peer->upload_kbps, 0), NULL);
   g_signal_connect (peer->node, "send", G_CALLBACK (node_send), peer);
   g_signal_connect (peer->node, "placed", G_CALLBACK (node_placed), peer);
+  g_signal_connect (peer->node, "waiting", G_CALLBACK (node_waiting), peer);
+  g_signal_connect (peer->node, "depth-changed", G_CALLBACK (node_depth_changed), peer);
   g_signal_connect (peer->node, "child-added", G_CALLBACK (node_child_added), peer);
   g_signal_connect (peer->node, "child-removed", G_CALLBACK (node_child_removed), peer);
   g_signal_connect (peer->node, "parent-silent", G_CALLBACK (node_parent_silent), peer);

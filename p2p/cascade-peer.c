@@ -23,8 +23,10 @@
  *   cascade-peer --server URL --login U --password P relay USERNAME [--relay N]
  *
  * Publish prints `live stream_id=… peer_id=…` then a `stats …` line a second;
- * watch prints `state=…` on every change, `placed …`, `child_added …`,
- * `child_removed …`, `resumed gap_ms=…` and a `stats …` line a second (the
+ * watch prints `state=…` on every change, `placed …`, `waiting …` (no parent
+ * has room), `depth depth=…` (a subtree above it moved), `child_added …`,
+ * `child_removed …`, `resumed gap_ms=…` (the first frame after a re-placement
+ * or a freeze of 300 ms or more) and a `stats …` line a second (the
  * README's "The headless peer"). `relay USERNAME` is an always-on relay
  * for a channel: no playback, it joins each stream the channel starts.
  * With --json every line is one JSON object with an "event" member instead.

@@ -56,6 +56,8 @@ enum
   CHILD_ADDED,
   CHILD_REMOVED,
   PARENT_SILENT,
+  WAITING,
+  DEPTH_CHANGED,
   LEFT,
   N_SIGNALS
 };
@@ -254,6 +256,49 @@ on_placed (CascadeTreeNode *self, JsonObject *message)
   g_signal_emit (self, signals[PLACED], 0, replaced);
 }
 
+/* The join's answer while no parent has room: our peer id, so the health
+ * reports start; stream.placed follows. */
+static void
+on_waiting (CascadeTreeNode *self, JsonObject *message)
+{
+  const char *peer_id = member_string (message, "peer_id");
+
+  if (peer_id == NULL)
+    return;
+  g_free (self->peer_id);
+  self->peer_id = g_strdup (peer_id);
+  g_signal_emit (self, signals[WAITING], 0);
+}
+
+/* Our parent went and no other has room: we wait, keeping our children and
+ * our depth, until stream.placed (which then counts as a re-placement). */
+static void
+on_parent_left (CascadeTreeNode *self, JsonObject *message)
+{
+  if (self->parent_peer_id == NULL ||
+      g_strcmp0 (member_string (message, "peer_id"), self->parent_peer_id) != 0)
+    return;
+  g_clear_pointer (&self->parent_peer_id, g_free);
+  g_signal_emit (self, signals[WAITING], 0);
+}
+
+/* A subtree above us moved: same parent, new depth. */
+static void
+on_depth (CascadeTreeNode *self, JsonObject *message)
+{
+  JsonNode *depth = json_object_get_member (message, "depth");
+  guint value;
+
+  if (depth == NULL || !JSON_NODE_HOLDS_VALUE (depth) ||
+      json_node_get_value_type (depth) != G_TYPE_INT64 || json_node_get_int (depth) < 1)
+    return;
+  value = (guint) MIN (json_node_get_int (depth), G_MAXINT);
+  if (value == self->depth)
+    return;
+  self->depth = value;
+  g_signal_emit (self, signals[DEPTH_CHANGED], 0, value);
+}
+
 static void
 on_signal (CascadeTreeNode *self, JsonObject *message)
 {
@@ -352,6 +397,12 @@ cascade_tree_node_handle_message (CascadeTreeNode *self, JsonObject *message)
     on_child_removed (self, message);
   else if (g_str_equal (type, "stream.left"))
     on_left (self, message);
+  else if (g_str_equal (type, "stream.waiting"))
+    on_waiting (self, message);
+  else if (g_str_equal (type, "stream.parent_left"))
+    on_parent_left (self, message);
+  else if (g_str_equal (type, "stream.depth"))
+    on_depth (self, message);
   else
     return FALSE;
   return TRUE;
@@ -518,6 +569,14 @@ cascade_tree_node_class_init (CascadeTreeNodeClass *klass)
   /* The tracker was told the parent is silent; it re-places us. */
   signals[PARENT_SILENT] = g_signal_new ("parent-silent", G_TYPE_FROM_CLASS (klass),
                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* No parent has room for us (after the join, or our parent went): we wait
+   * for stream.placed, keeping our children. */
+  signals[WAITING] = g_signal_new ("waiting", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                   NULL, NULL, G_TYPE_NONE, 0);
+  /* (guint depth): our depth changed while our parent stayed (stream.depth). */
+  signals[DEPTH_CHANGED] =
+    g_signal_new ("depth-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
   /* A graceful leave's hand-over is over: the node can go. */
   signals[LEFT] = g_signal_new ("left", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                 NULL, G_TYPE_NONE, 0);

@@ -230,6 +230,14 @@ peer_take_event (CascadeSwarmPeer *peer, JsonObject *event)
       peer->depth = (guint) cascade_swarm_event_get_number (event, "depth", 0);
       peer->times_placed++;
     }
+  else if (g_str_equal (kind, "waiting"))
+    {
+      /* No parent has room: it keeps its peer id, its children and its depth. */
+      replace_string (&peer->peer_id, cascade_swarm_event_dup_string (event, "peer_id"));
+      g_clear_pointer (&peer->parent_peer_id, g_free);
+    }
+  else if (g_str_equal (kind, "depth"))
+    peer->depth = (guint) cascade_swarm_event_get_number (event, "depth", peer->depth);
   else if (g_str_equal (kind, "state"))
     {
       replace_string (&peer->state, cascade_swarm_event_dup_string (event, "state"));

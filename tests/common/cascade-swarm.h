@@ -86,7 +86,7 @@ int cascade_swarm_peer_get_exit_status (CascadeSwarmPeer *peer); /* -1: killed b
 const char *cascade_swarm_peer_get_stream_id (CascadeSwarmPeer *peer);
 const char *cascade_swarm_peer_get_peer_id (CascadeSwarmPeer *peer);
 const char *cascade_swarm_peer_get_parent_peer_id (CascadeSwarmPeer *peer);
-/* From the last `placed` event; 0 before it or when the event has none. */
+/* From the last `placed` or `depth` event; 0 before any or when the event has none. */
 guint cascade_swarm_peer_get_depth (CascadeSwarmPeer *peer);
 guint cascade_swarm_peer_get_times_placed (CascadeSwarmPeer *peer);
 const char *cascade_swarm_peer_get_state (CascadeSwarmPeer *peer);
