@@ -295,6 +295,34 @@ all_replaced (gpointer data)
   return TRUE;
 }
 
+typedef struct
+{
+  CascadeSwarm *swarm;
+  CascadeSwarmPeer **peers;
+  guint n;
+  guint resumed_before[4];
+} ResumedWait;
+
+/* Every peer in @wait showed video again after a freeze (a `resumed` event
+ * since), and knows its depth as the chain of parents has it (`placed` or
+ * `depth`: a viewer that kept its parent while a subtree above it moved is
+ * told too). */
+static gboolean
+all_resumed_at_true_depth (gpointer data)
+{
+  ResumedWait *wait = data;
+
+  for (guint i = 0; i < wait->n; i++)
+    {
+      guint depth = cascade_swarm_chain_depth (wait->swarm, wait->peers[i]);
+
+      if (cascade_swarm_peer_count_events (wait->peers[i], "resumed") <= wait->resumed_before[i] ||
+          depth == 0 || cascade_swarm_peer_get_depth (wait->peers[i]) != depth)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* The children of @parent among @viewers, and the rest (with their parents). */
 static void
 split_children (CascadeSwarmPeer *parent,
@@ -331,7 +359,8 @@ split_children (CascadeSwarmPeer *parent,
  * directly. viewer1 is killed with SIGKILL: its children are placed again at
  * once (within 3 s: the server sees the socket close, no health timeout is
  * involved), every other viewer keeps its parent (a subtree moves whole), and
- * all of them play on. */
+ * all of them play on: each reports `resumed` (the ones that kept their
+ * parent too) and knows its new depth. */
 static void
 test_tree_kill_relay (Fixture *fixture, gconstpointer data)
 {
@@ -340,6 +369,7 @@ test_tree_kill_relay (Fixture *fixture, gconstpointer data)
   ReplacedWait children;
   g_autoptr (GPtrArray) others = g_ptr_array_new ();
   g_autoptr (GPtrArray) other_parents = g_ptr_array_new_with_free_func (g_free);
+  ResumedWait resumed = { fixture->swarm, viewers + 1, 3, { 0 } };
   gint64 killed;
 
   go_live (fixture, 4, publish);
@@ -353,6 +383,8 @@ test_tree_kill_relay (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (children.peers->len, >=, 1);
   g_assert_cmpuint (others->len, >=, 1);
 
+  for (guint i = 0; i < resumed.n; i++)
+    resumed.resumed_before[i] = cascade_swarm_peer_count_events (resumed.peers[i], "resumed");
   killed = g_get_monotonic_time ();
   cascade_swarm_peer_signal (viewers[0], SIGKILL);
   cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, all_replaced, &children,
@@ -363,6 +395,8 @@ test_tree_kill_relay (Fixture *fixture, gconstpointer data)
                      g_ptr_array_index (other_parents, i));
   cascade_swarm_wait_frames (fixture->swarm, viewers + 1, 3, 60, TIMEOUT_S,
                              "the dead relay's subtree to play on");
+  cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, all_resumed_at_true_depth, &resumed,
+                             "every viewer below the dead relay to report `resumed` and its depth");
   for (guint i = 1; i < 4; i++)
     g_assert_cmpuint (cascade_swarm_chain_depth (fixture->swarm, viewers[i]), >, 0);
   g_ptr_array_unref (children.peers);
