@@ -7,10 +7,13 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <errno.h>
 #include <sched.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -63,6 +66,54 @@ run (GError **error, const char *first, ...)
   return TRUE;
 }
 
+/* Whether process @pid exists (it may be someone else's: EPERM). */
+static gboolean
+pid_alive (gint64 pid)
+{
+  return pid > 0 && pid <= G_MAXINT && (kill ((pid_t) pid, 0) == 0 || errno == EPERM);
+}
+
+/* The owner's pid in a name made by this file, "<prefix><pid>[-…]", or 0. */
+static gint64
+owner_pid (const char *name, const char *prefix)
+{
+  const char *digits;
+  char *end = NULL;
+  gint64 pid;
+
+  if (!g_str_has_prefix (name, prefix))
+    return 0;
+  digits = name + strlen (prefix);
+  pid = g_ascii_strtoll (digits, &end, 10);
+  if (end == digits || (*end != '\0' && *end != '-'))
+    return 0;
+  return pid;
+}
+
+/* Network namespaces a test or benchmark made ("cascade-<pid>-<node>",
+ * "cascade-probe-<pid>") and left behind when it crashed: its pid is gone.
+ * Their nftables tables and veth ends go with them; the bridge lived in the
+ * crashed process's own namespace and went with it. */
+static void
+clean_stale_netns (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/run/netns", 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      gint64 pid = owner_pid (name, "cascade-probe-");
+
+      if (pid == 0)
+        pid = owner_pid (name, "cascade-");
+      if (pid == 0 || pid_alive (pid))
+        continue;
+      g_debug ("removing the network namespace %s: process %" G_GINT64_FORMAT " is gone", name,
+               pid);
+      run (NULL, "ip", "netns", "del", name, NULL);
+    }
+}
+
 gboolean
 cascade_netlab_check (char **out_reason)
 {
@@ -86,6 +137,7 @@ cascade_netlab_check (char **out_reason)
           return FALSE;
         }
     }
+  clean_stale_netns ();
   if (!run (&error, "ip", "netns", "add", probe, NULL))
     {
       *out_reason = g_strdup_printf ("cannot make a network namespace: %s", error->message);
@@ -124,6 +176,7 @@ cascade_netlab_new (guint n_nodes, GError **error)
   self->hub_address = g_strdup_printf ("%s.1", SUBNET);
   self->netns = g_ptr_array_new_with_free_func (g_free);
   self->addresses = g_ptr_array_new_with_free_func (g_free);
+  clean_stale_netns ();
 
   if (!run (error, "ip", "link", "add", "cascade-br", "type", "bridge", "forward_delay", "0",
             NULL) ||
@@ -338,6 +391,75 @@ turn_listening (const char *address, guint port)
   return connection != NULL;
 }
 
+static void
+remove_dir (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+
+      g_remove (file);
+    }
+  g_rmdir (path);
+}
+
+/* A turnserver whose pid file is in @dir, if it still runs. */
+static void
+kill_turnserver_of (const char *dir)
+{
+  g_autofree char *pid_file = g_build_filename (dir, "turnserver.pid", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *comm_path = NULL;
+  g_autofree char *comm = NULL;
+  gint64 pid;
+
+  if (!g_file_get_contents (pid_file, &text, NULL, NULL))
+    return;
+  pid = g_ascii_strtoll (g_strstrip (text), NULL, 10);
+  if (pid <= 0 || pid > G_MAXINT)
+    return;
+  comm_path = g_strdup_printf ("/proc/%d/comm", (int) pid);
+  if (g_file_get_contents (comm_path, &comm, NULL, NULL) &&
+      g_str_equal (g_strstrip (comm), "turnserver"))
+    {
+      g_debug ("stopping the turnserver %" G_GINT64_FORMAT " a crashed run left", pid);
+      kill ((pid_t) pid, SIGKILL);
+    }
+}
+
+/* coturn a crashed run left ("cascade-turn-<pid>-…" in the temporary
+ * directory, its owner gone; or an older "cascade-turn-XXXXXX" whose
+ * turnserver no longer runs): the turnserver stopped, the directory removed. */
+static void
+clean_stale_turn (void)
+{
+  g_autoptr (GDir) dir = g_dir_open (g_get_tmp_dir (), 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      gint64 pid = owner_pid (name, "cascade-turn-");
+      GStatBuf st;
+
+      if (!g_str_has_prefix (name, "cascade-turn-"))
+        continue;
+      path = g_build_filename (g_get_tmp_dir (), name, NULL);
+      if (pid > 0 && pid_alive (pid))
+        continue;
+      /* Older, without an owner in its name: only when an hour old, so a run
+       * of an older build starting right now is left alone. */
+      if (pid == 0 && (g_stat (path, &st) != 0 || time (NULL) - st.st_mtime < 3600))
+        continue;
+      kill_turnserver_of (path);
+      g_debug ("removing %s: its run is over", path);
+      remove_dir (path);
+    }
+}
+
 CascadeTurn *
 cascade_turn_new (const char *address, const char *secret, GError **error)
 {
@@ -355,7 +477,10 @@ cascade_turn_new (const char *address, const char *secret, GError **error)
   g_autofree char *max_port = NULL;
   gint64 deadline;
 
-  self->dir = g_dir_make_tmp ("cascade-turn-XXXXXX", error);
+  g_autofree char *dir_template = g_strdup_printf ("cascade-turn-%d-XXXXXX", (int) getpid ());
+
+  clean_stale_turn ();
+  self->dir = g_dir_make_tmp (dir_template, error);
   if (self->dir == NULL)
     return NULL;
   self->log_path = g_build_filename (self->dir, "turnserver.log", NULL);
@@ -424,18 +549,7 @@ cascade_turn_free (CascadeTurn *self)
       g_object_unref (self->process);
     }
   if (self->dir != NULL)
-    {
-      g_autoptr (GDir) dir = g_dir_open (self->dir, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *path = g_build_filename (self->dir, name, NULL);
-
-          g_remove (path);
-        }
-      g_rmdir (self->dir);
-    }
+    remove_dir (self->dir);
   g_free (self->dir);
   g_free (self->log_path);
   g_free (self->url);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "cascade-netlab.h"
@@ -596,6 +597,84 @@ test_privacy_turn_only (void)
   g_assert_cmpuint (cascade_netlab_get_udp_from (lab, 2, address[0]), ==, 0);
 }
 
+static void
+run_or_die (const char *const *argv)
+{
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+/* A pid no process has now (one that has just exited). */
+static int
+dead_pid (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) process =
+    g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "true", NULL);
+  int pid;
+
+  g_assert_no_error (error);
+  pid = atoi (g_subprocess_get_identifier (process));
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  return pid;
+}
+
+/* What a crashed run leaves (its network namespaces, coturn's directory
+ * with a pid file) is removed by the next one: the namespaces when the lab
+ * is checked, coturn's leftovers when coturn starts; a live process's are
+ * left alone. */
+static void
+test_stale_cleanup (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *reason = NULL;
+  int pid = dead_pid ();
+  g_autofree char *stale = g_strdup_printf ("cascade-%d-0", pid);
+  g_autofree char *stale_path = g_build_filename ("/run/netns", stale, NULL);
+  g_autofree char *live = g_strdup_printf ("cascade-%d-99", (int) getpid ());
+  g_autofree char *live_path = g_build_filename ("/run/netns", live, NULL);
+  g_autofree char *turn_name = g_strdup_printf ("cascade-turn-%d-CRASHD", pid);
+  g_autofree char *turn_dir = g_build_filename (g_get_tmp_dir (), turn_name, NULL);
+  g_autofree char *pid_file = g_build_filename (turn_dir, "turnserver.pid", NULL);
+  g_autofree char *pid_text = g_strdup_printf ("%d\n", pid);
+  const char *add_stale[] = { "ip", "netns", "add", stale, NULL };
+  const char *add_live[] = { "ip", "netns", "add", live, NULL };
+  const char *del_live[] = { "ip", "netns", "del", live, NULL };
+  CascadeTurn *turn;
+
+  if (netns_unavailable != NULL)
+    {
+      g_test_skip (netns_unavailable);
+      return;
+    }
+  run_or_die (add_stale);
+  run_or_die (add_live);
+  g_assert_true (g_file_test (stale_path, G_FILE_TEST_EXISTS));
+  g_assert_true (cascade_netlab_check (&reason));
+  g_assert_false (g_file_test (stale_path, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (live_path, G_FILE_TEST_EXISTS));
+  run_or_die (del_live);
+
+  if (!cascade_turn_check (&reason))
+    {
+      g_test_skip (reason);
+      return;
+    }
+  g_assert_cmpint (g_mkdir_with_parents (turn_dir, 0700), ==, 0);
+  g_file_set_contents (pid_file, pid_text, -1, &error);
+  g_assert_no_error (error);
+  turn = cascade_turn_new ("127.0.0.1", "stale-cleanup-secret", &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (turn_dir, G_FILE_TEST_EXISTS));
+  cascade_turn_free (turn);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -623,5 +702,6 @@ main (int argc, char **argv)
               test_tree_graceful_leave, fixture_tear_down);
   g_test_add_func ("/cascade/swarm/lossy-link", test_lossy_link);
   g_test_add_func ("/cascade/swarm/privacy/turn-only", test_privacy_turn_only);
+  g_test_add_func ("/cascade/swarm/netlab/stale-cleanup", test_stale_cleanup);
   return g_test_run ();
 }
