@@ -35,34 +35,6 @@ cascade_identity_provider_free (CascadeIdentityProvider *provider)
   g_free (provider);
 }
 
-/* One call whose answer is only its status: finish with
- * _cascade_client_propagate_boolean() and the same tag. */
-static void
-plain_call (CascadeClient *self,
-            gpointer source_tag,
-            const char *method,
-            const char *path,
-            GBytes *body,
-            gboolean authenticated,
-            GCancellable *cancellable,
-            GAsyncReadyCallback callback,
-            gpointer user_data)
-{
-  GTask *task = _cascade_task_new (self, source_tag, cancellable, callback, user_data);
-
-  _cascade_client_start_request (self, task, method, path, body, authenticated, NULL, NULL);
-}
-
-static GBytes *
-body_new (const char *const *keys, const char *const *values, gsize n)
-{
-  return cascade_json_object_bytes_new (keys, values, n);
-}
-
-#define BODY1(k1, v1) body_new ((const char *const[]){ k1 }, (const char *const[]){ v1 }, 1)
-#define BODY2(k1, v1, k2, v2)                                                                      \
-  body_new ((const char *const[]){ k1, k2 }, (const char *const[]){ v1, v2 }, 2)
-
 /* ---- password reset and email verification -------------------------------- */
 
 /* Mails a reset code to @email if an account has it; the server answers the
@@ -77,9 +49,9 @@ cascade_client_request_password_reset_async (CascadeClient *self,
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (email != NULL && g_utf8_validate (email, -1, NULL));
 
-  plain_call (self, cascade_client_request_password_reset_async, SOUP_METHOD_POST,
-              "/api/v1/auth/password-reset", BODY1 ("email", email), FALSE, cancellable, callback,
-              user_data);
+  _cascade_client_call (self, cascade_client_request_password_reset_async, SOUP_METHOD_POST,
+                        "/api/v1/auth/password-reset", CASCADE_CLIENT_BODY ("email", email), FALSE,
+                        NULL, NULL, cancellable, callback, user_data);
 }
 
 gboolean
@@ -105,9 +77,10 @@ cascade_client_confirm_password_reset_async (CascadeClient *self,
   g_return_if_fail (token != NULL && g_utf8_validate (token, -1, NULL));
   g_return_if_fail (password != NULL && g_utf8_validate (password, -1, NULL));
 
-  plain_call (self, cascade_client_confirm_password_reset_async, SOUP_METHOD_POST,
-              "/api/v1/auth/password-reset/confirm", BODY2 ("token", token, "password", password),
-              FALSE, cancellable, callback, user_data);
+  _cascade_client_call (self, cascade_client_confirm_password_reset_async, SOUP_METHOD_POST,
+                        "/api/v1/auth/password-reset/confirm",
+                        CASCADE_CLIENT_BODY ("token", token, "password", password), FALSE, NULL,
+                        NULL, cancellable, callback, user_data);
 }
 
 gboolean
@@ -130,9 +103,9 @@ cascade_client_verify_email_async (CascadeClient *self,
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (token != NULL && g_utf8_validate (token, -1, NULL));
 
-  plain_call (self, cascade_client_verify_email_async, SOUP_METHOD_POST,
-              "/api/v1/auth/verify-email", BODY1 ("token", token), FALSE, cancellable, callback,
-              user_data);
+  _cascade_client_call (self, cascade_client_verify_email_async, SOUP_METHOD_POST,
+                        "/api/v1/auth/verify-email", CASCADE_CLIENT_BODY ("token", token), FALSE,
+                        NULL, NULL, cancellable, callback, user_data);
 }
 
 gboolean
@@ -150,8 +123,9 @@ cascade_client_resend_verification_async (CascadeClient *self,
 {
   g_return_if_fail (CASCADE_IS_CLIENT (self));
 
-  plain_call (self, cascade_client_resend_verification_async, SOUP_METHOD_POST,
-              "/api/v1/me/verify-email", NULL, TRUE, cancellable, callback, user_data);
+  _cascade_client_call (self, cascade_client_resend_verification_async, SOUP_METHOD_POST,
+                        "/api/v1/me/verify-email", NULL, TRUE, NULL, NULL, cancellable, callback,
+                        user_data);
 }
 
 gboolean
@@ -184,14 +158,11 @@ cascade_client_list_sessions_async (CascadeClient *self,
                                     GAsyncReadyCallback callback,
                                     gpointer user_data)
 {
-  GTask *task;
-
   g_return_if_fail (CASCADE_IS_CLIENT (self));
 
-  task =
-    _cascade_task_new (self, cascade_client_list_sessions_async, cancellable, callback, user_data);
-  _cascade_client_start_request (self, task, SOUP_METHOD_GET, "/api/v1/me/sessions", NULL, TRUE,
-                                 parse_session_list, g_object_unref);
+  _cascade_client_call (self, cascade_client_list_sessions_async, SOUP_METHOD_GET,
+                        "/api/v1/me/sessions", NULL, TRUE, parse_session_list, g_object_unref,
+                        cancellable, callback, user_data);
 }
 
 /* Returns: (transfer full): a GListStore of CascadeSessionInfo */
@@ -211,16 +182,14 @@ cascade_client_revoke_session_async (CascadeClient *self,
                                      GAsyncReadyCallback callback,
                                      gpointer user_data)
 {
-  g_autofree char *escaped = NULL;
   g_autofree char *path = NULL;
 
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (id != NULL);
 
-  escaped = g_uri_escape_string (id, NULL, FALSE);
-  path = g_strconcat ("/api/v1/me/sessions/", escaped, NULL);
-  plain_call (self, cascade_client_revoke_session_async, SOUP_METHOD_DELETE, path, NULL, TRUE,
-              cancellable, callback, user_data);
+  path = _cascade_client_path ("/api/v1/me/sessions/", id, NULL);
+  _cascade_client_call (self, cascade_client_revoke_session_async, SOUP_METHOD_DELETE, path, NULL,
+                        TRUE, NULL, NULL, cancellable, callback, user_data);
 }
 
 gboolean
@@ -239,8 +208,9 @@ cascade_client_revoke_other_sessions_async (CascadeClient *self,
 {
   g_return_if_fail (CASCADE_IS_CLIENT (self));
 
-  plain_call (self, cascade_client_revoke_other_sessions_async, SOUP_METHOD_DELETE,
-              "/api/v1/me/sessions", NULL, TRUE, cancellable, callback, user_data);
+  _cascade_client_call (self, cascade_client_revoke_other_sessions_async, SOUP_METHOD_DELETE,
+                        "/api/v1/me/sessions", NULL, TRUE, NULL, NULL, cancellable, callback,
+                        user_data);
 }
 
 gboolean
@@ -266,9 +236,10 @@ cascade_client_change_password_async (CascadeClient *self,
   g_return_if_fail (current_password != NULL && g_utf8_validate (current_password, -1, NULL));
   g_return_if_fail (new_password != NULL && g_utf8_validate (new_password, -1, NULL));
 
-  plain_call (self, cascade_client_change_password_async, SOUP_METHOD_PUT, "/api/v1/me/password",
-              BODY2 ("current_password", current_password, "new_password", new_password), TRUE,
-              cancellable, callback, user_data);
+  _cascade_client_call (
+    self, cascade_client_change_password_async, SOUP_METHOD_PUT, "/api/v1/me/password",
+    CASCADE_CLIENT_BODY ("current_password", current_password, "new_password", new_password), TRUE,
+    NULL, NULL, cancellable, callback, user_data);
 }
 
 gboolean
@@ -289,8 +260,9 @@ cascade_client_delete_account_async (CascadeClient *self,
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (password != NULL && g_utf8_validate (password, -1, NULL));
 
-  plain_call (self, cascade_client_delete_account_async, SOUP_METHOD_DELETE, "/api/v1/me",
-              BODY1 ("password", password), TRUE, cancellable, callback, user_data);
+  _cascade_client_call (self, cascade_client_delete_account_async, SOUP_METHOD_DELETE, "/api/v1/me",
+                        CASCADE_CLIENT_BODY ("password", password), TRUE, NULL, NULL, cancellable,
+                        callback, user_data);
 }
 
 gboolean
@@ -330,14 +302,11 @@ cascade_client_begin_totp_async (CascadeClient *self,
                                  GAsyncReadyCallback callback,
                                  gpointer user_data)
 {
-  GTask *task;
-
   g_return_if_fail (CASCADE_IS_CLIENT (self));
 
-  task =
-    _cascade_task_new (self, cascade_client_begin_totp_async, cancellable, callback, user_data);
-  _cascade_client_start_request (self, task, SOUP_METHOD_POST, "/api/v1/me/totp", NULL, TRUE,
-                                 parse_enrolment, (GDestroyNotify) cascade_totp_enrolment_free);
+  _cascade_client_call (self, cascade_client_begin_totp_async, SOUP_METHOD_POST, "/api/v1/me/totp",
+                        NULL, TRUE, parse_enrolment, (GDestroyNotify) cascade_totp_enrolment_free,
+                        cancellable, callback, user_data);
 }
 
 CascadeTotpEnrolment *
@@ -384,16 +353,13 @@ cascade_client_confirm_totp_async (CascadeClient *self,
                                    GAsyncReadyCallback callback,
                                    gpointer user_data)
 {
-  GTask *task;
-
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (code != NULL && g_utf8_validate (code, -1, NULL));
 
-  task =
-    _cascade_task_new (self, cascade_client_confirm_totp_async, cancellable, callback, user_data);
-  _cascade_client_start_request (self, task, SOUP_METHOD_POST, "/api/v1/me/totp/confirm",
-                                 BODY1 ("code", code), TRUE, parse_recovery_codes,
-                                 (GDestroyNotify) g_strfreev);
+  _cascade_client_call (self, cascade_client_confirm_totp_async, SOUP_METHOD_POST,
+                        "/api/v1/me/totp/confirm", CASCADE_CLIENT_BODY ("code", code), TRUE,
+                        parse_recovery_codes, (GDestroyNotify) g_strfreev, cancellable, callback,
+                        user_data);
 }
 
 /* Returns: (transfer full): the single-use recovery codes, shown this once */
@@ -414,8 +380,9 @@ cascade_client_disable_totp_async (CascadeClient *self,
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (password != NULL && g_utf8_validate (password, -1, NULL));
 
-  plain_call (self, cascade_client_disable_totp_async, SOUP_METHOD_DELETE, "/api/v1/me/totp",
-              BODY1 ("password", password), TRUE, cancellable, callback, user_data);
+  _cascade_client_call (self, cascade_client_disable_totp_async, SOUP_METHOD_DELETE,
+                        "/api/v1/me/totp", CASCADE_CLIENT_BODY ("password", password), TRUE, NULL,
+                        NULL, cancellable, callback, user_data);
 }
 
 gboolean
@@ -471,14 +438,11 @@ cascade_client_list_providers_async (CascadeClient *self,
                                      GAsyncReadyCallback callback,
                                      gpointer user_data)
 {
-  GTask *task;
-
   g_return_if_fail (CASCADE_IS_CLIENT (self));
 
-  task =
-    _cascade_task_new (self, cascade_client_list_providers_async, cancellable, callback, user_data);
-  _cascade_client_start_request (self, task, SOUP_METHOD_GET, "/api/v1/auth/providers", NULL, FALSE,
-                                 parse_providers, (GDestroyNotify) g_ptr_array_unref);
+  _cascade_client_call (self, cascade_client_list_providers_async, SOUP_METHOD_GET,
+                        "/api/v1/auth/providers", NULL, FALSE, parse_providers,
+                        (GDestroyNotify) g_ptr_array_unref, cancellable, callback, user_data);
 }
 
 /* Returns: (transfer full) (element-type CascadeIdentityProvider): the providers */
@@ -513,24 +477,18 @@ cascade_client_start_oidc_async (CascadeClient *self,
                                  GAsyncReadyCallback callback,
                                  gpointer user_data)
 {
-  static const char *const keys[] = { "redirect_uri", "code_challenge", "code_challenge_method",
-                                      "state" };
-  const char *values[] = { redirect_uri, code_challenge, "S256", state };
-  g_autofree char *escaped = NULL;
   g_autofree char *path = NULL;
-  GTask *task;
 
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (provider != NULL && redirect_uri != NULL);
   g_return_if_fail (code_challenge != NULL && state != NULL);
 
-  escaped = g_uri_escape_string (provider, NULL, FALSE);
-  path = g_strdup_printf ("/api/v1/auth/oidc/%s/start", escaped);
-  task =
-    _cascade_task_new (self, cascade_client_start_oidc_async, cancellable, callback, user_data);
-  _cascade_client_start_request (self, task, SOUP_METHOD_POST, path,
-                                 body_new (keys, values, G_N_ELEMENTS (keys)), FALSE,
-                                 parse_authorization_url, g_free);
+  path = _cascade_client_path ("/api/v1/auth/oidc/", provider, "/start");
+  _cascade_client_call (self, cascade_client_start_oidc_async, SOUP_METHOD_POST, path,
+                        CASCADE_CLIENT_BODY ("redirect_uri", redirect_uri, "code_challenge",
+                                             code_challenge, "code_challenge_method", "S256",
+                                             "state", state),
+                        FALSE, parse_authorization_url, g_free, cancellable, callback, user_data);
 }
 
 /* Returns: (transfer full): the URL to open in the browser */
@@ -557,21 +515,16 @@ cascade_client_oidc_token_async (CascadeClient *self,
                                  GAsyncReadyCallback callback,
                                  gpointer user_data)
 {
-  static const char *const keys[] = { "code", "code_verifier", "otp" };
-  const char *values[] = { code, code_verifier, otp };
-  GTask *task;
-
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (code != NULL && g_utf8_validate (code, -1, NULL));
   g_return_if_fail (code_verifier != NULL && g_utf8_validate (code_verifier, -1, NULL));
   g_return_if_fail (otp == NULL || g_utf8_validate (otp, -1, NULL));
 
-  task =
-    _cascade_task_new (self, cascade_client_oidc_token_async, cancellable, callback, user_data);
-  _cascade_client_start_request (self, task, SOUP_METHOD_POST, "/api/v1/auth/oidc/token",
-                                 body_new (keys, values, G_N_ELEMENTS (keys)), FALSE,
-                                 _cascade_client_parse_auth_tokens,
-                                 (GDestroyNotify) cascade_auth_tokens_free);
+  _cascade_client_call (
+    self, cascade_client_oidc_token_async, SOUP_METHOD_POST, "/api/v1/auth/oidc/token",
+    CASCADE_CLIENT_BODY ("code", code, "code_verifier", code_verifier, "otp", otp), FALSE,
+    _cascade_client_parse_auth_tokens, (GDestroyNotify) cascade_auth_tokens_free, cancellable,
+    callback, user_data);
 }
 
 CascadeAuthTokens *

@@ -31,17 +31,14 @@ cascade_client_get_stream_tree_async (CascadeClient *self,
                                       gpointer user_data)
 {
   g_autofree char *path = NULL;
-  GTask *task;
 
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (id != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  path = _cascade_client_stream_path (id, "/tree");
-  task = _cascade_task_new (self, cascade_client_get_stream_tree_async, cancellable, callback,
-                            user_data);
-  _cascade_client_start_request (self, task, SOUP_METHOD_GET, path, NULL, TRUE, parse_tree,
-                                 g_object_unref);
+  path = _cascade_client_path ("/api/v1/streams/", id, "/tree");
+  _cascade_client_call (self, cascade_client_get_stream_tree_async, SOUP_METHOD_GET, path, NULL,
+                        TRUE, parse_tree, g_object_unref, cancellable, callback, user_data);
 }
 
 /* Returns: (transfer full): the tree */

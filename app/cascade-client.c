@@ -456,42 +456,43 @@ start_request_full (CascadeClient *self,
                            g_steal_pointer (&owned_task));
 }
 
-static void
-start_request (CascadeClient *self,
-               GTask *task,
-               const char *method,
-               const char *path,
-               GBytes *body,
-               gboolean authenticated,
-               ParseFunc parse,
-               GDestroyNotify free_result)
-{
-  start_request_full (self, task, method, path, body, "application/json", authenticated, parse,
-                      free_result, FALSE);
-}
-
-static gpointer
-propagate_pointer (CascadeClient *self, GAsyncResult *result, gpointer source_tag, GError **error)
-{
-  g_return_val_if_fail (CASCADE_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* For the calls in the other files of the class (cascade-client-account.c). */
 void
-_cascade_client_start_request (CascadeClient *self,
-                               GTask *task,
-                               const char *method,
-                               const char *path,
-                               GBytes *body,
-                               gboolean authenticated,
-                               CascadeClientParseFunc parse,
-                               GDestroyNotify free_result)
+_cascade_client_call (CascadeClient *self,
+                      gpointer source_tag,
+                      const char *method,
+                      const char *path,
+                      GBytes *body,
+                      gboolean authenticated,
+                      CascadeClientParseFunc parse,
+                      GDestroyNotify free_result,
+                      GCancellable *cancellable,
+                      GAsyncReadyCallback callback,
+                      gpointer user_data)
 {
-  start_request (self, task, method, path, body, authenticated, parse, free_result);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  start_request_full (self, _cascade_task_new (self, source_tag, cancellable, callback, user_data),
+                      method, path, body, "application/json", authenticated, parse, free_result,
+                      FALSE);
+}
+
+/* A call that sends (PUT, @body as @content_type) or fetches (GET, @body
+ * NULL: the answer's bytes are the result) an image, signed in. */
+static void
+image_call (CascadeClient *self,
+            gpointer source_tag,
+            const char *path,
+            GBytes *body,
+            const char *content_type,
+            GCancellable *cancellable,
+            GAsyncReadyCallback callback,
+            gpointer user_data)
+{
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  start_request_full (self, _cascade_task_new (self, source_tag, cancellable, callback, user_data),
+                      body != NULL ? SOUP_METHOD_PUT : SOUP_METHOD_GET, path, body, content_type,
+                      TRUE, NULL, NULL, body == NULL);
 }
 
 gpointer
@@ -500,7 +501,11 @@ _cascade_client_propagate_pointer (CascadeClient *self,
                                    gpointer source_tag,
                                    GError **error)
 {
-  return propagate_pointer (self, result, source_tag, error);
+  g_return_val_if_fail (CASCADE_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 gboolean
@@ -514,6 +519,28 @@ _cascade_client_propagate_boolean (CascadeClient *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+GBytes *
+_cascade_client_body_new (const char *const *keys_and_values, gsize n_members)
+{
+  const char **keys = g_newa (const char *, n_members);
+  const char **values = g_newa (const char *, n_members);
+
+  for (gsize i = 0; i < n_members; i++)
+    {
+      keys[i] = keys_and_values[2 * i];
+      values[i] = keys_and_values[2 * i + 1];
+    }
+  return cascade_json_object_bytes_new (keys, values, n_members);
+}
+
+char *
+_cascade_client_path (const char *prefix, const char *segment, const char *suffix)
+{
+  g_autofree char *escaped = g_uri_escape_string (segment, NULL, FALSE);
+
+  return g_strconcat (prefix, escaped, suffix, NULL);
 }
 
 gpointer
@@ -534,27 +561,24 @@ cascade_client_register_async (CascadeClient *self,
                                GAsyncReadyCallback callback,
                                gpointer user_data)
 {
-  static const char *const keys[] = { "email", "username", "password", "display_name" };
-  const char *values[] = { email, username, password, display_name };
-  GTask *task;
-
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (email != NULL && g_utf8_validate (email, -1, NULL));
   g_return_if_fail (username != NULL && g_utf8_validate (username, -1, NULL));
   g_return_if_fail (password != NULL && g_utf8_validate (password, -1, NULL));
   g_return_if_fail (display_name == NULL || g_utf8_validate (display_name, -1, NULL));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = _cascade_task_new (self, cascade_client_register_async, cancellable, callback, user_data);
-  start_request (self, task, SOUP_METHOD_POST, "/api/v1/auth/register",
-                 cascade_json_object_bytes_new (keys, values, G_N_ELEMENTS (keys)), FALSE,
-                 parse_auth_tokens, (GDestroyNotify) cascade_auth_tokens_free);
+  _cascade_client_call (self, cascade_client_register_async, SOUP_METHOD_POST,
+                        "/api/v1/auth/register",
+                        CASCADE_CLIENT_BODY ("email", email, "username", username, "password",
+                                             password, "display_name", display_name),
+                        FALSE, parse_auth_tokens, (GDestroyNotify) cascade_auth_tokens_free,
+                        cancellable, callback, user_data);
 }
 
 CascadeAuthTokens *
 cascade_client_register_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  return propagate_pointer (self, result, cascade_client_register_async, error);
+  return _cascade_client_propagate_pointer (self, result, cascade_client_register_async, error);
 }
 
 void
@@ -587,26 +611,21 @@ cascade_client_login_with_otp_async (CascadeClient *self,
                                      GAsyncReadyCallback callback,
                                      gpointer user_data)
 {
-  static const char *const keys[] = { "login", "password", "otp" };
-  const char *values[] = { login, password, otp };
-  GTask *task;
-
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (login != NULL && g_utf8_validate (login, -1, NULL));
   g_return_if_fail (password != NULL && g_utf8_validate (password, -1, NULL));
   g_return_if_fail (otp == NULL || g_utf8_validate (otp, -1, NULL));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = _cascade_task_new (self, cascade_client_login_async, cancellable, callback, user_data);
-  start_request (self, task, SOUP_METHOD_POST, "/api/v1/auth/login",
-                 cascade_json_object_bytes_new (keys, values, G_N_ELEMENTS (keys)), FALSE,
-                 parse_auth_tokens, (GDestroyNotify) cascade_auth_tokens_free);
+  _cascade_client_call (self, cascade_client_login_async, SOUP_METHOD_POST, "/api/v1/auth/login",
+                        CASCADE_CLIENT_BODY ("login", login, "password", password, "otp", otp),
+                        FALSE, parse_auth_tokens, (GDestroyNotify) cascade_auth_tokens_free,
+                        cancellable, callback, user_data);
 }
 
 CascadeAuthTokens *
 cascade_client_login_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  return propagate_pointer (self, result, cascade_client_login_async, error);
+  return _cascade_client_propagate_pointer (self, result, cascade_client_login_async, error);
 }
 
 void
@@ -616,24 +635,19 @@ cascade_client_refresh_async (CascadeClient *self,
                               GAsyncReadyCallback callback,
                               gpointer user_data)
 {
-  static const char *const keys[] = { "refresh_token" };
-  const char *values[] = { refresh_token };
-  GTask *task;
-
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (refresh_token != NULL && g_utf8_validate (refresh_token, -1, NULL));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = _cascade_task_new (self, cascade_client_refresh_async, cancellable, callback, user_data);
-  start_request (self, task, SOUP_METHOD_POST, "/api/v1/auth/refresh",
-                 cascade_json_object_bytes_new (keys, values, G_N_ELEMENTS (keys)), FALSE,
-                 parse_auth_tokens, (GDestroyNotify) cascade_auth_tokens_free);
+  _cascade_client_call (
+    self, cascade_client_refresh_async, SOUP_METHOD_POST, "/api/v1/auth/refresh",
+    CASCADE_CLIENT_BODY ("refresh_token", refresh_token), FALSE, parse_auth_tokens,
+    (GDestroyNotify) cascade_auth_tokens_free, cancellable, callback, user_data);
 }
 
 CascadeAuthTokens *
 cascade_client_refresh_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  return propagate_pointer (self, result, cascade_client_refresh_async, error);
+  return _cascade_client_propagate_pointer (self, result, cascade_client_refresh_async, error);
 }
 
 void
@@ -643,29 +657,18 @@ cascade_client_logout_async (CascadeClient *self,
                              GAsyncReadyCallback callback,
                              gpointer user_data)
 {
-  static const char *const keys[] = { "refresh_token" };
-  const char *values[] = { refresh_token };
-  GTask *task;
-
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (refresh_token == NULL || g_utf8_validate (refresh_token, -1, NULL));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = _cascade_task_new (self, cascade_client_logout_async, cancellable, callback, user_data);
-  start_request (self, task, SOUP_METHOD_POST, "/api/v1/auth/logout",
-                 cascade_json_object_bytes_new (keys, values, G_N_ELEMENTS (keys)), TRUE, NULL,
-                 NULL);
+  _cascade_client_call (self, cascade_client_logout_async, SOUP_METHOD_POST, "/api/v1/auth/logout",
+                        CASCADE_CLIENT_BODY ("refresh_token", refresh_token), TRUE, NULL, NULL,
+                        cancellable, callback, user_data);
 }
 
 gboolean
 cascade_client_logout_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (CASCADE_IS_CLIENT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cascade_client_logout_async,
-                        FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _cascade_client_propagate_boolean (self, result, cascade_client_logout_async, error);
 }
 
 void
@@ -674,19 +677,16 @@ cascade_client_get_me_async (CascadeClient *self,
                              GAsyncReadyCallback callback,
                              gpointer user_data)
 {
-  GTask *task;
-
   g_return_if_fail (CASCADE_IS_CLIENT (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = _cascade_task_new (self, cascade_client_get_me_async, cancellable, callback, user_data);
-  start_request (self, task, SOUP_METHOD_GET, "/api/v1/me", NULL, TRUE, parse_user, g_object_unref);
+  _cascade_client_call (self, cascade_client_get_me_async, SOUP_METHOD_GET, "/api/v1/me", NULL,
+                        TRUE, parse_user, g_object_unref, cancellable, callback, user_data);
 }
 
 CascadeUser *
 cascade_client_get_me_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  return propagate_pointer (self, result, cascade_client_get_me_async, error);
+  return _cascade_client_propagate_pointer (self, result, cascade_client_get_me_async, error);
 }
 
 /* ---- streams -------------------------------------------------------------- */
@@ -743,15 +743,6 @@ parse_stream_list (JsonObject *root, GError **error)
                                      (CascadeClientItemNew) cascade_stream_new_from_json, error);
 }
 
-/* "/api/v1/streams/ID" + suffix, with the id escaped. */
-char *
-_cascade_client_stream_path (const char *id, const char *suffix)
-{
-  g_autofree char *escaped = g_uri_escape_string (id, NULL, FALSE);
-
-  return g_strconcat ("/api/v1/streams/", escaped, suffix, NULL);
-}
-
 /**
  * cascade_client_start_stream_async:
  * @renditions: (element-type JsonObject): what will be sent, each
@@ -772,14 +763,12 @@ cascade_client_start_stream_async (CascadeClient *self,
   g_autoptr (JsonObject) object = json_object_new ();
   g_autoptr (JsonNode) node = NULL;
   g_autofree char *text = NULL;
-  GTask *task;
   gsize length;
 
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (title != NULL && g_utf8_validate (title, -1, NULL));
   g_return_if_fail (category != NULL && g_utf8_validate (category, -1, NULL));
   g_return_if_fail (renditions != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   json_object_set_string_member (object, "title", title);
   json_object_set_string_member (object, "category", category);
@@ -788,18 +777,16 @@ cascade_client_start_stream_async (CascadeClient *self,
   text = json_to_string (node, FALSE);
   length = strlen (text);
 
-  task =
-    _cascade_task_new (self, cascade_client_start_stream_async, cancellable, callback, user_data);
-  start_request (self, task, SOUP_METHOD_POST, "/api/v1/streams",
-                 g_bytes_new_take (g_steal_pointer (&text), length), TRUE, parse_stream,
-                 g_object_unref);
+  _cascade_client_call (self, cascade_client_start_stream_async, SOUP_METHOD_POST,
+                        "/api/v1/streams", g_bytes_new_take (g_steal_pointer (&text), length), TRUE,
+                        parse_stream, g_object_unref, cancellable, callback, user_data);
 }
 
 /* Returns: (transfer full): the live stream */
 CascadeStream *
 cascade_client_start_stream_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  return propagate_pointer (self, result, cascade_client_start_stream_async, error);
+  return _cascade_client_propagate_pointer (self, result, cascade_client_start_stream_async, error);
 }
 
 /* Ends one's own stream (DELETE /api/v1/streams/ID). */
@@ -811,27 +798,19 @@ cascade_client_end_stream_async (CascadeClient *self,
                                  gpointer user_data)
 {
   g_autofree char *path = NULL;
-  GTask *task;
 
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (id != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  path = _cascade_client_stream_path (id, NULL);
-  task =
-    _cascade_task_new (self, cascade_client_end_stream_async, cancellable, callback, user_data);
-  start_request (self, task, SOUP_METHOD_DELETE, path, NULL, TRUE, NULL, NULL);
+  path = _cascade_client_path ("/api/v1/streams/", id, NULL);
+  _cascade_client_call (self, cascade_client_end_stream_async, SOUP_METHOD_DELETE, path, NULL, TRUE,
+                        NULL, NULL, cancellable, callback, user_data);
 }
 
 gboolean
 cascade_client_end_stream_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (CASCADE_IS_CLIENT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cascade_client_end_stream_async,
-                        FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _cascade_client_propagate_boolean (self, result, cascade_client_end_stream_async, error);
 }
 
 /* The live streams, most viewers first (the first 100). */
@@ -841,22 +820,19 @@ cascade_client_list_live_streams_async (CascadeClient *self,
                                         GAsyncReadyCallback callback,
                                         gpointer user_data)
 {
-  GTask *task;
-
   g_return_if_fail (CASCADE_IS_CLIENT (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = _cascade_task_new (self, cascade_client_list_live_streams_async, cancellable, callback,
-                            user_data);
-  start_request (self, task, SOUP_METHOD_GET, "/api/v1/streams?live=true&limit=100", NULL, TRUE,
-                 parse_stream_list, g_object_unref);
+  _cascade_client_call (self, cascade_client_list_live_streams_async, SOUP_METHOD_GET,
+                        "/api/v1/streams?live=true&limit=100", NULL, TRUE, parse_stream_list,
+                        g_object_unref, cancellable, callback, user_data);
 }
 
 /* Returns: (transfer full): a GListStore of CascadeStream */
 GListStore *
 cascade_client_list_live_streams_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  return propagate_pointer (self, result, cascade_client_list_live_streams_async, error);
+  return _cascade_client_propagate_pointer (self, result, cascade_client_list_live_streams_async,
+                                            error);
 }
 
 void
@@ -867,23 +843,20 @@ cascade_client_get_stream_async (CascadeClient *self,
                                  gpointer user_data)
 {
   g_autofree char *path = NULL;
-  GTask *task;
 
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (id != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  path = _cascade_client_stream_path (id, NULL);
-  task =
-    _cascade_task_new (self, cascade_client_get_stream_async, cancellable, callback, user_data);
-  start_request (self, task, SOUP_METHOD_GET, path, NULL, TRUE, parse_stream, g_object_unref);
+  path = _cascade_client_path ("/api/v1/streams/", id, NULL);
+  _cascade_client_call (self, cascade_client_get_stream_async, SOUP_METHOD_GET, path, NULL, TRUE,
+                        parse_stream, g_object_unref, cancellable, callback, user_data);
 }
 
 /* Returns: (transfer full): the stream, live or ended */
 CascadeStream *
 cascade_client_get_stream_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  return propagate_pointer (self, result, cascade_client_get_stream_async, error);
+  return _cascade_client_propagate_pointer (self, result, cascade_client_get_stream_async, error);
 }
 
 /**
@@ -903,30 +876,22 @@ cascade_client_upload_thumbnail_async (CascadeClient *self,
                                        gpointer user_data)
 {
   g_autofree char *path = NULL;
-  GTask *task;
 
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (id != NULL && image != NULL);
   g_return_if_fail (g_strcmp0 (content_type, "image/png") == 0 ||
                     g_strcmp0 (content_type, "image/jpeg") == 0);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  path = _cascade_client_stream_path (id, "/thumbnail");
-  task = _cascade_task_new (self, cascade_client_upload_thumbnail_async, cancellable, callback,
-                            user_data);
-  start_request_full (self, task, SOUP_METHOD_PUT, path, g_bytes_ref (image), content_type, TRUE,
-                      NULL, NULL, FALSE);
+  path = _cascade_client_path ("/api/v1/streams/", id, "/thumbnail");
+  image_call (self, cascade_client_upload_thumbnail_async, path, g_bytes_ref (image), content_type,
+              cancellable, callback, user_data);
 }
 
 gboolean
 cascade_client_upload_thumbnail_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (CASCADE_IS_CLIENT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (
-    g_task_get_source_tag (G_TASK (result)) == cascade_client_upload_thumbnail_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _cascade_client_propagate_boolean (self, result, cascade_client_upload_thumbnail_async,
+                                            error);
 }
 
 /* The stream's thumbnail; CASCADE_CLIENT_ERROR_NOT_FOUND when it has none. */
@@ -938,35 +903,24 @@ cascade_client_get_thumbnail_async (CascadeClient *self,
                                     gpointer user_data)
 {
   g_autofree char *path = NULL;
-  GTask *task;
 
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (id != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  path = _cascade_client_stream_path (id, "/thumbnail");
-  task =
-    _cascade_task_new (self, cascade_client_get_thumbnail_async, cancellable, callback, user_data);
-  start_request_full (self, task, SOUP_METHOD_GET, path, NULL, NULL, TRUE, NULL, NULL, TRUE);
+  path = _cascade_client_path ("/api/v1/streams/", id, "/thumbnail");
+  image_call (self, cascade_client_get_thumbnail_async, path, NULL, NULL, cancellable, callback,
+              user_data);
 }
 
 /* Returns: (transfer full): the image's bytes (PNG or JPEG) */
 GBytes *
 cascade_client_get_thumbnail_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  return propagate_pointer (self, result, cascade_client_get_thumbnail_async, error);
+  return _cascade_client_propagate_pointer (self, result, cascade_client_get_thumbnail_async,
+                                            error);
 }
 
 /* ---- channels ------------------------------------------------------------- */
-
-/* "/api/v1/channels/CHANNEL" + suffix, with the name escaped. */
-static char *
-channel_path (const char *channel, const char *suffix)
-{
-  g_autofree char *escaped = g_uri_escape_string (channel, NULL, FALSE);
-
-  return g_strconcat ("/api/v1/channels/", escaped, suffix, NULL);
-}
 
 void
 cascade_client_follow_async (CascadeClient *self,
@@ -977,27 +931,20 @@ cascade_client_follow_async (CascadeClient *self,
                              gpointer user_data)
 {
   g_autofree char *path = NULL;
-  GTask *task;
 
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (channel != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  path = channel_path (channel, "/follow");
-  task = _cascade_task_new (self, cascade_client_follow_async, cancellable, callback, user_data);
-  start_request (self, task, follow ? SOUP_METHOD_PUT : SOUP_METHOD_DELETE, path, NULL, TRUE, NULL,
-                 NULL);
+  path = _cascade_client_path ("/api/v1/channels/", channel, "/follow");
+  _cascade_client_call (self, cascade_client_follow_async,
+                        follow ? SOUP_METHOD_PUT : SOUP_METHOD_DELETE, path, NULL, TRUE, NULL, NULL,
+                        cancellable, callback, user_data);
 }
 
 gboolean
 cascade_client_follow_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (CASCADE_IS_CLIENT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cascade_client_follow_async,
-                        FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _cascade_client_propagate_boolean (self, result, cascade_client_follow_async, error);
 }
 
 /**
@@ -1011,21 +958,18 @@ cascade_client_get_image_async (CascadeClient *self,
                                 GAsyncReadyCallback callback,
                                 gpointer user_data)
 {
-  GTask *task;
-
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (path != NULL && g_str_has_prefix (path, "/api/v1/"));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = _cascade_task_new (self, cascade_client_get_image_async, cancellable, callback, user_data);
-  start_request_full (self, task, SOUP_METHOD_GET, path, NULL, NULL, TRUE, NULL, NULL, TRUE);
+  image_call (self, cascade_client_get_image_async, path, NULL, NULL, cancellable, callback,
+              user_data);
 }
 
 /* Returns: (transfer full): the image's bytes */
 GBytes *
 cascade_client_get_image_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  return propagate_pointer (self, result, cascade_client_get_image_async, error);
+  return _cascade_client_propagate_pointer (self, result, cascade_client_get_image_async, error);
 }
 
 static const CascadeJsonMember emote_list_members[] = {
@@ -1048,24 +992,21 @@ cascade_client_list_emotes_async (CascadeClient *self,
                                   gpointer user_data)
 {
   g_autofree char *path = NULL;
-  GTask *task;
 
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (channel != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  path = channel_path (channel, "/emotes");
-  task =
-    _cascade_task_new (self, cascade_client_list_emotes_async, cancellable, callback, user_data);
-  start_request (self, task, SOUP_METHOD_GET, path, NULL, FALSE, parse_emote_list,
-                 (GDestroyNotify) json_array_unref);
+  path = _cascade_client_path ("/api/v1/channels/", channel, "/emotes");
+  _cascade_client_call (self, cascade_client_list_emotes_async, SOUP_METHOD_GET, path, NULL, FALSE,
+                        parse_emote_list, (GDestroyNotify) json_array_unref, cancellable, callback,
+                        user_data);
 }
 
 /* Returns: (transfer full) (element-type JsonObject): the emotes */
 JsonArray *
 cascade_client_list_emotes_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  return propagate_pointer (self, result, cascade_client_list_emotes_async, error);
+  return _cascade_client_propagate_pointer (self, result, cascade_client_list_emotes_async, error);
 }
 
 void
@@ -1080,29 +1021,21 @@ cascade_client_put_emote_async (CascadeClient *self,
   g_autofree char *escaped = NULL;
   g_autofree char *suffix = NULL;
   g_autofree char *path = NULL;
-  GTask *task;
 
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (channel != NULL && code != NULL && png != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   escaped = g_uri_escape_string (code, NULL, FALSE);
   suffix = g_strconcat ("/emotes/", escaped, NULL);
-  path = channel_path (channel, suffix);
-  task = _cascade_task_new (self, cascade_client_put_emote_async, cancellable, callback, user_data);
-  start_request_full (self, task, SOUP_METHOD_PUT, path, g_bytes_ref (png), "image/png", TRUE, NULL,
-                      NULL, FALSE);
+  path = _cascade_client_path ("/api/v1/channels/", channel, suffix);
+  image_call (self, cascade_client_put_emote_async, path, g_bytes_ref (png), "image/png",
+              cancellable, callback, user_data);
 }
 
 gboolean
 cascade_client_put_emote_finish (CascadeClient *self, GAsyncResult *result, GError **error)
 {
-  g_return_val_if_fail (CASCADE_IS_CLIENT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cascade_client_put_emote_async,
-                        FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _cascade_client_propagate_boolean (self, result, cascade_client_put_emote_async, error);
 }
 
 /* The access token to authenticate with, for the realtime connection. */
