@@ -264,16 +264,68 @@ tell_moves (CascadeStreamingRealtime *self,
     }
 }
 
-/* Checks that a stream is live, for a message about it. */
-static gboolean
-check_live (CascadeStreamingRealtime *self,
-            const CascadeRealtimeContext *context,
-            const char *stream_id)
+/* One stream.* message being handled: the stream it names, and the moves
+ * the tracker's change for it makes. Every stream handler starts here. */
+typedef struct
 {
-  if (cascade_stream_tracker_has_stream (self->tracker, stream_id))
+  CascadeStreamingRealtime *self;
+  const CascadeRealtimeContext *context;
+  const char *stream_id;
+  GPtrArray *moves;
+} StreamCall;
+
+static StreamCall
+stream_call_init (gpointer owner, const CascadeRealtimeContext *context, JsonObject *message)
+{
+  return (StreamCall){ owner, context, json_object_get_string_member (message, "stream_id"),
+                       cascade_tracker_moves_new () };
+}
+
+static void
+stream_call_clear (StreamCall *call)
+{
+  g_clear_pointer (&call->moves, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (StreamCall, stream_call_clear)
+
+/* Checks that the call's stream is live. */
+static gboolean
+stream_call_check_live (StreamCall *call)
+{
+  if (cascade_stream_tracker_has_stream (call->self->tracker, call->stream_id))
     return TRUE;
-  error_to (self, context, "not_found", "No live stream has this id.");
+  error_to (call->self, call->context, "not_found", "No live stream has this id.");
   return FALSE;
+}
+
+static void
+stream_call_not_joined (StreamCall *call)
+{
+  error_to (call->self, call->context, "not_joined", "This connection is not in this stream.");
+}
+
+/* After a tracker change: tells everyone its moves concern, then the streamer
+ * the count (with @only_changes, only when it changed). */
+static void
+tell_change (CascadeStreamingRealtime *self,
+             const char *stream_id,
+             GPtrArray *moves,
+             gboolean only_changes)
+{
+  tell_moves (self, moves, NULL, NULL);
+  send_viewer_count (self, stream_id, only_changes);
+}
+
+/* Ends a call whose tracker change @joined tells whether the connection was
+ * in the stream: the not_joined error, or the change told. */
+static void
+stream_call_finish (StreamCall *call, gboolean joined)
+{
+  if (!joined)
+    stream_call_not_joined (call);
+  else
+    tell_change (call->self, call->stream_id, call->moves, TRUE);
 }
 
 static void
@@ -282,18 +334,17 @@ on_publish (CascadeRealtimeHub *hub,
             JsonObject *message,
             gpointer owner)
 {
-  CascadeStreamingRealtime *self = owner;
-  const char *stream_id = json_object_get_string_member (message, "stream_id");
+  g_auto (StreamCall) call = stream_call_init (owner, context, message);
+  CascadeStreamingRealtime *self = call.self;
   g_autoptr (CascadeTrackerPeer) replaced = NULL;
-  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
   const CascadeTrackerPeer *root;
   JsonObject *reply;
   guint capacity;
 
-  if (!check_live (self, context, stream_id))
+  if (!stream_call_check_live (&call))
     return;
-  if (g_strcmp0 (cascade_stream_tracker_get_owner (self->tracker, stream_id), context->user_id) !=
-      0)
+  if (g_strcmp0 (cascade_stream_tracker_get_owner (self->tracker, call.stream_id),
+                 context->user_id) != 0)
     {
       error_to (self, context, "not_owner", "Only the streamer can publish this stream.");
       return;
@@ -301,21 +352,21 @@ on_publish (CascadeRealtimeHub *hub,
   if (!get_count (self, context, message, "max_viewers", CASCADE_TRACKER_MAX_ROOT_CAPACITY,
                   CASCADE_TRACKER_DEFAULT_ROOT_CAPACITY, &capacity))
     return;
-  root = cascade_stream_tracker_set_root (self->tracker, stream_id, context->connection_id,
-                                          context->user_id, capacity, &replaced, moves);
+  root = cascade_stream_tracker_set_root (self->tracker, call.stream_id, context->connection_id,
+                                          context->user_id, capacity, &replaced, call.moves);
   if (replaced != NULL)
-    send_and_free (self, replaced->connection_id, message_new ("stream.unpublished", stream_id));
+    send_and_free (self, replaced->connection_id,
+                   message_new ("stream.unpublished", call.stream_id));
 
-  reply = message_new ("stream.published", stream_id);
+  reply = message_new ("stream.published", call.stream_id);
   json_object_set_string_member (reply, "peer_id", root->peer_id);
   json_object_set_member (reply, "ice_servers",
                           cascade_streaming_dup_ice_servers (self->streaming, context->user_id));
   cascade_realtime_hub_reply (hub, context, reply);
   json_object_unref (reply);
-  cascade_streaming_set_publisher_present (self->streaming, stream_id, TRUE);
+  cascade_streaming_set_publisher_present (self->streaming, call.stream_id, TRUE);
 
-  tell_moves (self, moves, NULL, NULL);
-  send_viewer_count (self, stream_id, FALSE);
+  tell_change (self, call.stream_id, call.moves, FALSE);
 }
 
 static void
@@ -324,17 +375,16 @@ on_join (CascadeRealtimeHub *hub,
          JsonObject *message,
          gpointer owner)
 {
-  CascadeStreamingRealtime *self = owner;
-  const char *stream_id = json_object_get_string_member (message, "stream_id");
-  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_auto (StreamCall) call = stream_call_init (owner, context, message);
+  CascadeStreamingRealtime *self = call.self;
   const CascadeTrackerPeer *peer;
   guint capacity;
 
-  if (!check_live (self, context, stream_id) ||
+  if (!stream_call_check_live (&call) ||
       !get_count (self, context, message, "capacity", CASCADE_TRACKER_MAX_CAPACITY, 0, &capacity))
     return;
-  peer = cascade_stream_tracker_join (self->tracker, stream_id, context->connection_id,
-                                      context->user_id, capacity, moves);
+  peer = cascade_stream_tracker_join (self->tracker, call.stream_id, context->connection_id,
+                                      context->user_id, capacity, call.moves);
   if (peer == NULL)
     {
       error_to (self, context, "already_joined",
@@ -345,14 +395,14 @@ on_join (CascadeRealtimeHub *hub,
     {
       /* No free slot (or no streamer connected): the viewer waits, and is
        * placed when one frees up. */
-      JsonObject *reply = message_new ("stream.waiting", stream_id);
+      JsonObject *reply = message_new ("stream.waiting", call.stream_id);
 
       json_object_set_string_member (reply, "peer_id", peer->peer_id);
       cascade_realtime_hub_reply (hub, context, reply);
       json_object_unref (reply);
     }
-  tell_moves (self, moves, context, NULL);
-  send_viewer_count (self, stream_id, FALSE);
+  tell_moves (self, call.moves, context, NULL);
+  send_viewer_count (self, call.stream_id, FALSE);
 }
 
 /* Takes @connection_id's peer out of @stream_id and tells who must know. */
@@ -369,8 +419,7 @@ leave_stream (CascadeStreamingRealtime *self, const char *stream_id, const char 
     cascade_streaming_set_publisher_present (self->streaming, stream_id, FALSE);
   else
     tell_parent (self, peer, "stream.child_removed");
-  tell_moves (self, moves, NULL, NULL);
-  send_viewer_count (self, stream_id, FALSE);
+  tell_change (self, stream_id, moves, FALSE);
   return TRUE;
 }
 
@@ -380,29 +429,28 @@ on_leave (CascadeRealtimeHub *hub,
           JsonObject *message,
           gpointer owner)
 {
-  CascadeStreamingRealtime *self = owner;
-  const char *stream_id = json_object_get_string_member (message, "stream_id");
-  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_auto (StreamCall) call = stream_call_init (owner, context, message);
+  CascadeStreamingRealtime *self = call.self;
   const CascadeTrackerPeer *peer;
   JsonObject *reply;
 
   if (!json_object_get_boolean_member_with_default (message, "handover", FALSE))
     {
-      if (!leave_stream (self, stream_id, context->connection_id))
-        error_to (self, context, "not_joined", "This connection is not in this stream.");
+      if (!leave_stream (self, call.stream_id, context->connection_id))
+        stream_call_not_joined (&call);
       return;
     }
   /* Graceful: its children go under new parents first, then it leaves. */
-  peer = cascade_stream_tracker_find_peer (self->tracker, stream_id, context->connection_id);
-  if (peer == NULL ||
-      !cascade_stream_tracker_hand_over (self->tracker, stream_id, context->connection_id, moves))
+  peer = cascade_stream_tracker_find_peer (self->tracker, call.stream_id, context->connection_id);
+  if (peer == NULL || !cascade_stream_tracker_hand_over (self->tracker, call.stream_id,
+                                                         context->connection_id, call.moves))
     {
-      error_to (self, context, "not_joined", "This connection is not in this stream.");
+      stream_call_not_joined (&call);
       return;
     }
-  tell_moves (self, moves, NULL, peer->peer_id);
-  leave_stream (self, stream_id, context->connection_id);
-  reply = message_new ("stream.left", stream_id);
+  tell_moves (self, call.moves, NULL, peer->peer_id);
+  leave_stream (self, call.stream_id, context->connection_id);
+  reply = message_new ("stream.left", call.stream_id);
   cascade_realtime_hub_reply (hub, context, reply);
   json_object_unref (reply);
 }
@@ -413,9 +461,7 @@ on_health (CascadeRealtimeHub *hub,
            JsonObject *message,
            gpointer owner)
 {
-  CascadeStreamingRealtime *self = owner;
-  const char *stream_id = json_object_get_string_member (message, "stream_id");
-  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_auto (StreamCall) call = stream_call_init (owner, context, message);
   CascadeTrackerHealth health = { -1, 0.0, 0, TRUE };
   double loss = json_object_get_double_member_with_default (message, "loss", 0.0);
   double rtt = json_object_get_double_member_with_default (message, "rtt_ms", 0.0);
@@ -430,21 +476,16 @@ on_health (CascadeRealtimeHub *hub,
         "“loss” is a fraction from 0 to 1 and “rtt_ms” a number of milliseconds.", field);
       return;
     }
-  if (!get_count (self, context, message, "capacity", CASCADE_TRACKER_MAX_ROOT_CAPACITY, G_MAXUINT,
-                  &capacity))
+  if (!get_count (call.self, context, message, "capacity", CASCADE_TRACKER_MAX_ROOT_CAPACITY,
+                  G_MAXUINT, &capacity))
     return;
   health.capacity = capacity == G_MAXUINT ? -1 : (gint) capacity;
   health.loss = loss;
   health.rtt_ms = (guint) rtt;
   health.receiving = json_object_get_boolean_member_with_default (message, "receiving", TRUE);
-  if (!cascade_stream_tracker_report_health (self->tracker, stream_id, context->connection_id,
-                                             &health, moves))
-    {
-      error_to (self, context, "not_joined", "This connection is not in this stream.");
-      return;
-    }
-  tell_moves (self, moves, NULL, NULL);
-  send_viewer_count (self, stream_id, TRUE);
+  stream_call_finish (
+    &call, cascade_stream_tracker_report_health (call.self->tracker, call.stream_id,
+                                                 context->connection_id, &health, call.moves));
 }
 
 static void
@@ -453,18 +494,11 @@ on_parent_silent (CascadeRealtimeHub *hub,
                   JsonObject *message,
                   gpointer owner)
 {
-  CascadeStreamingRealtime *self = owner;
-  const char *stream_id = json_object_get_string_member (message, "stream_id");
-  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_auto (StreamCall) call = stream_call_init (owner, context, message);
 
-  if (!cascade_stream_tracker_parent_silent (self->tracker, stream_id, context->connection_id,
-                                             moves))
-    {
-      error_to (self, context, "not_joined", "This connection is not in this stream.");
-      return;
-    }
-  tell_moves (self, moves, NULL, NULL);
-  send_viewer_count (self, stream_id, TRUE);
+  stream_call_finish (&call,
+                      cascade_stream_tracker_parent_silent (call.self->tracker, call.stream_id,
+                                                            context->connection_id, call.moves));
 }
 
 /* Once a second: parents whose health reports stopped are dropped, and
