@@ -114,12 +114,16 @@ add_user (JsonBuilder *builder, CascadeUser *user)
 }
 
 /* AuthResponse: {"user", "access_token", "token_type", "expires_in",
- * "refresh_token", "refresh_expires_in"} */
-static void
+ * "refresh_token", "refresh_expires_in"}; FALSE (the use case failed) when
+ * @result is NULL. */
+static gboolean
 respond_auth (CascadeResponse *response, guint status, CascadeAuthResult *result)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonBuilder) builder = NULL;
 
+  if (result == NULL)
+    return FALSE;
+  builder = json_builder_new ();
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "user");
   add_user (builder, result->user);
@@ -135,6 +139,7 @@ respond_auth (CascadeResponse *response, guint status, CascadeAuthResult *result
   json_builder_add_int_value (builder, result->refresh_expires_in);
   json_builder_end_object (builder);
   cascade_response_set_json (response, status, json_builder_get_root (builder));
+  return TRUE;
 }
 
 /* The Retry-After of a 429, when there is one to give. */
@@ -155,12 +160,51 @@ static gboolean
 respond_sign_in (CascadeResponse *response, CascadeAuthResult *result, guint retry_after)
 {
   if (result == NULL)
-    {
-      set_retry_after (response, retry_after);
-      return FALSE;
-    }
-  respond_auth (response, SOUP_STATUS_OK, result);
+    set_retry_after (response, retry_after);
+  return respond_auth (response, SOUP_STATUS_OK, result);
+}
+
+/* A use case's answer without a body: @status when it was @done. */
+static gboolean
+respond_empty (CascadeResponse *response, gboolean done, guint status)
+{
+  if (!done)
+    return FALSE;
+  cascade_response_set_empty (response, status);
   return TRUE;
+}
+
+/* A use case that checks the password: 204, or the error with its
+ * Retry-After. */
+static gboolean
+respond_checked (CascadeResponse *response, gboolean done, guint retry_after)
+{
+  if (!done)
+    set_retry_after (response, retry_after);
+  return respond_empty (response, done, SOUP_STATUS_NO_CONTENT);
+}
+
+/* A use case's JSON answer: 200 with @node, FALSE when it is NULL. */
+static gboolean
+respond_node (CascadeResponse *response, JsonNode *node)
+{
+  if (node == NULL)
+    return FALSE;
+  cascade_response_set_json (response, SOUP_STATUS_OK, node);
+  return TRUE;
+}
+
+/* A user's answer (200), FALSE when @user is NULL. */
+static gboolean
+respond_user (CascadeResponse *response, CascadeUser *user)
+{
+  g_autoptr (JsonBuilder) builder = NULL;
+
+  if (user == NULL)
+    return FALSE;
+  builder = json_builder_new ();
+  add_user (builder, user);
+  return respond_node (response, json_builder_get_root (builder));
 }
 
 static CascadeClientInfo
@@ -186,10 +230,7 @@ handle_register (CascadeRequest *request,
                                       cascade_request_get_string (request, "password"),
                                       cascade_request_get_string (request, "display_name"), &client,
                                       error);
-  if (result == NULL)
-    return FALSE;
-  respond_auth (response, SOUP_STATUS_CREATED, result);
-  return TRUE;
+  return respond_auth (response, SOUP_STATUS_CREATED, result);
 }
 
 static gboolean
@@ -219,10 +260,7 @@ handle_refresh (CascadeRequest *request,
 
   result = cascade_identity_refresh (user_data,
                                      cascade_request_get_string (request, "refresh_token"), error);
-  if (result == NULL)
-    return FALSE;
-  respond_auth (response, SOUP_STATUS_OK, result);
-  return TRUE;
+  return respond_auth (response, SOUP_STATUS_OK, result);
 }
 
 static gboolean
@@ -231,26 +269,21 @@ handle_logout (CascadeRequest *request,
                gpointer user_data,
                GError **error)
 {
-  if (!cascade_identity_logout (user_data, cascade_request_get_principal (request),
-                                cascade_request_get_string (request, "refresh_token"), error))
-    return FALSE;
-  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
-  return TRUE;
+  return respond_empty (
+    response,
+    cascade_identity_logout (user_data, cascade_request_get_principal (request),
+                             cascade_request_get_string (request, "refresh_token"), error),
+    SOUP_STATUS_NO_CONTENT);
 }
 
 static gboolean
 handle_me (CascadeRequest *request, CascadeResponse *response, gpointer user_data, GError **error)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (CascadeUser) user = NULL;
 
   user =
     cascade_identity_get_user (user_data, cascade_request_get_principal (request)->user_id, error);
-  if (user == NULL)
-    return FALSE;
-  add_user (builder, user);
-  cascade_response_set_json (response, SOUP_STATUS_OK, json_builder_get_root (builder));
-  return TRUE;
+  return respond_user (response, user);
 }
 
 static gboolean
@@ -259,11 +292,10 @@ handle_password_reset (CascadeRequest *request,
                        gpointer user_data,
                        GError **error)
 {
-  if (!cascade_identity_request_password_reset (
-        user_data, cascade_request_get_string (request, "email"), error))
-    return FALSE;
-  cascade_response_set_empty (response, SOUP_STATUS_ACCEPTED);
-  return TRUE;
+  return respond_empty (response,
+                        cascade_identity_request_password_reset (
+                          user_data, cascade_request_get_string (request, "email"), error),
+                        SOUP_STATUS_ACCEPTED);
 }
 
 static gboolean
@@ -272,12 +304,11 @@ handle_password_reset_confirm (CascadeRequest *request,
                                gpointer user_data,
                                GError **error)
 {
-  if (!cascade_identity_confirm_password_reset (
-        user_data, cascade_request_get_string (request, "token"),
-        cascade_request_get_string (request, "password"), error))
-    return FALSE;
-  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
-  return TRUE;
+  return respond_empty (response,
+                        cascade_identity_confirm_password_reset (
+                          user_data, cascade_request_get_string (request, "token"),
+                          cascade_request_get_string (request, "password"), error),
+                        SOUP_STATUS_NO_CONTENT);
 }
 
 static gboolean
@@ -286,11 +317,10 @@ handle_verify_email (CascadeRequest *request,
                      gpointer user_data,
                      GError **error)
 {
-  if (!cascade_identity_verify_email (user_data, cascade_request_get_string (request, "token"),
-                                      error))
-    return FALSE;
-  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
-  return TRUE;
+  return respond_empty (
+    response,
+    cascade_identity_verify_email (user_data, cascade_request_get_string (request, "token"), error),
+    SOUP_STATUS_NO_CONTENT);
 }
 
 static gboolean
@@ -299,11 +329,10 @@ handle_resend_verification (CascadeRequest *request,
                             gpointer user_data,
                             GError **error)
 {
-  if (!cascade_identity_resend_verification (
-        user_data, cascade_request_get_principal (request)->user_id, error))
-    return FALSE;
-  cascade_response_set_empty (response, SOUP_STATUS_ACCEPTED);
-  return TRUE;
+  return respond_empty (response,
+                        cascade_identity_resend_verification (
+                          user_data, cascade_request_get_principal (request)->user_id, error),
+                        SOUP_STATUS_ACCEPTED);
 }
 
 static gboolean
@@ -312,13 +341,8 @@ handle_list_sessions (CascadeRequest *request,
                       gpointer user_data,
                       GError **error)
 {
-  JsonNode *list =
-    cascade_identity_list_sessions (user_data, cascade_request_get_principal (request), error);
-
-  if (list == NULL)
-    return FALSE;
-  cascade_response_set_json (response, SOUP_STATUS_OK, list);
-  return TRUE;
+  return respond_node (response, cascade_identity_list_sessions (
+                                   user_data, cascade_request_get_principal (request), error));
 }
 
 static gboolean
@@ -327,11 +351,11 @@ handle_end_session (CascadeRequest *request,
                     gpointer user_data,
                     GError **error)
 {
-  if (!cascade_identity_end_session (user_data, cascade_request_get_principal (request),
-                                     cascade_request_get_path_segment (request, 4), error))
-    return FALSE;
-  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
-  return TRUE;
+  return respond_empty (
+    response,
+    cascade_identity_end_session (user_data, cascade_request_get_principal (request),
+                                  cascade_request_get_path_segment (request, 4), error),
+    SOUP_STATUS_NO_CONTENT);
 }
 
 static gboolean
@@ -340,11 +364,10 @@ handle_end_other_sessions (CascadeRequest *request,
                            gpointer user_data,
                            GError **error)
 {
-  if (!cascade_identity_end_other_sessions (user_data, cascade_request_get_principal (request),
-                                            error))
-    return FALSE;
-  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
-  return TRUE;
+  return respond_empty (
+    response,
+    cascade_identity_end_other_sessions (user_data, cascade_request_get_principal (request), error),
+    SOUP_STATUS_NO_CONTENT);
 }
 
 static gboolean
@@ -355,16 +378,13 @@ handle_change_password (CascadeRequest *request,
 {
   guint retry_after = 0;
 
-  if (!cascade_identity_change_password (user_data, cascade_request_get_principal (request),
-                                         cascade_request_get_string (request, "current_password"),
-                                         cascade_request_get_string (request, "new_password"),
-                                         &retry_after, error))
-    {
-      set_retry_after (response, retry_after);
-      return FALSE;
-    }
-  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
-  return TRUE;
+  return respond_checked (
+    response,
+    cascade_identity_change_password (user_data, cascade_request_get_principal (request),
+                                      cascade_request_get_string (request, "current_password"),
+                                      cascade_request_get_string (request, "new_password"),
+                                      &retry_after, error),
+    retry_after);
 }
 
 static gboolean
@@ -375,24 +395,11 @@ handle_delete_account (CascadeRequest *request,
 {
   guint retry_after = 0;
 
-  if (!cascade_identity_delete_account (user_data, cascade_request_get_principal (request),
-                                        cascade_request_get_string (request, "password"),
-                                        &retry_after, error))
-    {
-      set_retry_after (response, retry_after);
-      return FALSE;
-    }
-  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
-  return TRUE;
-}
-
-static gboolean
-respond_node (CascadeResponse *response, JsonNode *node)
-{
-  if (node == NULL)
-    return FALSE;
-  cascade_response_set_json (response, SOUP_STATUS_OK, node);
-  return TRUE;
+  return respond_checked (response,
+                          cascade_identity_delete_account (
+                            user_data, cascade_request_get_principal (request),
+                            cascade_request_get_string (request, "password"), &retry_after, error),
+                          retry_after);
 }
 
 static gboolean
@@ -424,15 +431,11 @@ handle_disable_totp (CascadeRequest *request,
 {
   guint retry_after = 0;
 
-  if (!cascade_identity_disable_totp (user_data, cascade_request_get_principal (request),
-                                      cascade_request_get_string (request, "password"),
-                                      &retry_after, error))
-    {
-      set_retry_after (response, retry_after);
-      return FALSE;
-    }
-  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
-  return TRUE;
+  return respond_checked (response,
+                          cascade_identity_disable_totp (
+                            user_data, cascade_request_get_principal (request),
+                            cascade_request_get_string (request, "password"), &retry_after, error),
+                          retry_after);
 }
 
 /* /api/v1/admin/users/{username}/... */
@@ -440,16 +443,6 @@ static const char *
 target_username (CascadeRequest *request)
 {
   return cascade_request_get_path_segment (request, 4);
-}
-
-static gboolean
-respond_user (CascadeResponse *response, CascadeUser *user)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-  add_user (builder, user);
-  cascade_response_set_json (response, SOUP_STATUS_OK, json_builder_get_root (builder));
-  return TRUE;
 }
 
 static gboolean
@@ -461,7 +454,7 @@ handle_admin_get_user (CascadeRequest *request,
   g_autoptr (CascadeUser) user =
     cascade_identity_find_user (user_data, target_username (request), error);
 
-  return user != NULL && respond_user (response, user);
+  return respond_user (response, user);
 }
 
 static gboolean
@@ -474,7 +467,7 @@ handle_admin_set_role (CascadeRequest *request,
     user_data, cascade_request_get_principal (request), target_username (request),
     cascade_request_get_string (request, "role"), error);
 
-  return user != NULL && respond_user (response, user);
+  return respond_user (response, user);
 }
 
 static gboolean
@@ -485,11 +478,11 @@ handle_admin_ban (CascadeRequest *request,
 {
   gboolean ban = g_strcmp0 (cascade_request_get_method (request), "DELETE") != 0;
 
-  if (!cascade_identity_set_banned (user_data, cascade_request_get_principal (request),
-                                    target_username (request), ban, error))
-    return FALSE;
-  cascade_response_set_empty (response, SOUP_STATUS_NO_CONTENT);
-  return TRUE;
+  return respond_empty (response,
+                        cascade_identity_set_banned (user_data,
+                                                     cascade_request_get_principal (request),
+                                                     target_username (request), ban, error),
+                        SOUP_STATUS_NO_CONTENT);
 }
 
 static gboolean
