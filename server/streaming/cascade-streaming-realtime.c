@@ -88,11 +88,32 @@ message_new (const char *type, const char *stream_id)
   return message;
 }
 
+/* A message about one peer of a stream. */
+static JsonObject *
+peer_message_new (const char *type, const char *stream_id, const char *peer_id)
+{
+  JsonObject *message = message_new (type, stream_id);
+
+  json_object_set_string_member (message, "peer_id", peer_id);
+  return message;
+}
+
 static void
 send_and_free (CascadeStreamingRealtime *self, const char *connection_id, JsonObject *message)
 {
   if (self->hub != NULL)
     cascade_realtime_hub_send (self->hub, connection_id, message);
+  json_object_unref (message);
+}
+
+/* @message (taken) as the reply to @context's message. */
+static void
+reply_and_free (CascadeStreamingRealtime *self,
+                const CascadeRealtimeContext *context,
+                JsonObject *message)
+{
+  if (self->hub != NULL)
+    cascade_realtime_hub_reply (self->hub, context, message);
   json_object_unref (message);
 }
 
@@ -141,9 +162,8 @@ get_count (CascadeStreamingRealtime *self,
 static JsonObject *
 placed_new (CascadeStreamingRealtime *self, const CascadeTrackerPeer *peer)
 {
-  JsonObject *message = message_new ("stream.placed", peer->stream_id);
+  JsonObject *message = peer_message_new ("stream.placed", peer->stream_id, peer->peer_id);
 
-  json_object_set_string_member (message, "peer_id", peer->peer_id);
   json_object_set_string_member (message, "parent_peer_id", peer->parent_peer_id);
   json_object_set_int_member (message, "depth", peer->depth);
   json_object_set_member (message, "ice_servers",
@@ -156,13 +176,10 @@ tell_parent (CascadeStreamingRealtime *self, const CascadeTrackerPeer *child, co
 {
   const CascadeTrackerPeer *parent =
     cascade_stream_tracker_get_peer (self->tracker, child->parent_peer_id);
-  JsonObject *message;
 
-  if (parent == NULL)
-    return;
-  message = message_new (type, child->stream_id);
-  json_object_set_string_member (message, "peer_id", child->peer_id);
-  send_and_free (self, parent->connection_id, message);
+  if (parent != NULL)
+    send_and_free (self, parent->connection_id,
+                   peer_message_new (type, child->stream_id, child->peer_id));
 }
 
 /* stream.viewers to the streamer: how many watch, how many relay, how deep
@@ -199,9 +216,8 @@ tell_depths (CascadeStreamingRealtime *self, const char *stream_id)
   for (guint i = 0; i < changed->len; i++)
     {
       const CascadeTrackerPeer *peer = g_ptr_array_index (changed, i);
-      JsonObject *message = message_new ("stream.depth", stream_id);
+      JsonObject *message = peer_message_new ("stream.depth", stream_id, peer->peer_id);
 
-      json_object_set_string_member (message, "peer_id", peer->peer_id);
       json_object_set_int_member (message, "depth", peer->depth);
       send_and_free (self, peer->connection_id, message);
     }
@@ -227,23 +243,19 @@ tell_moves (CascadeStreamingRealtime *self,
       JsonObject *message;
 
       if (old_parent != NULL && g_strcmp0 (old_parent->peer_id, quiet_peer_id) != 0)
-        {
-          message = message_new ("stream.child_removed", peer->stream_id);
-          json_object_set_string_member (message, "peer_id", peer->peer_id);
-          send_and_free (self, old_parent->connection_id, message);
-        }
+        send_and_free (self, old_parent->connection_id,
+                       peer_message_new ("stream.child_removed", peer->stream_id, peer->peer_id));
       if (peer->parent_peer_id == NULL)
         {
-          message = message_new ("stream.parent_left", peer->stream_id);
-          json_object_set_string_member (message, "peer_id", move->old_parent_peer_id);
+          message =
+            peer_message_new ("stream.parent_left", peer->stream_id, move->old_parent_peer_id);
           send_and_free (self, peer->connection_id, message);
           continue;
         }
       message = placed_new (self, peer);
       if (context != NULL && g_strcmp0 (context->connection_id, peer->connection_id) == 0)
         {
-          cascade_realtime_hub_reply (self->hub, context, message);
-          json_object_unref (message);
+          reply_and_free (self, context, message);
         }
       else
         send_and_free (self, peer->connection_id, message);
@@ -358,12 +370,10 @@ on_publish (CascadeRealtimeHub *hub,
     send_and_free (self, replaced->connection_id,
                    message_new ("stream.unpublished", call.stream_id));
 
-  reply = message_new ("stream.published", call.stream_id);
-  json_object_set_string_member (reply, "peer_id", root->peer_id);
+  reply = peer_message_new ("stream.published", call.stream_id, root->peer_id);
   json_object_set_member (reply, "ice_servers",
                           cascade_streaming_dup_ice_servers (self->streaming, context->user_id));
-  cascade_realtime_hub_reply (hub, context, reply);
-  json_object_unref (reply);
+  reply_and_free (self, context, reply);
   cascade_streaming_set_publisher_present (self->streaming, call.stream_id, TRUE);
 
   tell_change (self, call.stream_id, call.moves, FALSE);
@@ -395,11 +405,8 @@ on_join (CascadeRealtimeHub *hub,
     {
       /* No free slot (or no streamer connected): the viewer waits, and is
        * placed when one frees up. */
-      JsonObject *reply = message_new ("stream.waiting", call.stream_id);
-
-      json_object_set_string_member (reply, "peer_id", peer->peer_id);
-      cascade_realtime_hub_reply (hub, context, reply);
-      json_object_unref (reply);
+      reply_and_free (self, context,
+                      peer_message_new ("stream.waiting", call.stream_id, peer->peer_id));
     }
   tell_moves (self, call.moves, context, NULL);
   send_viewer_count (self, call.stream_id, FALSE);
@@ -432,7 +439,6 @@ on_leave (CascadeRealtimeHub *hub,
   g_auto (StreamCall) call = stream_call_init (owner, context, message);
   CascadeStreamingRealtime *self = call.self;
   const CascadeTrackerPeer *peer;
-  JsonObject *reply;
 
   if (!json_object_get_boolean_member_with_default (message, "handover", FALSE))
     {
@@ -450,9 +456,7 @@ on_leave (CascadeRealtimeHub *hub,
     }
   tell_moves (self, call.moves, NULL, peer->peer_id);
   leave_stream (self, call.stream_id, context->connection_id);
-  reply = message_new ("stream.left", call.stream_id);
-  cascade_realtime_hub_reply (hub, context, reply);
-  json_object_unref (reply);
+  reply_and_free (self, context, message_new ("stream.left", call.stream_id));
 }
 
 static void
