@@ -11,6 +11,7 @@
 #include "cascade-publisher.h"
 #include "cascade-realtime.h"
 #include "cascade-peer-private.h"
+#include "cascade-webrtc-util.h"
 
 /*
  * cascade-peer: a headless streamer or viewer for demos, tests and benchmarks.
@@ -676,5 +677,7 @@ main (int argc, char **argv)
 
   status = peer.status;
   peer_clear (&peer);
+  /* TURN allocations given back before going (no libnice warning). */
+  _cascade_webrtc_wait_ice_closed ();
   return status;
 }

@@ -119,6 +119,8 @@ branch_free (gpointer data)
   Branch *branch = data;
   CascadePublisher *self = branch->publisher;
 
+  if (branch->webrtc != NULL)
+    _cascade_webrtc_close_ice (branch->webrtc);
   if (branch->attached && self->pipeline != NULL)
     {
       GstElement *elements[] = { branch->webrtc, branch->video_queue, branch->audio_queue };

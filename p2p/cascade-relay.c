@@ -134,6 +134,7 @@ child_free (gpointer data)
   CascadeRelay *self = child->relay;
   GstElement *elements[] = { child->webrtc, child->video_queue, child->audio_queue };
 
+  _cascade_webrtc_close_ice (child->webrtc);
   _cascade_branch_release_tee_pad (self->video_tee, child->video_tee_pad);
   _cascade_branch_release_tee_pad (self->audio_tee, child->audio_tee_pad);
   if (GST_OBJECT_PARENT (child->webrtc) == GST_OBJECT (self->pipeline))

@@ -136,6 +136,8 @@ teardown (CascadeViewer *self)
     return;
 
   self->generation++;
+  if (self->webrtc != NULL)
+    _cascade_webrtc_close_ice (self->webrtc);
   gst_element_set_state (self->pipeline, GST_STATE_NULL);
   self->video_depay = NULL;
   /* The sinks are the caller's (or ours) and outlive the connection. */

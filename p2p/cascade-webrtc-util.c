@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <agent.h> /* libnice */
 #include <gst/sdp/sdp.h>
 
 #include "cascade-webrtc-util.h"
@@ -222,6 +223,96 @@ disable_upnp (GstElement *webrtc)
   g_object_get (ice, "agent", &agent, NULL);
   if (agent != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp") != NULL)
     g_object_set (agent, "upnp", FALSE, NULL);
+}
+
+/* ---- giving TURN allocations back ---- */
+
+/* Longest wait for the TURN server's answers before the webrtcbin goes anyway. */
+#define ICE_CLOSE_TIMEOUT_MS 5000
+
+/* How many agents are giving their allocations back (main thread only; a
+ * process about to exit waits for them). */
+static guint ice_closing;
+
+typedef struct
+{
+  GstElement *webrtc; /* NULL once released */
+  NiceAgent *agent;
+  guint timeout_source;
+} IceClose;
+
+static void
+ice_close_release (IceClose *close)
+{
+  if (close->webrtc == NULL)
+    return;
+  ice_closing--;
+  g_clear_handle_id (&close->timeout_source, g_source_remove);
+  /* The agent before the webrtcbin: the webrtcbin's ICE object drops the
+   * last reference, its agent now without TURN refreshes to warn about. */
+  g_clear_object (&close->agent);
+  gst_element_set_state (close->webrtc, GST_STATE_NULL);
+  gst_clear_object (&close->webrtc);
+}
+
+static void
+ice_closed (GObject *agent, GAsyncResult *result, gpointer user_data)
+{
+  IceClose *close = user_data;
+
+  if (close->webrtc != NULL)
+    g_debug ("ICE agent closed: its TURN allocations are given back");
+  ice_close_release (close);
+  g_free (close);
+}
+
+static gboolean
+ice_close_timed_out (gpointer user_data)
+{
+  IceClose *close = user_data;
+
+  close->timeout_source = 0;
+  g_debug ("the TURN server did not answer the release of its allocations in time");
+  ice_close_release (close);
+  return G_SOURCE_REMOVE; /* ice_closed frees it, if it ever comes */
+}
+
+/* Before the last reference to @webrtc goes: its ICE agent gives its TURN
+ * allocations back (nice_agent_close_async(), which webrtcbin 1.22 never
+ * calls; libnice warns about "alive TURN refreshes" when an agent that
+ * still has them is released), and @webrtc (so the agent's thread) lives
+ * until that is done, ICE_CLOSE_TIMEOUT_MS at most. Main thread. */
+void
+_cascade_webrtc_close_ice (GstElement *webrtc)
+{
+  g_autoptr (GObject) ice = NULL;
+  IceClose *close;
+
+  g_return_if_fail (GST_IS_ELEMENT (webrtc));
+
+  g_object_get (webrtc, "ice-agent", &ice, NULL);
+  if (ice == NULL || g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent") == NULL)
+    return;
+  close = g_new0 (IceClose, 1);
+  g_object_get (ice, "agent", &close->agent, NULL);
+  if (close->agent == NULL)
+    {
+      g_free (close);
+      return;
+    }
+  close->webrtc = gst_object_ref (webrtc);
+  ice_closing++;
+  close->timeout_source = g_timeout_add (ICE_CLOSE_TIMEOUT_MS, ice_close_timed_out, close);
+  nice_agent_close_async (close->agent, ice_closed, close);
+}
+
+/* Runs the default main context until every _cascade_webrtc_close_ice() under
+ * way is done: for a process (or a test) about to exit. */
+void
+_cascade_webrtc_wait_ice_closed (void)
+{
+  while (ice_closing > 0)
+    g_main_context_iteration (NULL, TRUE);
 }
 
 void

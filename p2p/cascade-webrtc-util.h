@@ -47,6 +47,11 @@ CascadePeerState _cascade_peer_state_from_webrtc (GstWebRTCPeerConnectionState s
 
 /* Privacy mode: only TURN (relay) candidates, so no peer learns this address. */
 void _cascade_webrtc_set_privacy (GstElement *webrtc, gboolean privacy);
+/* Before @webrtc's last reference goes: its TURN allocations are given back
+ * (it lives on until that is done, 5 s at most). */
+void _cascade_webrtc_close_ice (GstElement *webrtc);
+/* Before exiting: runs the default main context until every close is done. */
+void _cascade_webrtc_wait_ice_closed (void);
 
 /*
  * One sending branch per peer, fed from an RTP tee (the publisher's viewers,
