@@ -253,6 +253,35 @@ network_error (const Request *request, const GError *error)
   return _cascade_client_error_new (CASCADE_CLIENT_ERROR_NETWORK, NULL, NULL, message);
 }
 
+/* Completes @task with a CASCADE_CLIENT_ERROR @code whose message is printed
+ * from @format. */
+G_GNUC_PRINTF (3, 4)
+static void
+return_error (GTask *task, CascadeClientError code, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_task_return_error (task, _cascade_client_error_new (code, NULL, NULL, message));
+}
+
+/* A failed send or read: a cancelled one stays cancelled, the rest are the
+ * network's (taken). */
+static void
+return_transport_error (GTask *task, const Request *request, GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_task_return_error (task, error);
+  else
+    {
+      g_task_return_error (task, network_error (request, error));
+      g_error_free (error);
+    }
+}
+
 static void
 finish_request (GTask *task)
 {
@@ -285,11 +314,10 @@ finish_request (GTask *task)
   root = parse_json (request);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_autofree char *message = g_strdup_printf ("The server at %s answered something that is not "
-                                                  "a Cascade server's answer (not a JSON object)",
-                                                  request->base_url);
-      g_task_return_error (
-        task, _cascade_client_error_new (CASCADE_CLIENT_ERROR_PROTOCOL, NULL, NULL, message));
+      return_error (task, CASCADE_CLIENT_ERROR_PROTOCOL,
+                    "The server at %s answered something that is not a Cascade server's answer "
+                    "(not a JSON object)",
+                    request->base_url);
       return;
     }
 
@@ -316,10 +344,7 @@ on_read (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (n < 0)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_error (task, network_error (request, error));
+      return_transport_error (task, request, g_steal_pointer (&error));
       return;
     }
   if (n == 0)
@@ -331,11 +356,9 @@ on_read (GObject *source, GAsyncResult *result, gpointer user_data)
   request->length += (gsize) n;
   if (request->length > MAX_RESPONSE_BYTES)
     {
-      g_autofree char *message =
-        g_strdup_printf ("The server at %s answered with far more data than a Cascade server sends",
-                         request->base_url);
-      g_task_return_error (
-        task, _cascade_client_error_new (CASCADE_CLIENT_ERROR_PROTOCOL, NULL, NULL, message));
+      return_error (task, CASCADE_CLIENT_ERROR_PROTOCOL,
+                    "The server at %s answered with far more data than a Cascade server sends",
+                    request->base_url);
       return;
     }
   read_more (g_steal_pointer (&task));
@@ -378,18 +401,12 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   request->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (request->stream == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else if (error->domain == SOUP_SESSION_ERROR)
-        {
-          g_autofree char *message =
-            g_strdup_printf ("The server at %s answered something that is not HTTP: %s",
-                             request->base_url, error->message);
-          g_task_return_error (
-            task, _cascade_client_error_new (CASCADE_CLIENT_ERROR_PROTOCOL, NULL, NULL, message));
-        }
+      if (error->domain == SOUP_SESSION_ERROR)
+        return_error (task, CASCADE_CLIENT_ERROR_PROTOCOL,
+                      "The server at %s answered something that is not HTTP: %s", request->base_url,
+                      error->message);
       else
-        g_task_return_error (task, network_error (request, error));
+        return_transport_error (task, request, g_steal_pointer (&error));
       return;
     }
   read_more (g_steal_pointer (&task));
@@ -423,11 +440,9 @@ start_request_full (CascadeClient *self,
        g_strcmp0 (g_uri_get_scheme (uri), "https") != 0) ||
       g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
     {
-      g_autofree char *message = g_strdup_printf (
-        "Could not reach the server at %s: that is not an http:// or https:// address",
-        self->base_url);
-      g_task_return_error (
-        owned_task, _cascade_client_error_new (CASCADE_CLIENT_ERROR_NETWORK, NULL, NULL, message));
+      return_error (owned_task, CASCADE_CLIENT_ERROR_NETWORK,
+                    "Could not reach the server at %s: that is not an http:// or https:// address",
+                    self->base_url);
       return;
     }
 
