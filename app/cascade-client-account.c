@@ -139,10 +139,6 @@ cascade_client_resend_verification_finish (CascadeClient *self,
 
 /* ---- sessions, password, account ------------------------------------------ */
 
-static const CascadeJsonMember list_members[] = {
-  { "items", CASCADE_JSON_ARRAY, TRUE },
-};
-
 static gpointer
 parse_session_list (JsonObject *root, GError **error)
 {
@@ -399,36 +395,27 @@ static const CascadeJsonMember provider_members[] = {
 };
 
 static gpointer
+provider_new_from_json (JsonObject *object, GError **error)
+{
+  CascadeIdentityProvider *provider;
+
+  if (!cascade_json_check (object, provider_members, G_N_ELEMENTS (provider_members), NULL))
+    {
+      g_propagate_error (error, _cascade_client_error_new (CASCADE_CLIENT_ERROR_PROTOCOL, NULL,
+                                                           NULL, "a provider is not readable"));
+      return NULL;
+    }
+  provider = g_new0 (CascadeIdentityProvider, 1);
+  provider->id = g_strdup (json_object_get_string_member (object, "id"));
+  provider->name = g_strdup (json_object_get_string_member (object, "name"));
+  return provider;
+}
+
+static gpointer
 parse_providers (JsonObject *root, GError **error)
 {
-  g_autoptr (GPtrArray) providers =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) cascade_identity_provider_free);
-  JsonArray *items;
-
-  if (!cascade_json_check (root, list_members, G_N_ELEMENTS (list_members), error))
-    return NULL;
-  items = json_object_get_array_member (root, "items");
-  for (guint i = 0; i < json_array_get_length (items); i++)
-    {
-      JsonNode *node = json_array_get_element (items, i);
-      CascadeIdentityProvider *provider;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node) ||
-          !cascade_json_check (json_node_get_object (node), provider_members,
-                               G_N_ELEMENTS (provider_members), error))
-        {
-          g_clear_error (error);
-          g_propagate_error (error, _cascade_client_error_new (CASCADE_CLIENT_ERROR_PROTOCOL, NULL,
-                                                               NULL, "a provider is not readable"));
-          return NULL;
-        }
-      provider = g_new0 (CascadeIdentityProvider, 1);
-      provider->id = g_strdup (json_object_get_string_member (json_node_get_object (node), "id"));
-      provider->name =
-        g_strdup (json_object_get_string_member (json_node_get_object (node), "name"));
-      g_ptr_array_add (providers, provider);
-    }
-  return g_steal_pointer (&providers);
+  return _cascade_client_parse_items (root, provider_new_from_json,
+                                      (GDestroyNotify) cascade_identity_provider_free, error);
 }
 
 /* The OpenID providers the server signs in with (GET /api/v1/auth/providers). */

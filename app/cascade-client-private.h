@@ -50,6 +50,10 @@ gboolean _cascade_client_propagate_boolean (CascadeClient *self,
 GBytes *_cascade_client_body_new (const char *const *keys_and_values, gsize n_members);
 
 typedef gpointer (*CascadeClientItemNew) (JsonObject *object, GError **error);
+GPtrArray *_cascade_client_parse_items (JsonObject *root,
+                                        CascadeClientItemNew item_new,
+                                        GDestroyNotify free_item,
+                                        GError **error);
 GListStore *_cascade_client_parse_list (JsonObject *root,
                                         GType item_type,
                                         CascadeClientItemNew item_new,

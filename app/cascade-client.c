@@ -712,29 +712,33 @@ parse_stream (JsonObject *root, GError **error)
   return cascade_stream_new_from_json (root, error);
 }
 
+static const CascadeJsonMember items_members[] = {
+  { "items", CASCADE_JSON_ARRAY, TRUE },
+};
+
 static const CascadeJsonMember list_members[] = {
   { "items", CASCADE_JSON_ARRAY, TRUE },
   { "next_cursor", CASCADE_JSON_STRING, FALSE },
 };
 
-/* A list answer, {"items": [...], "next_cursor"}, as a GListStore of
- * item_type, each item made by item_new from its object. */
-GListStore *
-_cascade_client_parse_list (JsonObject *root,
-                            GType item_type,
-                            CascadeClientItemNew item_new,
-                            GError **error)
+/* The "items" of an answer, each an object made into an item by item_new,
+ * in an array that frees them with free_item. */
+GPtrArray *
+_cascade_client_parse_items (JsonObject *root,
+                             CascadeClientItemNew item_new,
+                             GDestroyNotify free_item,
+                             GError **error)
 {
-  g_autoptr (GListStore) store = g_list_store_new (item_type);
+  g_autoptr (GPtrArray) result = g_ptr_array_new_with_free_func (free_item);
   JsonArray *items;
 
-  if (!cascade_json_check (root, list_members, G_N_ELEMENTS (list_members), error))
+  if (!cascade_json_check (root, items_members, G_N_ELEMENTS (items_members), error))
     return NULL;
   items = json_object_get_array_member (root, "items");
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
       JsonNode *node = json_array_get_element (items, i);
-      g_autoptr (GObject) item = NULL;
+      gpointer item;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
@@ -746,8 +750,29 @@ _cascade_client_parse_list (JsonObject *root,
       item = item_new (json_node_get_object (node), error);
       if (item == NULL)
         return NULL;
-      g_list_store_append (store, item);
+      g_ptr_array_add (result, item);
     }
+  return g_steal_pointer (&result);
+}
+
+/* A list answer, {"items": [...], "next_cursor"}, as a GListStore of
+ * item_type, each item made by item_new from its object. */
+GListStore *
+_cascade_client_parse_list (JsonObject *root,
+                            GType item_type,
+                            CascadeClientItemNew item_new,
+                            GError **error)
+{
+  g_autoptr (GListStore) store = NULL;
+  g_autoptr (GPtrArray) items = NULL;
+
+  if (!cascade_json_check (root, list_members, G_N_ELEMENTS (list_members), error))
+    return NULL;
+  items = _cascade_client_parse_items (root, item_new, g_object_unref, error);
+  if (items == NULL)
+    return NULL;
+  store = g_list_store_new (item_type);
+  g_list_store_splice (store, 0, 0, items->pdata, items->len);
   return g_steal_pointer (&store);
 }
 
