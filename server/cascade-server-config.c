@@ -10,8 +10,9 @@
 #define ACCESS_TOKEN_TTL_MIN 1 /* seconds; tests use a few seconds to see tokens expire */
 #define ACCESS_TOKEN_TTL_MAX 86400
 
-static const char *const server_keys[] = { "listen",     "data-dir",        "max-body-bytes",
-                                           "public-url", "trusted-proxies", NULL };
+static const char *const server_keys[] = {
+  "listen", "listen-backlog", "data-dir", "max-body-bytes", "public-url", "trusted-proxies", NULL
+};
 static const char *const auth_keys[] = { "issuer", "access-token-ttl", NULL };
 static const char *const streaming_keys[] = { "grace-seconds", NULL };
 static const char *const ice_keys[] = { "stun-urls", "turn-urls", "turn-secret", "turn-ttl-seconds",
@@ -30,6 +31,7 @@ cascade_server_config_new (void)
 
   self->listen_host = g_strdup ("127.0.0.1");
   self->listen_port = 8787;
+  self->listen_backlog = CASCADE_SERVER_DEFAULT_LISTEN_BACKLOG;
   self->data_dir = g_build_filename (g_get_user_data_dir (), "cascaded", NULL);
   self->max_body_bytes = CASCADE_SERVER_DEFAULT_MAX_BODY_BYTES;
   self->issuer = g_strdup (CASCADE_SERVER_DEFAULT_ISSUER);
@@ -205,6 +207,15 @@ load_server_group (CascadeServerConfig *self, GKeyFile *file, const char *path, 
     {
       g_prefix_error (error, "%s: ", path);
       return FALSE;
+    }
+  if (g_key_file_has_key (file, "server", "listen-backlog", NULL))
+    {
+      gint64 backlog = g_key_file_get_int64 (file, "server", "listen-backlog", &local_error);
+
+      if (local_error != NULL || backlog < 1 || backlog > CASCADE_SERVER_MAX_LISTEN_BACKLOG)
+        return config_error (error, "%s: listen-backlog must be a number from 1 to %d", path,
+                             CASCADE_SERVER_MAX_LISTEN_BACKLOG);
+      self->listen_backlog = (guint) backlog;
     }
   data_dir = g_key_file_get_string (file, "server", "data-dir", NULL);
   if (data_dir != NULL)

@@ -12,6 +12,10 @@ G_BEGIN_DECLS
 #define CASCADE_SERVER_DEFAULT_ISSUER "cascaded"
 #define CASCADE_SERVER_DEFAULT_ACCESS_TOKEN_TTL 900
 #define CASCADE_SERVER_DEFAULT_STREAM_GRACE_SECONDS 30
+/* Connections the kernel queues before accept(): a room of viewers
+ * (re)connecting at once must not overflow it (GLib's default is 10). */
+#define CASCADE_SERVER_DEFAULT_LISTEN_BACKLOG 1024
+#define CASCADE_SERVER_MAX_LISTEN_BACKLOG 65535
 
 /* What cascaded is told to do: built from defaults, then the config file,
  * then the command line (the command line wins). */
@@ -19,8 +23,9 @@ G_BEGIN_DECLS
 
 struct _CascadeServerConfig
 {
-  char *listen_host;   /* an IP address literal */
-  guint16 listen_port; /* 0 picks a free port */
+  char *listen_host;    /* an IP address literal */
+  guint16 listen_port;  /* 0 picks a free port */
+  guint listen_backlog; /* [server] listen-backlog */
   char *data_dir;
   guint64 max_body_bytes;
   char *issuer;

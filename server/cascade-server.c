@@ -104,6 +104,7 @@ config_copy (const CascadeServerConfig *config)
 
   copy->listen_host = g_strdup (config->listen_host);
   copy->listen_port = config->listen_port;
+  copy->listen_backlog = config->listen_backlog;
   copy->data_dir = g_strdup (config->data_dir);
   copy->max_body_bytes = config->max_body_bytes;
   copy->issuer = g_strdup (config->issuer);
@@ -288,7 +289,7 @@ cascade_server_start (CascadeServer *self, GError **error)
                    "“%s” is not an address to listen on", self->config->listen_host);
       return FALSE;
     }
-  if (!cascade_gateway_listen (self->gateway, address, error))
+  if (!cascade_gateway_listen (self->gateway, address, self->config->listen_backlog, error))
     {
       g_prefix_error (error, "Cannot listen on %s port %u: ", self->config->listen_host,
                       self->config->listen_port);

@@ -3,6 +3,7 @@
 
 #include "cascade-gateway.h"
 
+#include <gio/gnetworking.h>
 #include <libsoup/soup.h>
 #include <sodium.h>
 
@@ -960,14 +961,41 @@ cascade_gateway_load_tls (CascadeGateway *self, GKeyFile *file, GError **error)
   return TRUE;
 }
 
+/**
+ * cascade_gateway_listen:
+ * @backlog: connections the kernel queues before they are accepted
+ *
+ * Listens on @address with a socket of our own: soup_server_listen() keeps
+ * GLib's backlog of 10, and a thousand viewers joining at once then wait
+ * for SYN retransmissions (1, 3, 7, 15 s ...). The kernel caps @backlog at
+ * net.core.somaxconn.
+ */
 gboolean
-cascade_gateway_listen (CascadeGateway *self, GSocketAddress *address, GError **error)
+cascade_gateway_listen (CascadeGateway *self,
+                        GSocketAddress *address,
+                        guint backlog,
+                        GError **error)
 {
+  g_autoptr (GSocket) socket = NULL;
+  GSocketFamily family;
+
   g_return_val_if_fail (CASCADE_IS_GATEWAY (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET_ADDRESS (address), FALSE);
+  g_return_val_if_fail (backlog > 0, FALSE);
 
-  return soup_server_listen (self->server, address, self->https ? SOUP_SERVER_LISTEN_HTTPS : 0,
-                             error);
+  family = g_socket_address_get_family (address);
+  socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (socket == NULL)
+    return FALSE;
+  /* As libsoup does: [::] is IPv6 only, so 0.0.0.0 can be served beside it. */
+  if (family == G_SOCKET_FAMILY_IPV6 &&
+      !g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, error))
+    return FALSE;
+  g_socket_set_listen_backlog (socket, (gint) MIN (backlog, G_MAXINT));
+  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error))
+    return FALSE;
+  return soup_server_listen_socket (self->server, socket,
+                                    self->https ? SOUP_SERVER_LISTEN_HTTPS : 0, error);
 }
 
 /**

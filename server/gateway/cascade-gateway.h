@@ -65,7 +65,10 @@ gboolean cascade_gateway_set_trusted_proxies (CascadeGateway *self,
                                               const char *const *proxies,
                                               GError **error);
 gboolean cascade_gateway_load_tls (CascadeGateway *self, GKeyFile *file, GError **error);
-gboolean cascade_gateway_listen (CascadeGateway *self, GSocketAddress *address, GError **error);
+gboolean cascade_gateway_listen (CascadeGateway *self,
+                                 GSocketAddress *address,
+                                 guint backlog,
+                                 GError **error);
 char *cascade_gateway_dup_url (CascadeGateway *self);
 gboolean cascade_gateway_authenticate (CascadeGateway *self,
                                        const char *authorization,

@@ -18,6 +18,7 @@ test_defaults (void)
   g_assert_cmpuint (config->max_body_bytes, ==, 1024 * 1024);
   g_assert_cmpstr (config->issuer, ==, "cascaded");
   g_assert_cmpuint (config->access_token_ttl, ==, 900);
+  g_assert_cmpuint (config->listen_backlog, ==, 1024);
 }
 
 static void
@@ -83,6 +84,7 @@ test_file (void)
                                         "listen=[::1]:9000\n"
                                         "data-dir=/srv/cascaded\n"
                                         "max-body-bytes=4096\n"
+                                        "listen-backlog=4096\n"
                                         "[auth]\n"
                                         "issuer=https://cascade.example\n"
                                         "access-token-ttl=120\n"
@@ -95,6 +97,7 @@ test_file (void)
   g_assert_cmpuint (config->listen_port, ==, 9000);
   g_assert_cmpstr (config->data_dir, ==, "/srv/cascaded");
   g_assert_cmpuint (config->max_body_bytes, ==, 4096);
+  g_assert_cmpuint (config->listen_backlog, ==, 4096);
   g_assert_cmpstr (config->issuer, ==, "https://cascade.example");
   g_assert_cmpuint (config->access_token_ttl, ==, 120);
 }
@@ -122,6 +125,10 @@ test_file_errors (void)
     "[server]\nmax-body-bytes=0\n",
     "[server]\nmax-body-bytes=lots\n",
     "[server]\nmax-body-bytes=99999999999999\n",
+    "[server]\nlisten-backlog=0\n",
+    "[server]\nlisten-backlog=-1\n",
+    "[server]\nlisten-backlog=65536\n",
+    "[server]\nlisten-backlog=many\n",
     "[auth]\naccess-token-ttl=0\n",
     "[auth]\naccess-token-ttl=-5\n",
     "[auth]\naccess-token-ttl=100000000\n",
@@ -187,6 +194,7 @@ test_sample_file (void)
   g_assert_cmpuint (config->max_body_bytes, ==, defaults->max_body_bytes);
   g_assert_cmpstr (config->issuer, ==, defaults->issuer);
   g_assert_cmpuint (config->access_token_ttl, ==, defaults->access_token_ttl);
+  g_assert_cmpuint (config->listen_backlog, ==, defaults->listen_backlog);
 }
 
 int
