@@ -11,6 +11,7 @@
  *   CASCADED=_build/server/cascaded _build/bench/bench-auth [--clients N] [--requests N]
  */
 
+#include "bench-common.h"
 #include "cascade-test-server.h"
 
 #include <stdio.h>
@@ -75,20 +76,6 @@ run_worker (gpointer data)
   return NULL;
 }
 
-static int
-compare_gint64 (gconstpointer a, gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-percentile_ms (GArray *sorted, double p)
-{
-  guint i = (guint) (p * (sorted->len - 1) + 0.5);
-  return g_array_index (sorted, gint64, i) / 1000.0;
-}
-
 static void
 measure (CascadeTestServer *server, Worker *workers, int clients, const char *what, int per_client)
 {
@@ -111,10 +98,10 @@ measure (CascadeTestServer *server, Worker *workers, int clients, const char *wh
 
   for (int c = 0; c < clients; c++)
     g_array_append_vals (all, workers[c].latencies_us->data, workers[c].latencies_us->len);
-  g_array_sort (all, compare_gint64);
   printf ("%-9s clients=%-2d n=%-5u p50=%7.2f ms  p95=%7.2f ms  p99=%7.2f ms  %8.1f req/s\n", what,
-          clients, all->len, percentile_ms (all, 0.50), percentile_ms (all, 0.95),
-          percentile_ms (all, 0.99), all->len / seconds);
+          clients, all->len, cascade_bench_percentile_ms (all, 50),
+          cascade_bench_percentile_ms (all, 95), cascade_bench_percentile_ms (all, 99),
+          all->len / seconds);
   fflush (stdout);
 }
 

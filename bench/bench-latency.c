@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bench-common.h"
 #include "cascade-publisher.h"
 #include "cascade-viewer.h"
 
@@ -251,65 +252,29 @@ run_for (guint ms)
     g_main_context_iteration (NULL, TRUE);
 }
 
-/* CPU seconds (user + system) of a process, from /proc. */
-static double
-process_cpu (const char *pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
-  g_autofree char *contents = NULL;
-  g_auto (GStrv) fields = NULL;
-  const char *after;
-
-  if (!g_file_get_contents (path, &contents, NULL, NULL) ||
-      (after = strrchr (contents, ')')) == NULL)
-    return 0;
-  fields = g_strsplit (after + 2, " ", -1);
-  if (g_strv_length (fields) < 15)
-    return 0;
-  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) /
-         sysconf (_SC_CLK_TCK);
-}
-
-static int
-compare_int64 (gconstpointer a, gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static double
-percentile_ms (GArray *values, double p)
-{
-  gsize index;
-
-  if (values->len == 0)
-    return -1;
-  g_array_sort (values, compare_int64);
-  index = MIN ((gsize) (p / 100.0 * values->len), values->len - 1);
-  return g_array_index (values, gint64, index) / 1000.0;
-}
-
 /* Streamer CPU (% of one core) over CPU_SECONDS with n viewers, and one viewer's. */
 static void
 measure_cpu (Bench *b, const char *self_path, guint n, double *streamer, double *viewer)
 {
   double before, after, viewer_before = 0;
-  const char *viewer_pid = NULL;
+  GPid viewer_pid = 0;
 
   while (b->children->len < n)
     spawn_viewer (b, self_path);
   run_for (2000); /* connected and settled */
   if (n > 0)
-    viewer_pid =
-      g_subprocess_get_identifier (((Child *) g_ptr_array_index (b->children, 0))->process);
-  before = process_cpu ("self");
-  if (viewer_pid != NULL)
-    viewer_before = process_cpu (viewer_pid);
+    viewer_pid = (GPid) g_ascii_strtoll (
+      g_subprocess_get_identifier (((Child *) g_ptr_array_index (b->children, 0))->process), NULL,
+      10);
+  before = cascade_bench_process_cpu_seconds (0);
+  if (viewer_pid != 0)
+    viewer_before = cascade_bench_process_cpu_seconds (viewer_pid);
   run_for (CPU_SECONDS * 1000);
-  after = process_cpu ("self");
+  after = cascade_bench_process_cpu_seconds (0);
   *streamer = (after - before) / CPU_SECONDS * 100;
-  *viewer = viewer_pid != NULL ? (process_cpu (viewer_pid) - viewer_before) / CPU_SECONDS * 100 : 0;
+  *viewer = viewer_pid != 0
+              ? (cascade_bench_process_cpu_seconds (viewer_pid) - viewer_before) / CPU_SECONDS * 100
+              : 0;
 }
 
 int
@@ -370,10 +335,12 @@ main (int argc, char **argv)
   printf ("glass-to-glass (capture stamp -> decoded), %u frames over %d s:\n", frames,
           LATENCY_SECONDS);
   printf ("  p50 %.1f ms   p95 %.1f ms   p99 %.1f ms   (target p95 < 50 ms)\n",
-          percentile_ms (b.latencies, 50), percentile_ms (b.latencies, 95),
-          percentile_ms (b.latencies, 99));
+          cascade_bench_percentile_ms (b.latencies, 50),
+          cascade_bench_percentile_ms (b.latencies, 95),
+          cascade_bench_percentile_ms (b.latencies, 99));
   printf ("join -> first frame, %u joins: p50 %.0f ms   p95 %.0f ms   (target p95 < 1000 ms)\n",
-          joins->len, percentile_ms (joins, 50), percentile_ms (joins, 95));
+          joins->len, cascade_bench_percentile_ms (joins, 50),
+          cascade_bench_percentile_ms (joins, 95));
   printf ("streamer CPU (%% of one core): encode only %.1f, 1 viewer %.1f, 4 viewers %.1f "
           "-> %.1f per viewer served directly\n",
           cpu0, cpu1, cpu4, (cpu4 - cpu0) / 4);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bench-common.h"
 #include "cascade-netlab.h"
 #include "cascade-swarm.h"
 
@@ -40,45 +41,6 @@
 #define WAIT_S 90
 
 /* ---- numbers ---- */
-
-static int
-compare_doubles (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of @values (sorted in place). */
-static double
-percentile (GArray *values, double p)
-{
-  guint rank;
-
-  if (values->len == 0)
-    return NAN;
-  g_array_sort (values, compare_doubles);
-  rank = (guint) ceil (p / 100.0 * values->len);
-  return g_array_index (values, double, CLAMP (rank, 1, values->len) - 1);
-}
-
-static double
-process_cpu_seconds (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
-  g_autofree char *text = NULL;
-  g_auto (GStrv) fields = NULL;
-  char *after;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL) || (after = strrchr (text, ')')) == NULL)
-    return NAN;
-  /* After "pid (comm)": state is field 3; utime and stime are fields 14, 15. */
-  fields = g_strsplit (after + 2, " ", -1);
-  if (g_strv_length (fields) < 13)
-    return NAN;
-  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) /
-         sysconf (_SC_CLK_TCK);
-}
 
 static gboolean
 never (gpointer data)
@@ -430,18 +392,21 @@ failover (Tree *tree)
   /* Every decoding viewer below a killed relay, resumed or not. */
   printf ("  decoding viewers below a killed relay: %u; video again after the kill: ", decoding);
   if (times->len > 0)
-    printf ("min %.0f ms, p50 %.0f ms, p95 %.0f ms, max %.0f ms; ", percentile (times, 0),
-            percentile (times, 50), percentile (times, 95), percentile (times, 100));
+    printf ("min %.0f ms, p50 %.0f ms, p95 %.0f ms, max %.0f ms; ",
+            cascade_bench_percentile (times, 0), cascade_bench_percentile (times, 50),
+            cascade_bench_percentile (times, 95), cascade_bench_percentile (times, 100));
   printf ("%u within 3 s, %u later, %u never (within 30 s) (target: all within 3 s)\n", within,
           times->len - within, decoding - times->len);
   if (relay_times->len > 0 || relay_never > 0)
     printf ("  relays without playback below a killed relay: %u; receiving again (1 s "
             "resolution): min %.0f ms, p50 %.0f ms, max %.0f ms; %u never seen stalled\n",
-            relay_times->len + relay_never, percentile (relay_times, 0),
-            percentile (relay_times, 50), percentile (relay_times, 100), relay_never);
+            relay_times->len + relay_never, cascade_bench_percentile (relay_times, 0),
+            cascade_bench_percentile (relay_times, 50), cascade_bench_percentile (relay_times, 100),
+            relay_never);
   if (gaps->len > 0)
-    printf ("  frozen gap: p50 %.0f ms, p95 %.0f ms, max %.0f ms\n", percentile (gaps, 50),
-            percentile (gaps, 95), percentile (gaps, 100));
+    printf ("  frozen gap: p50 %.0f ms, p95 %.0f ms, max %.0f ms\n",
+            cascade_bench_percentile (gaps, 50), cascade_bench_percentile (gaps, 95),
+            cascade_bench_percentile (gaps, 100));
   for (guint i = 0; i < tree->viewers->len; i++)
     {
       CascadeSwarmPeer *viewer = g_ptr_array_index (tree->viewers, i);
@@ -532,8 +497,9 @@ section_tree (void)
       for (guint j = 0; j < tree.viewers->len; j++)
         viewers += peer_depth (swarm, g_ptr_array_index (tree.viewers, j)) == d;
       printf ("  %5u  %7u  %7u  %6.1f  %6.1f  %6.1f\n", d, viewers, tree.latency[d]->len,
-              percentile (tree.latency[d], 50), percentile (tree.latency[d], 95),
-              percentile (tree.latency[d], 99));
+              cascade_bench_percentile (tree.latency[d], 50),
+              cascade_bench_percentile (tree.latency[d], 95),
+              cascade_bench_percentile (tree.latency[d], 99));
     }
   fflush (stdout);
 
@@ -553,11 +519,11 @@ section_tree (void)
 static double
 cpu_percent (CascadeSwarm *swarm, CascadeSwarmPeer *peer)
 {
-  double before = process_cpu_seconds (cascade_swarm_peer_get_pid (peer));
+  double before = cascade_bench_process_cpu_seconds (cascade_swarm_peer_get_pid (peer));
   gint64 start = g_get_monotonic_time ();
 
   run_for (swarm, CPU_SECONDS);
-  return 100.0 * (process_cpu_seconds (cascade_swarm_peer_get_pid (peer)) - before) /
+  return 100.0 * (cascade_bench_process_cpu_seconds (cascade_swarm_peer_get_pid (peer)) - before) /
          ((g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
 }
 
@@ -733,8 +699,9 @@ section_lossy (void)
   corrupt = (lossy.frames_end - lossy.stamped_end) - (lossy.frames_start - lossy.stamped_start);
   printf ("  hop3 (depth %u): latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms (%u samples; "
           "target p95 < 700 ms)\n",
-          peer_depth (swarm, peers[3]), percentile (lossy.latency, 50),
-          percentile (lossy.latency, 95), percentile (lossy.latency, 99), lossy.latency->len);
+          peer_depth (swarm, peers[3]), cascade_bench_percentile (lossy.latency, 50),
+          cascade_bench_percentile (lossy.latency, 95),
+          cascade_bench_percentile (lossy.latency, 99), lossy.latency->len);
   printf ("  frames displayed: %.0f of %.0f sent in %.1f s (%.1f%%; target ≥ 99%%); frames without "
           "a readable stamp (corrupt): %.0f (target 0)\n",
           displayed, seconds * FPS, seconds, 100.0 * displayed / (seconds * FPS), corrupt);

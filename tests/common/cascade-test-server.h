@@ -16,8 +16,11 @@ typedef struct _CascadeTestServer CascadeTestServer;
 CascadeTestServer *cascade_test_server_new (const char *const *extra_args);
 CascadeTestServer *cascade_test_server_new_in_dir (const char *data_dir,
                                                    const char *const *extra_args);
+CascadeTestServer *cascade_test_server_new_logged (const char *const *extra_args,
+                                                   const char *log_path);
 const char *cascade_test_server_get_url (CascadeTestServer *self);
 const char *cascade_test_server_get_data_dir (CascadeTestServer *self);
+GPid cascade_test_server_get_pid (CascadeTestServer *self);
 int cascade_test_server_stop (CascadeTestServer *self);
 void cascade_test_server_kill (CascadeTestServer *self);
 void cascade_test_server_free (CascadeTestServer *self);
