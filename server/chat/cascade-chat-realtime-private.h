@@ -32,6 +32,7 @@ typedef struct
 {
   CascadeChatRoomState *state;
   GHashTable *connections; /* connection id → Chatter (borrowed) */
+  GHashTable *targets;     /* connection id → CascadeRealtimeConnection, for the fan-out */
   GHashTable *chatters;    /* user id → Chatter */
   GHashTable *held;        /* held id → CascadeChatHeld, as in the store */
   gboolean open;

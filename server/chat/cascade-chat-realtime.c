@@ -45,6 +45,7 @@ room_free (gpointer data)
 
   cascade_chat_room_state_free (room->state);
   g_hash_table_unref (room->connections);
+  g_hash_table_unref (room->targets);
   g_hash_table_unref (room->chatters);
   g_hash_table_unref (room->held);
   g_free (room);
@@ -158,6 +159,21 @@ serialise (JsonObject *message)
   return json_to_string (node, FALSE);
 }
 
+/* To everyone in the room: the hot path of the fan-out, through the
+ * connections' handles (no lookup per recipient). */
+static void
+room_send_text (CascadeChatRealtime *self, Room *room, const char *text)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->hub == NULL)
+    return;
+  g_hash_table_iter_init (&iter, room->targets);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    cascade_realtime_connection_send_text (value, text);
+}
+
 /* To everyone in the room, or only to its moderators: serialised once. */
 void
 _cascade_chat_realtime_room_send (CascadeChatRealtime *self,
@@ -171,23 +187,15 @@ _cascade_chat_realtime_room_send (CascadeChatRealtime *self,
 
   if (self->hub == NULL)
     return;
+  if (!moderators_only)
+    {
+      room_send_text (self, room, text);
+      return;
+    }
   g_hash_table_iter_init (&iter, room->connections);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!moderators_only || _cascade_chat_realtime_may_moderate (room, ((Chatter *) value)->member))
+    if (_cascade_chat_realtime_may_moderate (room, ((Chatter *) value)->member))
       cascade_realtime_hub_send_text (self->hub, key, text);
-}
-
-static void
-room_send_text (CascadeChatRealtime *self, Room *room, const char *text)
-{
-  GHashTableIter iter;
-  gpointer key;
-
-  if (self->hub == NULL)
-    return;
-  g_hash_table_iter_init (&iter, room->connections);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    cascade_realtime_hub_send_text (self->hub, key, text);
 }
 
 /* chat.you to the connections of @user_id in the room. */
@@ -329,6 +337,8 @@ install_room (CascadeChatRealtime *self, CascadeChatRoomState *state)
 
   room->state = state;
   room->connections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  room->targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) cascade_realtime_connection_unref);
   room->chatters = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, chatter_free);
   room->held =
     g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) cascade_chat_held_free);
@@ -361,6 +371,7 @@ leave_room (CascadeChatRealtime *self, Room *room, const char *connection_id)
   if (chatter == NULL)
     return;
   g_hash_table_remove (room->connections, connection_id);
+  g_hash_table_remove (room->targets, connection_id);
   if (rooms != NULL)
     g_ptr_array_remove (rooms, room);
   if (--chatter->n_connections == 0)
@@ -575,6 +586,9 @@ on_join_done (GObject *source_object, GAsyncResult *result, gpointer user_data)
   if (!g_hash_table_contains (room->connections, call->connection_id))
     {
       g_hash_table_insert (room->connections, g_strdup (call->connection_id), chatter);
+      g_hash_table_insert (room->targets, g_strdup (call->connection_id),
+                           cascade_realtime_connection_ref (
+                             cascade_realtime_hub_lookup (self->hub, call->connection_id)));
       chatter->n_connections++;
       g_ptr_array_add (rooms, room);
     }

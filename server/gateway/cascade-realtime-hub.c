@@ -45,7 +45,10 @@ typedef struct
   GObject *owner;
 } HandlerEntry;
 
-typedef struct
+/* A CascadeRealtimeConnection: reference counted (g_rc_box), so a context's
+ * handle outlives the hub's entry harmlessly; the hub's reference goes when
+ * the connection closes. */
+typedef struct _CascadeRealtimeConnection
 {
   CascadeRealtimeHub *hub; /* not a reference: the hub closes its connections first */
   SoupWebsocketConnection *ws;
@@ -103,19 +106,74 @@ handler_entry_free (gpointer data)
 }
 
 static void
-connection_free (gpointer data)
+connection_clear (gpointer data)
+{
+  Connection *conn = data;
+
+  g_object_unref (conn->ws);
+  g_free (conn->id);
+  g_free (conn->user_id);
+  g_free (conn->username);
+  g_free (conn->display_name);
+}
+
+/* The hub lets go of @data: closed, or the hub is going away. */
+static void
+connection_remove (gpointer data)
 {
   Connection *conn = data;
 
   g_signal_handlers_disconnect_by_data (conn->ws, conn);
   if (soup_websocket_connection_get_state (conn->ws) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (conn->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
-  g_object_unref (conn->ws);
-  g_free (conn->id);
-  g_free (conn->user_id);
-  g_free (conn->username);
-  g_free (conn->display_name);
-  g_free (conn);
+  conn->hub = NULL;
+  g_rc_box_release_full (conn, connection_clear);
+}
+
+CascadeRealtimeConnection *
+cascade_realtime_connection_ref (CascadeRealtimeConnection *conn)
+{
+  g_return_val_if_fail (conn != NULL, NULL);
+
+  return g_rc_box_acquire (conn);
+}
+
+void
+cascade_realtime_connection_unref (CascadeRealtimeConnection *conn)
+{
+  g_return_if_fail (conn != NULL);
+
+  g_rc_box_release_full (conn, connection_clear);
+}
+
+/**
+ * cascade_realtime_connection_send_text:
+ * @text: one JSON object with a "type", already serialised
+ *
+ * Sends @text if @conn is still open.
+ */
+void
+cascade_realtime_connection_send_text (CascadeRealtimeConnection *conn, const char *text)
+{
+  g_return_if_fail (conn != NULL);
+  g_return_if_fail (text != NULL);
+
+  if (soup_websocket_connection_get_state (conn->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (conn->ws, text);
+}
+
+/**
+ * cascade_realtime_hub_lookup:
+ *
+ * Returns: (transfer none) (nullable): the open connection @connection_id;
+ *   take a reference to keep it past the hub's "connection-closed"
+ */
+CascadeRealtimeConnection *
+cascade_realtime_hub_lookup (CascadeRealtimeHub *self, const char *connection_id)
+{
+  g_return_val_if_fail (CASCADE_IS_REALTIME_HUB (self), NULL);
+
+  return connection_id != NULL ? g_hash_table_lookup (self->connections, connection_id) : NULL;
 }
 
 /* ---- sending --------------------------------------------------------------- */
@@ -189,8 +247,7 @@ cascade_realtime_hub_send_text (CascadeRealtimeHub *self,
   conn = connection_id != NULL ? g_hash_table_lookup (self->connections, connection_id) : NULL;
   if (conn == NULL)
     return FALSE;
-  if (soup_websocket_connection_get_state (conn->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_text (conn->ws, text);
+  cascade_realtime_connection_send_text (conn, text);
   return TRUE;
 }
 
@@ -580,7 +637,7 @@ on_websocket (SoupServer *server,
       return;
     }
 
-  conn = g_new0 (Connection, 1);
+  conn = g_rc_box_new0 (Connection);
   conn->hub = self;
   conn->ws = g_object_ref (ws);
   conn->id = g_uuid_string_random ();
@@ -662,7 +719,7 @@ static void
 cascade_realtime_hub_init (CascadeRealtimeHub *self)
 {
   self->handlers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, handler_entry_free);
-  self->connections = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, connection_free);
+  self->connections = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, connection_remove);
 }
 
 /**

@@ -16,6 +16,11 @@ G_BEGIN_DECLS
 
 typedef struct _CascadeRealtimeHub CascadeRealtimeHub;
 
+/* One open realtime connection, for fan-out: a context that sends the same
+ * text to many connections keeps their handles instead of looking each id
+ * up for every message. Sending to a closed one does nothing. */
+typedef struct _CascadeRealtimeConnection CascadeRealtimeConnection;
+
 /* Who sent a realtime message, as a handler sees it. */
 typedef struct
 {
@@ -80,6 +85,13 @@ void cascade_realtime_hub_send_error_field (CascadeRealtimeHub *self,
 void cascade_realtime_hub_broadcast (CascadeRealtimeHub *self, JsonObject *message);
 guint cascade_realtime_hub_get_n_connections (CascadeRealtimeHub *self);
 gboolean cascade_realtime_hub_has_connection (CascadeRealtimeHub *self, const char *connection_id);
+CascadeRealtimeConnection *cascade_realtime_hub_lookup (CascadeRealtimeHub *self,
+                                                        const char *connection_id);
+CascadeRealtimeConnection *cascade_realtime_connection_ref (CascadeRealtimeConnection *conn);
+void cascade_realtime_connection_unref (CascadeRealtimeConnection *conn);
+void cascade_realtime_connection_send_text (CascadeRealtimeConnection *conn, const char *text);
 void cascade_realtime_hub_close_all (CascadeRealtimeHub *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CascadeRealtimeConnection, cascade_realtime_connection_unref)
 
 G_END_DECLS
