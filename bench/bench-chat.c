@@ -5,7 +5,9 @@
  * bench-chat: chat fan-out on one core (issue 5's numbers). A real
  * cascaded, pinned to CPU 0, with --clients WebSocket clients (1000) in one
  * room; this process holds the clients and the sending connections, pinned
- * to CPU 1. For each offered load in --rates (messages a second into the
+ * to CPU 1, as plain sockets in one epoll set with a minimal WebSocket
+ * client (libsoup's clients in one GMainContext cost more CPU than the
+ * server and limited what was measured). For each offered load in --rates (messages a second into the
  * room, each carrying the time it was sent) it sends for --seconds and
  * prints deliveries per second (messages received by the clients, not
  * sends), the p50/p99 delivery latency (send to receipt, which includes the
@@ -15,11 +17,15 @@
  * p99 under 100 ms, and the ratio. The server's log goes to a file.
  */
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <json-glib/json-glib.h>
@@ -38,7 +44,6 @@ static int n_senders = 0;
 static char *rates_text = NULL;
 static int seconds = 5;
 static gboolean skip_socketio = FALSE;
-static int nice_value = 0;
 
 /* One offered load's numbers, for either server. */
 typedef struct
@@ -52,18 +57,23 @@ typedef struct
   double server_cpu_s;
 } Level;
 
+/* One WebSocket client: a plain socket in this process's epoll set, so a
+ * thousand of them cost the measuring side little (a GMainContext polls
+ * every socket on each wakeup, and the clients then limited the numbers). */
 typedef struct
 {
-  SoupWebsocketConnection *ws;
+  int fd;
+  gboolean open; /* the 101 came */
   gboolean joined;
   gboolean sender; /* its own messages come back too: not counted */
+  GByteArray *in;
 } Client;
 
 typedef struct
 {
-  GMainContext *context;
-  SoupSession *session;
+  int epoll_fd;
   Client *clients;
+  guint n_clients;
   guint n_open;
   guint n_joined;
   int level; /* messages of other levels (late ones) are not counted */
@@ -139,14 +149,63 @@ sign_up (CascadeTestServer *server, const char *username)
   return g_strdup (json_object_get_string_member (json_node_get_object (response), "access_token"));
 }
 
+/* Writes all of @data to the non-blocking @fd (the server reads fast). */
 static void
-on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer user_data)
+write_all (int fd, const char *data, gsize length)
 {
-  Bench *bench = user_data;
-  Client *client = g_object_get_data (G_OBJECT (ws), "client");
-  gsize length;
-  const char *data = g_bytes_get_data (message, &length);
+  while (length > 0)
+    {
+      ssize_t n = send (fd, data, length, MSG_NOSIGNAL);
 
+      if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        {
+          struct pollfd pfd = { fd, POLLOUT, 0 };
+
+          poll (&pfd, 1, 1000);
+          continue;
+        }
+      if (n < 0)
+        g_error ("bench-chat: send: %s", g_strerror (errno));
+      data += n;
+      length -= (gsize) n;
+    }
+}
+
+/* One masked frame (clients must mask; a zero key is a key). */
+static void
+send_frame (Client *client, guint8 opcode, const char *payload, gsize length)
+{
+  g_autoptr (GByteArray) frame = g_byte_array_sized_new (length + 14);
+  guint8 header[4] = { 0x80 | opcode, 0, 0, 0 };
+  static const guint8 mask[4] = { 0, 0, 0, 0 };
+
+  g_assert (length < 65536);
+  if (length < 126)
+    {
+      header[1] = 0x80 | (guint8) length;
+      g_byte_array_append (frame, header, 2);
+    }
+  else
+    {
+      header[1] = 0x80 | 126;
+      header[2] = (guint8) (length >> 8);
+      header[3] = (guint8) length;
+      g_byte_array_append (frame, header, 4);
+    }
+  g_byte_array_append (frame, mask, 4);
+  g_byte_array_append (frame, (const guint8 *) payload, (guint) length);
+  write_all (client->fd, (const char *) frame->data, frame->len);
+}
+
+static void
+send_text (Client *client, const char *text)
+{
+  send_frame (client, 0x1, text, strlen (text));
+}
+
+static void
+on_text (Bench *bench, Client *client, const char *data, gsize length)
+{
   if (length > 22 && memcmp (data, "{\"type\":\"chat.message\"", 22) == 0)
     {
       gint64 now = g_get_monotonic_time ();
@@ -174,61 +233,138 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer us
     }
   if (length > 16 && memcmp (data, "{\"type\":\"error\"", 16) == 0 && bench->n_errors++ < 5)
     g_printerr ("bench-chat: %.*s\n", (int) length, data);
-  if (client != NULL && !client->joined && g_strstr_len (data, length, "\"chat.joined\"") != NULL)
+  if (!client->joined && g_strstr_len (data, length, "\"chat.joined\"") != NULL)
     {
       client->joined = TRUE;
       bench->n_joined++;
     }
 }
 
+/* The 101, then whole frames from the start of @client->in; what is left
+ * is the start of the next one. */
 static void
-on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+consume_input (Bench *bench, Client *client)
 {
-  Client *client = user_data;
-  Bench *bench = g_object_get_data (G_OBJECT (source), "bench");
-  g_autoptr (GError) error = NULL;
-  g_autofree char *join = NULL;
+  GByteArray *in = client->in;
+  gsize at = 0;
 
-  client->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
-  if (client->ws == NULL)
-    g_error ("connect: %s", error->message);
-  soup_websocket_connection_set_max_incoming_payload_size (client->ws, 1024 * 1024);
-  g_object_set_data (G_OBJECT (client->ws), "client", client);
-  g_signal_connect (client->ws, "message", G_CALLBACK (on_message), bench);
-  join = g_strdup_printf ("{\"type\":\"chat.join\",\"channel\":\"%s\"}", bench->channel);
-  soup_websocket_connection_send_text (client->ws, join);
-  bench->n_open++;
+  if (!client->open)
+    {
+      const char *end = g_strstr_len ((const char *) in->data, in->len, "\r\n\r\n");
+
+      if (end == NULL)
+        return;
+      if (in->len < 12 || memcmp (in->data, "HTTP/1.1 101", 12) != 0)
+        g_error ("bench-chat: the upgrade was refused: %.*s", (int) in->len, in->data);
+      at = end + 4 - (const char *) in->data;
+      client->open = TRUE;
+      bench->n_open++;
+      {
+        g_autofree char *join =
+          g_strdup_printf ("{\"type\":\"chat.join\",\"channel\":\"%s\"}", bench->channel);
+
+        send_text (client, join);
+      }
+    }
+  while (in->len - at >= 2)
+    {
+      const guint8 *frame = in->data + at;
+      guint8 opcode = frame[0] & 0x0f;
+      guint64 length = frame[1] & 0x7f;
+      gsize header = 2;
+
+      if (length == 126)
+        {
+          if (in->len - at < 4)
+            break;
+          length = ((guint64) frame[2] << 8) | frame[3];
+          header = 4;
+        }
+      else if (length == 127)
+        {
+          if (in->len - at < 10)
+            break;
+          length = 0;
+          for (int i = 0; i < 8; i++)
+            length = (length << 8) | frame[2 + i];
+          header = 10;
+        }
+      if (in->len - at < header + length)
+        break;
+      if (opcode == 0x1)
+        on_text (bench, client, (const char *) frame + header, (gsize) length);
+      else if (opcode == 0x9) /* ping: pong with its payload */
+        send_frame (client, 0xa, (const char *) frame + header, (gsize) length);
+      at += header + (gsize) length;
+    }
+  g_byte_array_remove_range (in, 0, (guint) at);
+}
+
+/* Reads what arrived on the ready sockets, waiting at most @timeout_ms. */
+static void
+poll_clients (Bench *bench, int timeout_ms)
+{
+  struct epoll_event events[256];
+  int n = epoll_wait (bench->epoll_fd, events, G_N_ELEMENTS (events), timeout_ms);
+
+  for (int e = 0; e < n; e++)
+    {
+      Client *client = &bench->clients[events[e].data.u32];
+
+      for (;;)
+        {
+          guint old = client->in->len;
+          ssize_t got;
+
+          g_byte_array_set_size (client->in, old + 65536);
+          got = recv (client->fd, client->in->data + old, 65536, 0);
+          g_byte_array_set_size (client->in, old + (got > 0 ? (guint) got : 0));
+          if (got > 0)
+            {
+              consume_input (bench, client);
+              continue;
+            }
+          if (got == 0)
+            g_error ("bench-chat: the server closed a client");
+          if (errno != EAGAIN && errno != EINTR)
+            g_error ("bench-chat: recv: %s", g_strerror (errno));
+          break;
+        }
+    }
 }
 
 static void
-connect_client (Bench *bench, CascadeTestServer *server, const char *token, Client *client)
+connect_client (Bench *bench, guint16 port, const char *token, guint index)
 {
-  g_autofree char *url =
-    g_strdup_printf ("%s/api/v1/realtime", cascade_test_server_get_url (server));
-  g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
-  SoupMessage *msg = soup_message_new ("GET", url);
+  Client *client = &bench->clients[index];
+  struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (port) };
+  struct epoll_event event = { .events = EPOLLIN, .data.u32 = index };
+  g_autofree char *request =
+    g_strdup_printf ("GET /api/v1/realtime HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Key: Y2FzY2FkZSBiZW5jaCAxNg==\r\n"
+                     "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer %s\r\n\r\n",
+                     port, token);
 
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  soup_session_websocket_connect_async (bench->session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
-                                        on_connected, client);
-  g_object_unref (msg);
+  address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  client->fd = socket (AF_INET, SOCK_STREAM, 0);
+  if (client->fd < 0 || connect (client->fd, (struct sockaddr *) &address, sizeof address) != 0)
+    g_error ("bench-chat: connect: %s", g_strerror (errno));
+  write_all (client->fd, request, strlen (request));
+  fcntl (client->fd, F_SETFL, fcntl (client->fd, F_GETFL) | O_NONBLOCK);
+  client->in = g_byte_array_new ();
+  if (epoll_ctl (bench->epoll_fd, EPOLL_CTL_ADD, client->fd, &event) != 0)
+    g_error ("bench-chat: epoll_ctl: %s", g_strerror (errno));
 }
 
 static void
-iterate_until (Bench *bench, guint *counter, guint target, guint timeout_s)
+poll_until (Bench *bench, guint *counter, guint target, guint timeout_s)
 {
   gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
 
   while (*counter < target && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (bench->context, TRUE);
+    poll_clients (bench, 100);
   if (*counter < target)
     g_error ("only %u of %u after %u s", *counter, target, timeout_s);
-}
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
 }
 
 /* Sends @rate messages a second for @seconds, round the senders, and waits
@@ -258,9 +394,9 @@ run_level (Bench *bench, CascadeTestServer *server, Client *senders, int level, 
             " L%d n%" G_GINT64_FORMAT "\"}",
             bench->channel, g_get_monotonic_time (), level, sent);
 
-          soup_websocket_connection_send_text (senders[sent % n_senders].ws, text);
+          send_text (&senders[sent % n_senders], text);
         }
-      g_main_context_iteration (bench->context, TRUE);
+      poll_clients (bench, 1);
     }
   out->expected = (guint64) total * n_clients;
   seen = bench->deliveries;
@@ -268,7 +404,7 @@ run_level (Bench *bench, CascadeTestServer *server, Client *senders, int level, 
   while (bench->deliveries < out->expected &&
          g_get_monotonic_time () - stalled_since < 10 * G_USEC_PER_SEC)
     {
-      g_main_context_iteration (bench->context, TRUE);
+      poll_clients (bench, 100);
       if (bench->deliveries != seen)
         {
           seen = bench->deliveries;
@@ -305,7 +441,7 @@ bench_cascaded (Level *levels, guint n_levels)
   Bench bench = { 0 };
   gint64 connect_start, connected_us;
   double client_cpu;
-  guint tick;
+  guint16 port;
 
   g_file_set_contents (path,
                        "[limits]\naddress-burst=1000000\naddress-per-minute=1000000\n"
@@ -339,51 +475,47 @@ bench_cascaded (Level *levels, guint n_levels)
       g_error ("cannot go live");
   }
 
-  bench.context = g_main_context_ref_thread_default ();
-  bench.session =
-    soup_session_new_with_options ("max-conns", n_clients + n_senders + 10, "max-conns-per-host",
-                                   n_clients + n_senders + 10, "timeout", 0,
-                                   /* no proxy lookup per connection */
-                                   "proxy-resolver", NULL, NULL);
-  g_object_set_data (G_OBJECT (bench.session), "bench", &bench);
+  {
+    g_autoptr (GUri) uri =
+      g_uri_parse (cascade_test_server_get_url (server), G_URI_FLAGS_NONE, NULL);
+
+    port = (guint16) g_uri_get_port (uri);
+  }
+  bench.epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
   bench.channel = streamer_name;
   bench.level = -1;
   bench.latencies_us = g_array_new (FALSE, FALSE, sizeof (gint64));
-  bench.clients = g_new0 (Client, n_clients + n_senders);
+  bench.n_clients = n_clients + n_senders;
+  bench.clients = g_new0 (Client, bench.n_clients);
   connect_start = g_get_monotonic_time ();
   for (int c = 0; c < n_clients; c++)
-    connect_client (&bench, server, viewer, &bench.clients[c]);
+    connect_client (&bench, port, viewer, c);
   for (int s = 0; s < n_senders; s++)
     {
       bench.clients[n_clients + s].sender = TRUE;
-      connect_client (&bench, server, g_ptr_array_index (sender_tokens, s),
-                      &bench.clients[n_clients + s]);
+      connect_client (&bench, port, g_ptr_array_index (sender_tokens, s), n_clients + s);
     }
-  iterate_until (&bench, &bench.n_open, n_clients + n_senders, 600);
+  poll_until (&bench, &bench.n_open, bench.n_clients, 600);
   connected_us = g_get_monotonic_time () - connect_start;
-  iterate_until (&bench, &bench.n_joined, n_clients + n_senders, 600);
+  poll_until (&bench, &bench.n_joined, bench.n_clients, 600);
   g_print ("cascaded: %d clients and %d senders connected in %.2f s, in the room in %.2f s\n",
            n_clients, n_senders, connected_us / (double) G_USEC_PER_SEC,
            (g_get_monotonic_time () - connect_start) / (double) G_USEC_PER_SEC);
 
-  tick = g_timeout_add (1, on_tick, NULL);
   client_cpu = cascade_bench_process_cpu_seconds (0);
   for (guint i = 0; i < n_levels; i++)
     run_level (&bench, server, bench.clients + n_clients, (int) i, &levels[i]);
   g_print ("cascaded client_cpu_s=%.2f (all levels)\n",
            cascade_bench_process_cpu_seconds (0) - client_cpu);
-  g_source_remove (tick);
 
-  for (int c = 0; c < n_clients + n_senders; c++)
-    if (bench.clients[c].ws != NULL)
-      {
-        soup_websocket_connection_close (bench.clients[c].ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-        g_object_unref (bench.clients[c].ws);
-      }
+  for (guint c = 0; c < bench.n_clients; c++)
+    {
+      close (bench.clients[c].fd);
+      g_byte_array_unref (bench.clients[c].in);
+    }
+  close (bench.epoll_fd);
   g_free (bench.clients);
   g_array_unref (bench.latencies_us);
-  g_object_unref (bench.session);
-  g_main_context_unref (bench.context);
   cascade_test_server_stop (server);
   cascade_test_server_free (server);
   cascade_test_rm_rf (dir);
@@ -469,9 +601,6 @@ main (int argc, char **argv)
       "Offered loads, messages a second (20,40,50,60,80,100)", "R,R,..." },
     { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "Seconds of sending per load (5)", "S" },
     { "no-socketio", 0, 0, G_OPTION_ARG_NONE, &skip_socketio, "Skip the Socket.IO run", NULL },
-    { "nice", 0, 0, G_OPTION_ARG_INT, &nice_value,
-      "Run both sides (and both servers) at this niceness, e.g. -10 on a busy machine (root)",
-      "N" },
     { NULL },
   };
   g_autoptr (GOptionContext) options = g_option_context_new ("- chat fan-out benchmark");
@@ -510,16 +639,9 @@ main (int argc, char **argv)
   if (n_senders <= 0)
     n_senders = MAX (1, (top_rate + 9) / 10); /* the socket allows 50 a second each: keep slack */
 
-  /* On a machine others use, a niceness below theirs stands in for a quiet
-   * core: the servers and the clients inherit it. */
-  if (nice_value != 0 && setpriority (PRIO_PROCESS, 0, nice_value) != 0)
-    {
-      g_printerr ("--nice %d: %s\n", nice_value, g_strerror (errno));
-      return 2;
-    }
   g_print ("chat fan-out: %d clients in one room, %d senders, %d s per offered load; "
-           "server on CPU 0, clients on CPU 1, nice %d\n",
-           n_clients, n_senders, seconds, getpriority (PRIO_PROCESS, 0));
+           "server on CPU 0, clients on CPU 1\n",
+           n_clients, n_senders, seconds);
   bench_cascaded (ours, n_levels);
   if (!skip_socketio)
     {
