@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "server-test-util.h"
 
@@ -185,6 +189,81 @@ test_bad_config (void)
 }
 
 /* The command line wins over the config file. */
+/* Clients that connect at once (a room of viewers after a restart) are all
+ * queued and answered: the listening socket has the configured backlog, not
+ * GLib's 10 (which reset or delayed by SYN retransmissions). */
+static void
+test_connection_burst (void)
+{
+  enum
+  {
+    N_CLIENTS = 300
+  };
+  g_autofree char *dir = cascade_test_make_tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "cascaded.conf", NULL);
+  const char *args[] = { "--config", path, NULL };
+  g_autoptr (CascadeTestServer) server = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GUri) uri = NULL;
+  g_autofree char *filter = NULL;
+  g_autofree char *listing = NULL;
+  g_auto (GStrv) columns = NULL;
+  int status = 0;
+  int fds[N_CLIENTS];
+  struct sockaddr_in address = { .sin_family = AF_INET };
+
+  g_file_set_contents (path, "[server]\nlisten-backlog=400\n", -1, &error);
+  g_assert_no_error (error);
+  server = cascade_test_server_new (args);
+  uri = g_uri_parse (cascade_test_server_get_url (server), G_URI_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+
+  /* ss shows a listening socket's backlog as its Send-Q. */
+  filter = g_strdup_printf ("ss -Hltn sport = :%d", g_uri_get_port (uri));
+  g_spawn_command_line_sync (filter, &listing, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  columns = g_regex_split_simple ("\\s+", g_strstrip (listing), 0, 0);
+  g_assert_cmpuint (g_strv_length (columns), >=, 3);
+  g_assert_cmpstr (columns[2], ==, "400");
+
+  /* All at once: connected before the server accepts any. */
+  address.sin_port = htons ((guint16) g_uri_get_port (uri));
+  address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  for (int i = 0; i < N_CLIENTS; i++)
+    {
+      static const char request[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    "Connection: close\r\n\r\n";
+      struct timeval timeout = { 60, 0 };
+
+      fds[i] = socket (AF_INET, SOCK_STREAM, 0);
+      g_assert_cmpint (fds[i], >=, 0);
+      setsockopt (fds[i], SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+      g_assert_cmpint (connect (fds[i], (struct sockaddr *) &address, sizeof address), ==, 0);
+      g_assert_cmpint (send (fds[i], request, sizeof request - 1, MSG_NOSIGNAL), ==,
+                       sizeof request - 1);
+    }
+  for (int i = 0; i < N_CLIENTS; i++)
+    {
+      char answer[13] = { 0 };
+      gsize got = 0;
+
+      while (got < sizeof answer - 1)
+        {
+          ssize_t n = recv (fds[i], answer + got, sizeof answer - 1 - got, 0);
+
+          if (n <= 0)
+            g_error ("client %d of %d: %s", i, N_CLIENTS,
+                     n == 0 ? "closed without an answer" : g_strerror (errno));
+          got += (gsize) n;
+        }
+      g_assert_cmpstr (answer, ==, "HTTP/1.1 200");
+      close (fds[i]);
+    }
+  g_assert_cmpint (cascade_test_server_stop (server), ==, 0);
+  cascade_test_rm_rf (dir);
+}
+
 static void
 test_command_line_wins (void)
 {
@@ -598,6 +677,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cascade/server/cascaded/corrupt-database", test_corrupt_database);
   g_test_add_func ("/cascade/server/cascaded/bad-config", test_bad_config);
   g_test_add_func ("/cascade/server/cascaded/command-line-wins", test_command_line_wins);
+  g_test_add_func ("/cascade/server/cascaded/connection-burst", test_connection_burst);
   g_test_add_func ("/cascade/server/cascaded/files", test_files);
   g_test_add_func ("/cascade/server/cascaded/new-data-dir", test_new_data_dir);
   g_test_add_func ("/cascade/server/cascaded/key-file-private", test_key_file_private);
