@@ -10,6 +10,12 @@
 #include "cascade-viewer.h"
 #include "cascade-webrtc-util.h"
 
+/* How long the video jitter buffer waits for a lost packet's retransmission:
+ * several round trips on a lossy link. It holds packets only behind a gap; in
+ * order, each leaves at once, and the video sink does not sync, so a clean
+ * link never sees this delay. */
+#define VIDEO_RETRANSMISSION_MS 300
+
 struct _CascadeViewer
 {
   GObject parent_instance;
@@ -41,6 +47,7 @@ struct _CascadeViewer
   gboolean video_linked;   /* streaming thread, under the pipeline's lock */
   GstElement *video_depay; /* borrowed from the pipeline, under its lock */
   gboolean audio_linked;
+  guint64 audio_pts[2]; /* bit per payload type: the offer's audio formats */
 
   CascadeViewerStats stats;
   char *video_profile;
@@ -235,8 +242,6 @@ cascade_viewer_set_property (GObject *object, guint prop_id, const GValue *value
         if (self->latency_ms != g_value_get_uint (value))
           {
             self->latency_ms = g_value_get_uint (value);
-            if (self->webrtc != NULL)
-              g_object_set (self->webrtc, "latency", self->latency_ms, NULL);
             g_object_notify_by_pspec (object, pspec);
           }
         break;
@@ -316,7 +321,9 @@ cascade_viewer_class_init (CascadeViewerClass *klass)
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, CASCADE_TYPE_PEER_STATE, CASCADE_PEER_STATE_NEW,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  /* The jitter buffer, in milliseconds: the only buffering stage on the way in. */
+  /* The audio jitter buffer, in milliseconds, from the next connection: the
+   * delay of the synchronised (audio) playback. Video waits up to
+   * VIDEO_RETRANSMISSION_MS for retransmissions, and only behind a gap. */
   properties[PROP_LATENCY] =
     g_param_spec_uint ("latency", NULL, NULL, 0, 2000, 30,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -963,10 +970,75 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Streaming thread: the first packet into a jitter buffer says which medium
+ * it carries. Audio plays in sync, so its buffer is the small "latency"; a
+ * lost audio packet is not worth the wait. */
+static GstPadProbeReturn
+jitterbuffer_first_packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+  g_autoptr (GstElement) jitterbuffer = NULL;
+  guint8 header[2];
+  guint pt;
+
+  /* RTP version 2; the payload type is the low 7 bits of the second byte. */
+  if (gst_buffer_extract (GST_PAD_PROBE_INFO_BUFFER (info), 0, header, 2) != 2 ||
+      header[0] >> 6 != 2)
+    return GST_PAD_PROBE_OK;
+  pt = header[1] & 0x7f;
+  jitterbuffer = gst_pad_get_parent_element (pad);
+  if (jitterbuffer != NULL && (self->audio_pts[pt / 64] & (G_GUINT64_CONSTANT (1) << (pt % 64))))
+    g_object_set (jitterbuffer, "latency", self->latency_ms, NULL);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* Streaming thread, after webrtcbin's own handler. NACK hop by hop: webrtcbin
+ * 1.22 turns retransmission on only for a jitter buffer whose SSRC it finds
+ * in the offer's a=ssrc lines, and off otherwise (a relay's offer has none,
+ * and its child never asked for a lost packet). Every stream here has do-nack
+ * (field note 4), so every jitter buffer asks. */
+static void
+on_new_jitterbuffer (GstElement *rtpbin,
+                     GstElement *jitterbuffer,
+                     guint session,
+                     guint ssrc,
+                     gpointer user_data)
+{
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (jitterbuffer, "sink");
+
+  g_object_set (jitterbuffer, "do-retransmission", TRUE, NULL);
+  if (sink != NULL)
+    gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, jitterbuffer_first_packet_probe, user_data,
+                       NULL);
+}
+
+/* Before any packet: which payload types are audio. */
+static void
+remember_audio_pts (CascadeViewer *self, const GstSDPMessage *sdp)
+{
+  self->audio_pts[0] = self->audio_pts[1] = 0;
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+
+      if (g_strcmp0 (gst_sdp_media_get_media (media), "audio") != 0)
+        continue;
+      for (guint f = 0; f < gst_sdp_media_formats_len (media); f++)
+        {
+          guint64 pt;
+
+          if (g_ascii_string_to_unsigned (gst_sdp_media_get_format (media, f), 10, 0, 127, &pt,
+                                          NULL))
+            self->audio_pts[pt / 64] |= G_GUINT64_CONSTANT (1) << (pt % 64);
+        }
+    }
+}
+
 static gboolean
 connect_offer (CascadeViewer *self, GstWebRTCSessionDescription *offer, GError **error)
 {
   g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GstElement) rtpbin = NULL;
 
   teardown (self);
   self->video_linked = self->audio_linked = FALSE;
@@ -979,7 +1051,10 @@ connect_offer (CascadeViewer *self, GstWebRTCSessionDescription *offer, GError *
                            "webrtcbin is missing (gstreamer1.0-plugins-bad)");
       return FALSE;
     }
-  g_object_set (self->webrtc, "latency", self->latency_ms, NULL);
+  g_object_set (self->webrtc, "latency", MAX (self->latency_ms, VIDEO_RETRANSMISSION_MS), NULL);
+  rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtc), "rtpbin");
+  if (rtpbin != NULL)
+    g_signal_connect_after (rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer), self);
   _cascade_webrtc_configure (self->webrtc, self->ice_servers, self->local_address);
   _cascade_webrtc_set_privacy (self->webrtc, self->privacy);
   g_signal_connect (self->pipeline, "deep-element-added",
@@ -1013,6 +1088,7 @@ connect_offer (CascadeViewer *self, GstWebRTCSessionDescription *offer, GError *
                            "The receiving pipeline did not start");
       return FALSE;
     }
+  remember_audio_pts (self, offer->sdp);
   g_object_set_data (G_OBJECT (self->webrtc), "cascade-viewer", self);
   g_object_set_data (G_OBJECT (self->webrtc), "cascade-generation",
                      GUINT_TO_POINTER (self->generation));

@@ -14,8 +14,10 @@ G_DECLARE_FINAL_TYPE (CascadeViewer, cascade_viewer, CASCADE, VIEWER, GObject)
 
 /*
  * The viewer's side of one hop: a receive-only webrtcbin that answers its
- * parent's offer, a small jitter buffer (the "latency" property, 30 ms by
- * default, not webrtcbin's 200), H.264 decoding that asks for a key frame when
+ * parent's offer, jitter buffers that ask for every lost packet again (NACK)
+ * and hold packets only behind a gap (video waits up to 300 ms for the
+ * retransmission; audio, which plays in sync, has the "latency" property, 30
+ * ms by default), H.264 decoding that asks for a key frame when
  * it joins mid-GOP and never shows corrupt frames, video into the sink the
  * caller supplies (the UI's paintable sink; a fakesink by default, which
  * renders as soon as a frame is decoded) and audio into autoaudiosink or a
