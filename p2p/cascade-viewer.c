@@ -15,6 +15,16 @@
  * order, each leaves at once, and the video sink does not sync, so a clean
  * link never sees this delay. */
 #define VIDEO_RETRANSMISSION_MS 300
+/* How long a jitter buffer waits before asking for the same packet again:
+ * its own guess is twice the round trip it measured, which one slow
+ * retransmission on a loaded machine pushes past the whole wait, so a lost
+ * request or a lost retransmission was never asked for again. A link slower
+ * than this gets a duplicate retransmission now and then. */
+#define RETRY_MS 50
+/* Regular receiver reports at least this often, and the RTCP bandwidth
+ * (bytes a second) that allows it. */
+#define RTCP_INTERVAL_MS 20
+#define RTCP_BANDWIDTH_BYTES 20000
 
 struct _CascadeViewer
 {
@@ -48,6 +58,12 @@ struct _CascadeViewer
   GstElement *video_depay; /* borrowed from the pipeline, under its lock */
   gboolean audio_linked;
   guint64 audio_pts[2]; /* bit per payload type: the offer's audio formats */
+  /* The video gate, on the one streaming thread from the depayloader to the
+   * parser: a packet was lost for good, and the access unit that may miss it
+   * has not come out yet. */
+  gboolean video_started;
+  gboolean video_damaged;
+  gboolean video_suspect;
 
   CascadeViewerStats stats;
   char *video_profile;
@@ -711,6 +727,72 @@ add_forward_probe (CascadeViewer *self, GstElement *element, gboolean video)
   gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, forward_probe, self, NULL);
 }
 
+static void
+keyframe_on_main (GObject *object, gpointer data)
+{
+  request_keyframe (CASCADE_VIEWER (object));
+}
+
+/* Streaming thread, into the depayloader: a packet the jitter buffer gave up
+ * on (or a gap after the first packet) damages the access unit it was in. */
+static GstPadProbeReturn
+loss_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER)
+    {
+      if (self->video_started && GST_BUFFER_IS_DISCONT (GST_PAD_PROBE_INFO_BUFFER (info)))
+        self->video_damaged = self->video_suspect = TRUE;
+      self->video_started = TRUE;
+    }
+  else if (gst_event_has_name (GST_PAD_PROBE_INFO_EVENT (info), "GstRTPPacketLost"))
+    self->video_damaged = self->video_suspect = TRUE;
+  return GST_PAD_PROBE_OK;
+}
+
+/* Streaming thread, out of the parser: after a loss nothing goes on (to the
+ * decoder or to the children) until a key frame that came whole. The
+ * depayloader can hand on an access unit with a slice missing, which decodes
+ * with broken blocks that the following frames copy, here and in every child
+ * below (the lossy benchmark counted such frames): missing frames are better
+ * than corrupt ones. The first unit out after the loss is dropped even when
+ * it is a key frame: it may be the damaged one. */
+static GstPadProbeReturn
+video_gate_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  gboolean suspect = self->video_suspect;
+
+  if (!self->video_damaged)
+    return GST_PAD_PROBE_OK;
+  self->video_suspect = FALSE;
+  if (!suspect && !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+    {
+      self->video_damaged = FALSE;
+      g_debug ("viewer %p: a whole key frame after a loss", self);
+      return GST_PAD_PROBE_OK;
+    }
+  if (suspect)
+    {
+      g_debug ("viewer %p: a packet was lost for good, waiting for a key frame", self);
+      cascade_p2p_hop (self->context, G_OBJECT (self), keyframe_on_main, NULL, NULL);
+    }
+  return GST_PAD_PROBE_DROP;
+}
+
+static void
+add_video_gate (CascadeViewer *self, GstElement *depay, GstElement *parse)
+{
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (depay, "sink");
+  g_autoptr (GstPad) src = gst_element_get_static_pad (parse, "src");
+
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                     loss_probe, self, NULL);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, video_gate_probe, self, NULL);
+}
+
 /* @chain starts with the depayloader. */
 static gboolean
 link_video_chain (CascadeViewer *self, GstPad *pad, GstElement **chain, guint n)
@@ -741,6 +823,7 @@ link_video_forward_only (CascadeViewer *self, GstPad *pad)
   if (chain[0] == NULL || chain[1] == NULL)
     return FALSE;
   g_object_set (chain[0], "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
+  add_video_gate (self, chain[0], chain[1]);
   add_forward_probe (self, chain[1], TRUE);
   return link_video_chain (self, pad, chain, G_N_ELEMENTS (chain));
 }
@@ -769,6 +852,7 @@ link_video (CascadeViewer *self, GstPad *pad)
    * forwarding to the children (it loses frames and asks for a key frame). */
   g_object_set (chain[2], "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
                 (guint64) GST_SECOND, "leaky", 2, NULL);
+  add_video_gate (self, chain[0], chain[1]);
   add_forward_probe (self, chain[1], TRUE);
   /* Field note 5: a viewer joins mid-GOP; never show it corrupt frames. */
   g_object_set (chain[3], "automatic-request-sync-points", TRUE, "discard-corrupted-frames", TRUE,
@@ -972,7 +1056,9 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
 
 /* Streaming thread: the first packet into a jitter buffer says which medium
  * it carries. Audio plays in sync, so its buffer is the small "latency"; a
- * lost audio packet is not worth the wait. */
+ * lost audio packet is not worth the wait, nor the request: requests leave
+ * in RTCP packets, sent early only now and then (RFC 4585), and audio's
+ * would take the video's turns. */
 static GstPadProbeReturn
 jitterbuffer_first_packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
@@ -988,7 +1074,7 @@ jitterbuffer_first_packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer us
   pt = header[1] & 0x7f;
   jitterbuffer = gst_pad_get_parent_element (pad);
   if (jitterbuffer != NULL && (self->audio_pts[pt / 64] & (G_GUINT64_CONSTANT (1) << (pt % 64))))
-    g_object_set (jitterbuffer, "latency", self->latency_ms, NULL);
+    g_object_set (jitterbuffer, "latency", self->latency_ms, "do-retransmission", FALSE, NULL);
   return GST_PAD_PROBE_REMOVE;
 }
 
@@ -996,20 +1082,33 @@ jitterbuffer_first_packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer us
  * 1.22 turns retransmission on only for a jitter buffer whose SSRC it finds
  * in the offer's a=ssrc lines, and off otherwise (a relay's offer has none,
  * and its child never asked for a lost packet). Every stream here has do-nack
- * (field note 4), so every jitter buffer asks. */
+ * (field note 4), so every video jitter buffer asks (audio's stops asking,
+ * below). */
 static void
-on_new_jitterbuffer (GstElement *rtpbin,
-                     GstElement *jitterbuffer,
-                     guint session,
-                     guint ssrc,
-                     gpointer user_data)
+on_new_jitterbuffer (
+  GstElement *rtpbin, GstElement *jitterbuffer, guint session, guint ssrc, gpointer user_data)
 {
   g_autoptr (GstPad) sink = gst_element_get_static_pad (jitterbuffer, "sink");
 
-  g_object_set (jitterbuffer, "do-retransmission", TRUE, NULL);
+  g_object_set (jitterbuffer, "do-retransmission", TRUE, "rtx-retry-timeout", RETRY_MS, NULL);
   if (sink != NULL)
     gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, jitterbuffer_first_packet_probe, user_data,
                        NULL);
+}
+
+/* Receiver reports carry the NACKs. An RTP session sends feedback early only
+ * once between two regular reports, and by default those come every few
+ * hundred milliseconds: the other requests waited for the next report and
+ * expired on the way. With reports every ~20 ms (about 30 kbit/s of RTCP
+ * against the stream's 4 Mbit/s) each request leaves within a round trip. */
+static void
+on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer user_data)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "rtpsession"))
+    g_object_set (element, "rtcp-min-interval", (guint64) RTCP_INTERVAL_MS * GST_MSECOND,
+                  "rtcp-rr-bandwidth", RTCP_BANDWIDTH_BYTES, NULL);
 }
 
 /* Before any packet: which payload types are audio. */
@@ -1042,6 +1141,7 @@ connect_offer (CascadeViewer *self, GstWebRTCSessionDescription *offer, GError *
 
   teardown (self);
   self->video_linked = self->audio_linked = FALSE;
+  self->video_started = self->video_damaged = self->video_suspect = FALSE;
   self->pipeline = gst_object_ref_sink (gst_pipeline_new ("cascade-viewer"));
   self->webrtc = gst_element_factory_make ("webrtcbin", NULL);
   if (self->webrtc == NULL)
@@ -1059,6 +1159,7 @@ connect_offer (CascadeViewer *self, GstWebRTCSessionDescription *offer, GError *
   _cascade_webrtc_set_privacy (self->webrtc, self->privacy);
   g_signal_connect (self->pipeline, "deep-element-added",
                     G_CALLBACK (_cascade_webrtc_on_deep_element_added), NULL);
+  g_signal_connect (self->pipeline, "deep-element-added", G_CALLBACK (on_deep_element_added), NULL);
   self->impairment = _cascade_impairment_new (self->impair_delay_ms, self->impair_loss);
   _cascade_impairment_attach (self->impairment, self->pipeline);
   gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
