@@ -175,7 +175,7 @@ respond_empty (CascadeResponse *response, gboolean done, guint status)
 }
 
 /* A use case that checks the password: 204, or the error with its
- * Retry-After. */
+ * Retry-After (call the use case first: it sets @retry_after). */
 static gboolean
 respond_checked (CascadeResponse *response, gboolean done, guint retry_after)
 {
@@ -377,14 +377,12 @@ handle_change_password (CascadeRequest *request,
                         GError **error)
 {
   guint retry_after = 0;
+  gboolean done = cascade_identity_change_password (
+    user_data, cascade_request_get_principal (request),
+    cascade_request_get_string (request, "current_password"),
+    cascade_request_get_string (request, "new_password"), &retry_after, error);
 
-  return respond_checked (
-    response,
-    cascade_identity_change_password (user_data, cascade_request_get_principal (request),
-                                      cascade_request_get_string (request, "current_password"),
-                                      cascade_request_get_string (request, "new_password"),
-                                      &retry_after, error),
-    retry_after);
+  return respond_checked (response, done, retry_after);
 }
 
 static gboolean
@@ -394,12 +392,11 @@ handle_delete_account (CascadeRequest *request,
                        GError **error)
 {
   guint retry_after = 0;
+  gboolean done = cascade_identity_delete_account (
+    user_data, cascade_request_get_principal (request),
+    cascade_request_get_string (request, "password"), &retry_after, error);
 
-  return respond_checked (response,
-                          cascade_identity_delete_account (
-                            user_data, cascade_request_get_principal (request),
-                            cascade_request_get_string (request, "password"), &retry_after, error),
-                          retry_after);
+  return respond_checked (response, done, retry_after);
 }
 
 static gboolean
@@ -430,12 +427,11 @@ handle_disable_totp (CascadeRequest *request,
                      GError **error)
 {
   guint retry_after = 0;
+  gboolean done = cascade_identity_disable_totp (user_data, cascade_request_get_principal (request),
+                                                 cascade_request_get_string (request, "password"),
+                                                 &retry_after, error);
 
-  return respond_checked (response,
-                          cascade_identity_disable_totp (
-                            user_data, cascade_request_get_principal (request),
-                            cascade_request_get_string (request, "password"), &retry_after, error),
-                          retry_after);
+  return respond_checked (response, done, retry_after);
 }
 
 /* /api/v1/admin/users/{username}/... */

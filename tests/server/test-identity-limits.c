@@ -154,6 +154,57 @@ test_lockout (Fixture *f, gconstpointer data)
   g_assert_cmpuint (login (f, "lee", TEST_PASSWORD, &ok, NULL), ==, SOUP_STATUS_OK);
 }
 
+/* The password checks on one's own account (changing the password, deleting
+ * the account, turning two-factor off) share the account's bucket, and each
+ * of them, refused with 429, says when to try again. */
+static void
+test_password_check_limit (Fixture *f, gconstpointer data)
+{
+  static const char *const checks[][3] = {
+    { "PUT", "/api/v1/me/password",
+      "{\"current_password\": \"wrong password\", \"new_password\": \"a new long secret\"}" },
+    { "DELETE", "/api/v1/me", "{\"password\": \"wrong password\"}" },
+    { "DELETE", "/api/v1/me/totp", "{\"password\": \"wrong password\"}" },
+  };
+  g_autoptr (JsonNode) auth = NULL;
+  g_autoptr (JsonNode) wrong = NULL;
+  g_autofree char *bearer = NULL;
+  const char *headers[3] = { "Authorization", NULL, NULL };
+  guint status;
+
+  start (f, "account-burst=2\naccount-per-minute=1\n");
+  auth = test_register (f->server, "p@example.com", "pat", TEST_PASSWORD);
+  bearer = g_strconcat (
+    "Bearer ", json_object_get_string_member (json_node_get_object (auth), "access_token"), NULL);
+  headers[1] = bearer;
+  status = cascade_test_server_request (f->server, checks[0][0], checks[0][1],
+                                        bearer + strlen ("Bearer "), checks[0][2], &wrong);
+  test_assert_error (status, wrong, 403, "wrong_password", NULL);
+  g_clear_pointer (&wrong, json_node_unref);
+  status = cascade_test_server_request (f->server, checks[0][0], checks[0][1],
+                                        bearer + strlen ("Bearer "), checks[0][2], &wrong);
+  test_assert_error (status, wrong, 403, "wrong_password", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (checks); i++)
+    {
+      g_autoptr (GBytes) body = g_bytes_new_static (checks[i][2], strlen (checks[i][2]));
+      g_autoptr (SoupMessageHeaders) answer_headers = NULL;
+      g_autoptr (GBytes) answer = NULL;
+      g_autoptr (JsonNode) error = NULL;
+      const char *retry;
+
+      status =
+        cascade_test_server_request_full (f->server, checks[i][0], checks[i][1], headers,
+                                          "application/json", body, &answer_headers, &answer);
+      error = test_parse_bytes (answer);
+      test_assert_error (status, error, 429, "rate_limited", NULL);
+      retry = soup_message_headers_get_one (answer_headers, "Retry-After");
+      g_assert_nonnull (retry);
+      g_assert_cmpuint (g_ascii_strtoull (retry, NULL, 10), >=, 1);
+      g_assert_cmpuint (g_ascii_strtoull (retry, NULL, 10), <=, 60);
+    }
+}
+
 static double
 time_login (Fixture *f, const char *name)
 {
@@ -194,6 +245,7 @@ main (int argc, char *argv[])
   ADD ("/cascade/server/identity/limits/address", test_address_limit);
   ADD ("/cascade/server/identity/limits/account", test_account_limit);
   ADD ("/cascade/server/identity/limits/lockout", test_lockout);
+  ADD ("/cascade/server/identity/limits/password-check", test_password_check_limit);
   ADD ("/cascade/server/identity/limits/unknown-user-cost", test_unknown_user_cost);
 #undef ADD
 
