@@ -454,6 +454,20 @@ task_is_stale (GTask *task)
   return TRUE;
 }
 
+/* Whether task goes on after a step whose answer was @done: FALSE (and task
+ * answered) when the step failed with @error (taken) or the tokens changed
+ * hands meanwhile. */
+static gboolean
+op_goes_on (GTask *task, gboolean done, GError *error)
+{
+  if (!done)
+    {
+      op_return (task, error);
+      return FALSE;
+    }
+  return !task_is_stale (task);
+}
+
 static gboolean
 finish_boolean (CascadeSession *self, GAsyncResult *result, gpointer source_tag, GError **error)
 {
@@ -627,14 +641,9 @@ adopt_sign_in (GTask *task, CascadeAuthTokens *tokens, GError *error)
 {
   CascadeSession *self = g_task_get_source_object (task);
 
-  if (tokens == NULL)
-    {
-      /* The client's error unchanged: the UI shows it next to its field. */
-      op_return (task, error);
-      g_object_unref (task);
-      return;
-    }
-  if (task_is_stale (task))
+  /* A failure is the client's error unchanged: the UI shows it next to its
+   * field. */
+  if (!op_goes_on (task, tokens != NULL, error))
     {
       g_object_unref (task);
       return;
@@ -855,12 +864,7 @@ on_user_refreshed (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   user = cascade_client_get_me_finish (CASCADE_CLIENT (source), result, &error);
-  if (user == NULL)
-    {
-      op_return (task, error);
-      return;
-    }
-  if (task_is_stale (task))
+  if (!op_goes_on (task, user != NULL, error))
     return;
   set_user (self, user);
   op_return (task, NULL);
@@ -901,13 +905,9 @@ on_account_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GTask) task = user_data;
   CascadeSession *self = g_task_get_source_object (task);
   GError *error = NULL;
+  gboolean deleted = cascade_client_delete_account_finish (CASCADE_CLIENT (source), result, &error);
 
-  if (!cascade_client_delete_account_finish (CASCADE_CLIENT (source), result, &error))
-    {
-      op_return (task, error);
-      return;
-    }
-  if (task_is_stale (task))
+  if (!op_goes_on (task, deleted, error))
     return;
   /* The account and every token of it are gone. */
   drop_to_signed_out (self, TRUE);
