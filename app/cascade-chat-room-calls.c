@@ -15,8 +15,9 @@
  * (or REST) and finishes with the server's answer.
  */
 
-static char *
-format_duration (gint64 seconds)
+/* "7 seconds", "10 minutes", "3 hours", "2 days": about @seconds. */
+char *
+_cascade_chat_format_duration (gint64 seconds)
 {
   if (seconds < 120)
     return g_strdup_printf (
@@ -92,7 +93,7 @@ _cascade_chat_error_new_from_message (JsonObject *message)
       gint64 ms = MAX (_cascade_chat_get_int (message, "retry_after_ms", 1000), 1);
 
       kind = CASCADE_CLIENT_ERROR_RATE_LIMITED;
-      duration = format_duration ((ms + 999) / 1000);
+      duration = _cascade_chat_format_duration ((ms + 999) / 1000);
       /* Translators: %s is a duration, e.g. "7 seconds". */
       text = g_strdup_printf (_ ("Slow mode is on: you can send again in %s."), duration);
     }
@@ -101,7 +102,7 @@ _cascade_chat_error_new_from_message (JsonObject *message)
       gint64 until = _cascade_chat_get_int (message, "until", 0);
       gint64 left = (until - g_get_real_time () / 1000 + 999) / 1000;
 
-      duration = left > 0 ? format_duration (left) : NULL;
+      duration = left > 0 ? _cascade_chat_format_duration (left) : NULL;
       /* Translators: %s is a duration, e.g. "10 minutes". */
       text = duration != NULL
                ? g_strdup_printf (_ ("You are timed out: you can chat again in %s."), duration)
@@ -111,7 +112,7 @@ _cascade_chat_error_new_from_message (JsonObject *message)
     {
       gint64 age = _cascade_chat_get_int (message, "min_follow_seconds", 0);
 
-      duration = age > 0 ? format_duration (age) : NULL;
+      duration = age > 0 ? _cascade_chat_format_duration (age) : NULL;
       /* Translators: %s is a duration, e.g. "10 minutes". */
       text = duration != NULL
                ? g_strdup_printf (

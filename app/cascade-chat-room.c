@@ -13,38 +13,6 @@
 
 /* The room keeps at most this many messages (the view shows the newest). */
 #define MAX_MESSAGES 500
-/* A request the server has not answered in this long failed. */
-#define REQUEST_TIMEOUT_S 20
-
-struct _CascadeChatRoom
-{
-  GObject parent_instance;
-
-  CascadeSession *session;
-  char *channel;
-  GListStore *messages;
-  GHashTable *pending; /* request id → GTask */
-  GHashTable *emotes;  /* code → server path */
-  GStrv emote_codes;
-  GHashTable *chatter_names; /* username → NULL, from the last chatter list */
-  gulong realtime_handlers[16];
-  gboolean wanted; /* join was called, leave was not */
-  char *join_id;   /* the id of the chat.join in flight */
-  char *join_error;
-
-  gboolean joined;
-  gboolean open;
-  char *role;
-  gboolean banned;
-  gint64 timeout_until;
-  gint64 following_since;
-  guint slow_seconds;
-  gboolean followers_only;
-  guint follow_age_seconds;
-  gboolean emote_only;
-  guint viewers;
-  guint chatters;
-};
 
 G_DEFINE_FINAL_TYPE (CascadeChatRoom, cascade_chat_room, G_TYPE_OBJECT)
 
@@ -79,14 +47,6 @@ enum
 };
 
 static guint signals[N_SIGNALS];
-
-typedef struct
-{
-  CascadeChatReplyKind kind;
-  guint timeout_id;
-  GCancellable *cancellable;
-  gulong cancelled_id;
-} Request;
 
 static void set_join_error (CascadeChatRoom *self, const char *message);
 
@@ -299,151 +259,13 @@ remove_user_messages (CascadeChatRoom *self, const char *username)
     }
 }
 
-/* ---- requests ------------------------------------------------------------ */
+/* ---- realtime ------------------------------------------------------------ */
 
-static void
-request_free (gpointer data)
-{
-  Request *request = data;
-
-  g_clear_handle_id (&request->timeout_id, g_source_remove);
-  if (request->cancellable != NULL)
-    g_cancellable_disconnect (request->cancellable, request->cancelled_id);
-  g_clear_object (&request->cancellable);
-  g_free (request);
-}
-
-static void
-fail_request (CascadeChatRoom *self, const char *id, GError *error)
-{
-  gpointer key;
-  gpointer value;
-
-  if (!g_hash_table_steal_extended (self->pending, id, &key, &value))
-    {
-      g_error_free (error);
-      return;
-    }
-  g_task_return_error (value, error);
-  g_object_unref (value);
-  g_free (key);
-}
-
-static gboolean
-on_request_timeout (gpointer user_data)
-{
-  GTask *task = user_data;
-  CascadeChatRoom *self = g_task_get_source_object (task);
-  Request *request = g_task_get_task_data (task);
-  const char *id = g_object_get_data (G_OBJECT (task), "cascade-request-id");
-
-  request->timeout_id = 0;
-  fail_request (self, id,
-                _cascade_client_error_new (CASCADE_CLIENT_ERROR_NETWORK, NULL, NULL,
-                                           _ ("The server did not answer in time.")));
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-fail_cancelled (gpointer user_data)
-{
-  GTask *task = user_data;
-  CascadeChatRoom *self = g_task_get_source_object (task);
-  const char *id = g_object_get_data (G_OBJECT (task), "cascade-request-id");
-
-  if (g_hash_table_lookup (self->pending, id) == task)
-    fail_request (self, id,
-                  g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "The call was cancelled"));
-  return G_SOURCE_REMOVE;
-}
-
-/* A cancelled request fails at once (from an idle: a cancellable's handler
- * cannot disconnect itself), and lets go of the room. */
-static void
-on_request_cancelled (GCancellable *cancellable, gpointer user_data)
-{
-  g_idle_add_full (G_PRIORITY_DEFAULT, fail_cancelled, g_object_ref (user_data), g_object_unref);
-}
-
-/* Sends @message (its "type" set) with a fresh "id" and the room's channel;
- * @task completes with the answer. Takes @task. */
-void
-_cascade_chat_room_send_request (CascadeChatRoom *self,
-                                 JsonObject *message,
-                                 CascadeChatReplyKind kind,
-                                 GTask *task)
-{
-  Request *request;
-  char *id;
-
-  if (cascade_realtime_get_state (get_realtime (self)) != CASCADE_REALTIME_STATE_CONNECTED ||
-      !self->joined)
-    {
-      g_task_return_error (
-        task, _cascade_client_error_new (CASCADE_CLIENT_ERROR_NETWORK, NULL, NULL,
-                                         _ ("Not connected to the chat. Try again in a moment.")));
-      g_object_unref (task);
-      return;
-    }
-
-  id = g_uuid_string_random ();
-  request = g_new0 (Request, 1);
-  request->kind = kind;
-  request->timeout_id = g_timeout_add_seconds (REQUEST_TIMEOUT_S, on_request_timeout, task);
-  g_task_set_task_data (task, request, request_free);
-  g_object_set_data_full (G_OBJECT (task), "cascade-request-id", g_strdup (id), g_free);
-  g_hash_table_insert (self->pending, id, task);
-  if (g_task_get_cancellable (task) != NULL)
-    {
-      request->cancellable = g_object_ref (g_task_get_cancellable (task));
-      request->cancelled_id =
-        g_cancellable_connect (request->cancellable, G_CALLBACK (on_request_cancelled), task, NULL);
-    }
-
-  json_object_set_string_member (message, "id", id);
-  json_object_set_string_member (message, "channel", self->channel);
-  cascade_realtime_send (get_realtime (self), message);
-}
-
-static void
-fail_all_requests (CascadeChatRoom *self, const char *why)
-{
-  g_autoptr (GList) ids = g_hash_table_get_keys (self->pending);
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto (GStrv) copies = NULL;
-
-  for (GList *l = ids; l != NULL; l = l->next)
-    g_strv_builder_add (builder, l->data);
-  copies = g_strv_builder_end (builder);
-  for (guint i = 0; copies[i] != NULL; i++)
-    fail_request (self, copies[i],
-                  _cascade_client_error_new (CASCADE_CLIENT_ERROR_NETWORK, NULL, NULL, why));
-}
-
-/* A chatter list without an "id": the answer to our oldest such request. */
-static const char *
-find_chatters_request (CascadeChatRoom *self)
-{
-  GHashTableIter iter;
-  gpointer key;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, self->pending);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (((Request *) g_task_get_task_data (value))->kind == CASCADE_CHAT_REPLY_CHATTERS)
-      return key;
-  return NULL;
-}
-
-/* The answer to one of our requests: completes it. */
+/* A join refused, or the answer to a request. */
 static void
 on_reply (CascadeChatRoom *self, const char *type, JsonObject *message)
 {
   const char *id = cascade_json_get_string (message, "id");
-  gpointer key;
-  gpointer value;
-  GTask *task;
-  Request *request;
 
   if (id != NULL && g_str_equal (type, "error") && g_strcmp0 (id, self->join_id) == 0)
     {
@@ -455,65 +277,8 @@ on_reply (CascadeChatRoom *self, const char *type, JsonObject *message)
       set_join_error (self, error->message);
       return;
     }
-  if (id == NULL && g_str_equal (type, "chat.chatters") && is_ours (self, message))
-    id = find_chatters_request (self);
-  if (id == NULL || !g_hash_table_lookup_extended (self->pending, id, NULL, NULL))
-    return;
-  if (g_str_equal (type, "error"))
-    {
-      fail_request (self, id, _cascade_chat_error_new_from_message (message));
-      return;
-    }
-
-  g_hash_table_steal_extended (self->pending, id, &key, &value);
-  g_free (key);
-  task = value;
-  request = g_task_get_task_data (task);
-  switch (request->kind)
-    {
-      case CASCADE_CHAT_REPLY_SENT:
-        {
-          const char *message_id = cascade_json_get_string (message, "message_id");
-
-          if (message_id != NULL)
-            g_task_return_pointer (task, g_strdup (message_id), g_free);
-          else
-            g_task_return_error (task,
-                                 _cascade_client_error_new (CASCADE_CLIENT_ERROR_PROTOCOL, NULL,
-                                                            NULL, "chat.sent has no message_id"));
-          break;
-        }
-      case CASCADE_CHAT_REPLY_CHATTERS:
-        {
-          JsonArray *items = get_array (message, "items");
-          g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-
-          for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
-            {
-              JsonNode *node = json_array_get_element (items, i);
-              const char *username =
-                JSON_NODE_HOLDS_OBJECT (node)
-                  ? cascade_json_get_string (json_node_get_object (node), "username")
-                  : NULL;
-
-              if (username != NULL)
-                {
-                  g_strv_builder_add (builder, username);
-                  g_hash_table_add (self->chatter_names, g_strdup (username));
-                }
-            }
-          g_task_return_pointer (task, g_strv_builder_end (builder), (GDestroyNotify) g_strfreev);
-          break;
-        }
-      case CASCADE_CHAT_REPLY_OK:
-      default:
-        g_task_return_boolean (task, TRUE);
-        break;
-    }
-  g_object_unref (task);
+  _cascade_chat_room_complete_request (self, type, message);
 }
-
-/* ---- realtime ------------------------------------------------------------ */
 
 static void
 set_join_error (CascadeChatRoom *self, const char *message)
@@ -566,6 +331,7 @@ on_joined (CascadeChatRoom *self, const char *type, JsonObject *message)
   set_you (self, get_object (message, "you"));
   set_counts (self, message);
   _cascade_chat_room_set_emotes (self, get_array (message, "emotes"));
+  _cascade_chat_room_moderation_joined (self);
   set_join_error (self, NULL);
   SET_FIELD (self, joined, TRUE, PROP_JOINED);
   g_object_thaw_notify (G_OBJECT (self));
@@ -582,7 +348,10 @@ on_chat_message (CascadeChatRoom *self, const char *type, JsonObject *message)
   if (item == NULL)
     return;
   if (g_str_equal (type, "chat.held"))
-    g_signal_emit (self, signals[SIGNAL_HELD], 0, item);
+    {
+      _cascade_chat_room_add_held (self, item);
+      g_signal_emit (self, signals[SIGNAL_HELD], 0, item);
+    }
   else
     append_message (self, item);
 }
@@ -631,7 +400,8 @@ on_realtime_state (CascadeChatRoom *self)
       return;
     }
   SET_FIELD (self, joined, FALSE, PROP_JOINED);
-  fail_all_requests (self, _ ("The connection to the server dropped before it answered."));
+  _cascade_chat_room_fail_all_requests (
+    self, _ ("The connection to the server dropped before it answered."));
 }
 
 static void
@@ -664,6 +434,7 @@ connect_realtime (CascadeChatRoom *self)
     { "message::chat.counts", G_CALLBACK (on_update) },
     { "message::chat.room", G_CALLBACK (on_update) },
     { "message::chat.you", G_CALLBACK (on_update) },
+    { "message::chat.mod_action", G_CALLBACK (_cascade_chat_room_on_mod_action) },
     { "message::chat.sent", G_CALLBACK (on_reply) },
     { "message::chat.ok", G_CALLBACK (on_reply) },
     { "message::chat.chatters", G_CALLBACK (on_reply) },
@@ -742,7 +513,7 @@ cascade_chat_room_leave (CascadeChatRoom *self)
   disconnect_realtime (self);
   g_signal_handlers_disconnect_by_func (realtime, on_realtime_state, self);
   SET_FIELD (self, joined, FALSE, PROP_JOINED);
-  fail_all_requests (self, _ ("You left the chat."));
+  _cascade_chat_room_fail_all_requests (self, _ ("You left the chat."));
 }
 
 void
@@ -969,6 +740,7 @@ cascade_chat_room_finalize (GObject *object)
   g_hash_table_unref (self->emotes);
   g_hash_table_unref (self->chatter_names);
   g_strfreev (self->emote_codes);
+  _cascade_chat_moderation_free (self->moderation);
 
   G_OBJECT_CLASS (cascade_chat_room_parent_class)->finalize (object);
 }
@@ -1079,4 +851,5 @@ cascade_chat_room_init (CascadeChatRoom *self)
   self->chatter_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->emote_codes = g_new0 (char *, 1);
   self->role = g_strdup ("viewer");
+  self->moderation = _cascade_chat_moderation_new ();
 }

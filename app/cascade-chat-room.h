@@ -30,7 +30,8 @@ G_DECLARE_FINAL_TYPE (CascadeChatRoom, cascade_chat_room, CASCADE, CHAT_ROOM, GO
  * refused the join, in words, or NULL).
  *
  * Signal "held" (CascadeChatMessage): to moderators, a message held back
- * because it matched a blocked term.
+ * because it matched a blocked term (it stays in cascade_chat_room_get_held()
+ * until a moderator decides).
  *
  * Every call that the server refuses fails with a CASCADE_CLIENT_ERROR
  * whose code (cascade_client_error_get_code()) is the server's, and whose
@@ -126,6 +127,48 @@ void cascade_chat_room_follow_async (CascadeChatRoom *self,
                                      gpointer user_data);
 gboolean
 cascade_chat_room_follow_finish (CascadeChatRoom *self, GAsyncResult *result, GError **error);
+
+/* Moderation beyond single messages (cascade-chat-room-moderation.c). */
+GListModel *cascade_chat_room_get_held (CascadeChatRoom *self);
+void cascade_chat_room_decide_held_async (CascadeChatRoom *self,
+                                          const char *message_id,
+                                          gboolean approve,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data);
+GListModel *cascade_chat_room_get_mod_log (CascadeChatRoom *self);
+gboolean cascade_chat_room_get_mod_log_complete (CascadeChatRoom *self);
+void cascade_chat_room_load_mod_log_async (CascadeChatRoom *self,
+                                           gboolean older,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
+gboolean
+cascade_chat_room_load_mod_log_finish (CascadeChatRoom *self, GAsyncResult *result, GError **error);
+void cascade_chat_room_blocked_terms_async (CascadeChatRoom *self,
+                                            const char *const *terms,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data);
+GStrv cascade_chat_room_blocked_terms_finish (CascadeChatRoom *self,
+                                              GAsyncResult *result,
+                                              GError **error);
+void cascade_chat_room_list_moderators_async (CascadeChatRoom *self,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer user_data);
+GStrv cascade_chat_room_list_moderators_finish (CascadeChatRoom *self,
+                                                GAsyncResult *result,
+                                                GError **error);
+void cascade_chat_room_set_moderator_async (CascadeChatRoom *self,
+                                            const char *username,
+                                            gboolean add,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data);
+gboolean cascade_chat_room_set_moderator_finish (CascadeChatRoom *self,
+                                                 GAsyncResult *result,
+                                                 GError **error);
 
 /* Adds an emote to one's own channel (PNG, at most 64 KiB and 128×128). */
 void cascade_chat_room_add_emote_async (CascadeChatRoom *self,

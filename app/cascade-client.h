@@ -317,4 +317,51 @@ void cascade_client_put_emote_async (CascadeClient *self,
 gboolean
 cascade_client_put_emote_finish (CascadeClient *self, GAsyncResult *result, GError **error);
 
+/* Chat moderation over REST (cascade-client-chat.c). */
+void cascade_client_get_mod_log_async (CascadeClient *self,
+                                       const char *channel,
+                                       const char *cursor,
+                                       guint limit,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data);
+JsonArray *cascade_client_get_mod_log_finish (CascadeClient *self,
+                                              GAsyncResult *result,
+                                              char **out_next_cursor,
+                                              GError **error);
+void cascade_client_blocked_terms_async (CascadeClient *self,
+                                         const char *channel,
+                                         const char *const *terms,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data);
+GStrv
+cascade_client_blocked_terms_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+void cascade_client_list_moderators_async (CascadeClient *self,
+                                           const char *channel,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
+JsonArray *
+cascade_client_list_moderators_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+void cascade_client_set_moderator_async (CascadeClient *self,
+                                         const char *channel,
+                                         const char *username,
+                                         gboolean add,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data);
+gboolean
+cascade_client_set_moderator_finish (CascadeClient *self, GAsyncResult *result, GError **error);
+void cascade_client_chat_color_async (CascadeClient *self,
+                                      gboolean set,
+                                      const char *color,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+char *cascade_client_chat_color_finish (CascadeClient *self,
+                                        GAsyncResult *result,
+                                        GStrv *out_palette,
+                                        GError **error);
+
 G_END_DECLS

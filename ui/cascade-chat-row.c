@@ -3,7 +3,10 @@
 
 #include "cascade-chat-row.h"
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
 
 /* Emotes are drawn this many pixels square, in the line of text. */
 #define EMOTE_SIZE 28
@@ -37,6 +40,83 @@ static const struct
   { "admin", N_ ("ADMIN"), "#9141ac" },
 };
 
+/* The backgrounds a chat name is read on: libadwaita's window colours. */
+#define DARK_BACKGROUND 0x242424
+#define LIGHT_BACKGROUND 0xfafafa
+/* WCAG's minimum contrast for text. */
+#define MIN_CONTRAST 4.5
+
+static double
+channel_luminance (guint value)
+{
+  double c = value / 255.0;
+
+  return c <= 0.03928 ? c / 12.92 : pow ((c + 0.055) / 1.055, 2.4);
+}
+
+static double
+luminance (guint rgb)
+{
+  return 0.2126 * channel_luminance ((rgb >> 16) & 0xff) +
+         0.7152 * channel_luminance ((rgb >> 8) & 0xff) + 0.0722 * channel_luminance (rgb & 0xff);
+}
+
+/**
+ * cascade_chat_contrast:
+ *
+ * The WCAG contrast ratio of two colours (0xrrggbb), 1 to 21.
+ */
+double
+cascade_chat_contrast (guint a, guint b)
+{
+  double x = luminance (a) + 0.05;
+  double y = luminance (b) + 0.05;
+
+  return x > y ? x / y : y / x;
+}
+
+static guint
+mix (guint rgb, guint target, double amount)
+{
+  guint out = 0;
+
+  for (int shift = 16; shift >= 0; shift -= 8)
+    {
+      double from = (rgb >> shift) & 0xff;
+      double to = (target >> shift) & 0xff;
+
+      out |= (guint) CLAMP (from + (to - from) * amount + 0.5, 0, 255) << shift;
+    }
+  return out;
+}
+
+/**
+ * cascade_chat_row_readable_color:
+ * @color: (nullable): "#rrggbb"
+ * @dark: whether the background is dark
+ *
+ * @color, lightened (on dark) or darkened (on light) just enough to be read
+ * on the background (contrast at least 4.5:1).
+ *
+ * Returns: (transfer full) (nullable): "#rrggbb", or NULL for no colour
+ */
+char *
+cascade_chat_row_readable_color (const char *color, gboolean dark)
+{
+  guint background = dark ? DARK_BACKGROUND : LIGHT_BACKGROUND;
+  guint target = dark ? 0xffffff : 0x000000;
+  guint64 value;
+  guint rgb;
+
+  if (color == NULL || color[0] != '#' || strlen (color) != 7 ||
+      !g_ascii_string_to_unsigned (color + 1, 16, 0, 0xffffff, &value, NULL))
+    return NULL;
+  rgb = (guint) value;
+  for (guint step = 1; step <= 20 && cascade_chat_contrast (rgb, background) < MIN_CONTRAST; step++)
+    rgb = mix ((guint) value, target, step * 0.05);
+  return g_strdup_printf ("#%06x", rgb);
+}
+
 /* Escaped for markup, with any U+FFFC of the sender's replaced: those mark
  * our emotes. */
 static char *
@@ -53,7 +133,9 @@ build_markup (CascadeChatRow *self, const char *me)
 {
   g_autoptr (GString) markup = g_string_new (NULL);
   const char *const *badges = cascade_chat_message_get_badges (self->message);
-  const char *color = cascade_chat_message_get_color (self->message);
+  g_autofree char *color =
+    cascade_chat_row_readable_color (cascade_chat_message_get_color (self->message),
+                                     adw_style_manager_get_dark (adw_style_manager_get_default ()));
   g_autofree char *name = escape (cascade_chat_message_get_display_name (self->message));
   guint n = cascade_chat_message_get_n_fragments (self->message);
 

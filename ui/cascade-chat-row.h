@@ -23,4 +23,8 @@ GtkWidget *cascade_chat_row_new (CascadeChatMessage *message, const char *me, GH
 CascadeChatMessage *cascade_chat_row_get_message (CascadeChatRow *self);
 void cascade_chat_row_update_emotes (CascadeChatRow *self);
 
+/* A sender's colour made readable on the light or dark background. */
+char *cascade_chat_row_readable_color (const char *color, gboolean dark);
+double cascade_chat_contrast (guint a, guint b);
+
 G_END_DECLS

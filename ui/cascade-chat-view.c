@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "cascade-chat-row.h"
+#include "cascade-chat-view-private.h"
 
 /* Within this many pixels of the end counts as "at the newest message". */
 #define STICK_SLACK 4
@@ -15,40 +16,6 @@
 #define ERROR_SECONDS 10
 /* The chatter list is asked for at most this often, for @-completion. */
 #define CHATTERS_REFRESH_US (30 * G_USEC_PER_SEC)
-
-struct _CascadeChatView
-{
-  AdwBin parent_instance;
-
-  CascadeChatRoom *room;
-  GCancellable *cancellable; /* this room's calls */
-  GHashTable *textures;      /* emote server path → GdkPaintable */
-  GHashTable *loading;       /* emote server paths asked for */
-  gboolean stick;            /* following the newest message */
-  gboolean sending;
-  guint error_id;
-  guint timeout_update_id;
-  gint64 chatters_asked_us;
-  int completion_start; /* character offset of the '@' being completed, or -1 */
-
-  GtkWidget *completion_popover;
-  GtkListBox *completion_list;
-  GtkWidget *context_menu;
-
-  GtkLabel *counts_label;
-  GtkMenuButton *modes_button;
-  GtkLabel *modes_label;
-  GtkScrolledWindow *scroller;
-  GtkListBox *list;
-  GtkWidget *empty_label;
-  GtkWidget *new_messages_button;
-  GtkRevealer *error_revealer;
-  GtkLabel *error_label;
-  GtkMenuButton *emote_button;
-  GtkFlowBox *emote_box;
-  GtkEntry *entry;
-  GtkWidget *send_button;
-};
 
 G_DEFINE_FINAL_TYPE (CascadeChatView, cascade_chat_view, ADW_TYPE_BIN)
 
@@ -78,8 +45,8 @@ on_error_expired (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-show_error (CascadeChatView *self, const GError *error)
+void
+_cascade_chat_view_show_error (CascadeChatView *self, const GError *error)
 {
   gtk_label_set_text (self->error_label, error->message);
   gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
@@ -301,176 +268,6 @@ create_row (gpointer item, gpointer user_data)
   return row;
 }
 
-/* ---- context menu -------------------------------------------------------- */
-
-static GMenu *
-build_message_menu (CascadeChatView *self, CascadeChatMessage *message)
-{
-  GMenu *menu = g_menu_new ();
-  const char *username = cascade_chat_message_get_username (message);
-  const char *me = cascade_chat_room_get_username (self->room);
-  g_autoptr (GMenu) mention = g_menu_new ();
-  g_autoptr (GMenuItem) item = NULL;
-
-  item = g_menu_item_new (_ ("Mention"), NULL);
-  g_menu_item_set_action_and_target_value (item, "chat.mention", g_variant_new_string (username));
-  g_menu_append_item (mention, item);
-  g_menu_append_section (menu, NULL, G_MENU_MODEL (mention));
-
-  if (cascade_chat_room_get_can_moderate (self->room))
-    {
-      g_autoptr (GMenu) moderate = g_menu_new ();
-      static const struct
-      {
-        const char *label;
-        guint seconds;
-      } timeouts[] = {
-        { N_ ("Time Out for 10 Minutes"), 600 },
-        { N_ ("Time Out for 1 Hour"), 3600 },
-        { N_ ("Time Out for 24 Hours"), 86400 },
-      };
-
-      g_clear_object (&item);
-      item = g_menu_item_new (_ ("Delete Message"), NULL);
-      g_menu_item_set_action_and_target_value (
-        item, "chat.delete-message", g_variant_new_string (cascade_chat_message_get_id (message)));
-      g_menu_append_item (moderate, item);
-
-      if (g_strcmp0 (username, me) != 0)
-        {
-          for (guint i = 0; i < G_N_ELEMENTS (timeouts); i++)
-            {
-              g_clear_object (&item);
-              item = g_menu_item_new (_ (timeouts[i].label), NULL);
-              g_menu_item_set_action_and_target_value (
-                item, "chat.timeout", g_variant_new ("(su)", username, timeouts[i].seconds));
-              g_menu_append_item (moderate, item);
-            }
-          g_clear_object (&item);
-          item = g_menu_item_new (_ ("Ban"), NULL);
-          g_menu_item_set_action_and_target_value (item, "chat.ban",
-                                                   g_variant_new_string (username));
-          g_menu_append_item (moderate, item);
-          g_clear_object (&item);
-          item = g_menu_item_new (_ ("Unban"), NULL);
-          g_menu_item_set_action_and_target_value (item, "chat.unban",
-                                                   g_variant_new_string (username));
-          g_menu_append_item (moderate, item);
-        }
-      g_menu_append_section (menu, NULL, G_MENU_MODEL (moderate));
-    }
-  return menu;
-}
-
-static void
-popup_menu_for_row (CascadeChatView *self, GtkListBoxRow *row, double x, double y)
-{
-  GtkWidget *child;
-  g_autoptr (GMenu) menu = NULL;
-  graphene_point_t point;
-
-  if (row == NULL || self->room == NULL)
-    return;
-  child = gtk_list_box_row_get_child (row);
-  if (!CASCADE_IS_CHAT_ROW (child))
-    return;
-  menu = build_message_menu (self, cascade_chat_row_get_message (CASCADE_CHAT_ROW (child)));
-  if (x < 0 || !gtk_widget_compute_point (GTK_WIDGET (row), GTK_WIDGET (self),
-                                          &GRAPHENE_POINT_INIT (x, y), &point))
-    {
-      if (!gtk_widget_compute_point (GTK_WIDGET (row), GTK_WIDGET (self),
-                                     &GRAPHENE_POINT_INIT (24, 12), &point))
-        return;
-    }
-  gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (self->context_menu), G_MENU_MODEL (menu));
-  gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu),
-                               &(GdkRectangle){ (int) point.x, (int) point.y, 1, 1 });
-  gtk_popover_popup (GTK_POPOVER (self->context_menu));
-}
-
-static void
-on_list_pressed (GtkGestureClick *gesture, int n_press, double x, double y, CascadeChatView *self)
-{
-  GtkListBoxRow *row = gtk_list_box_get_row_at_y (self->list, (int) y);
-  graphene_point_t point;
-
-  if (row == NULL || !gtk_widget_compute_point (GTK_WIDGET (self->list), GTK_WIDGET (row),
-                                                &GRAPHENE_POINT_INIT (x, y), &point))
-    return;
-  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  popup_menu_for_row (self, row, point.x, point.y);
-}
-
-static void
-on_list_long_pressed (GtkGestureLongPress *gesture, double x, double y, CascadeChatView *self)
-{
-  on_list_pressed (NULL, 1, x, y, self);
-}
-
-static void
-context_menu_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  CascadeChatView *self = CASCADE_CHAT_VIEW (widget);
-  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (widget));
-
-  while (focus != NULL && !GTK_IS_LIST_BOX_ROW (focus))
-    focus = gtk_widget_get_parent (focus);
-  if (focus != NULL && gtk_widget_get_parent (focus) == GTK_WIDGET (self->list))
-    popup_menu_for_row (self, GTK_LIST_BOX_ROW (focus), -1, -1);
-}
-
-/* ---- moderation ---------------------------------------------------------- */
-
-static void
-on_moderated (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (CascadeChatView) self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!cascade_chat_room_moderate_finish (CASCADE_CHAT_ROOM (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_error (self, error);
-}
-
-static void
-delete_message_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  CascadeChatView *self = CASCADE_CHAT_VIEW (widget);
-
-  if (self->room != NULL)
-    cascade_chat_room_delete_message_async (self->room, g_variant_get_string (parameter, NULL),
-                                            self->cancellable, on_moderated, g_object_ref (self));
-}
-
-static void
-timeout_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  CascadeChatView *self = CASCADE_CHAT_VIEW (widget);
-  const char *username;
-  guint seconds;
-
-  g_variant_get (parameter, "(&su)", &username, &seconds);
-  if (self->room != NULL && seconds >= 1 && seconds <= 1209600)
-    cascade_chat_room_timeout_async (self->room, username, seconds, self->cancellable, on_moderated,
-                                     g_object_ref (self));
-}
-
-static void
-ban_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  CascadeChatView *self = CASCADE_CHAT_VIEW (widget);
-  const char *username = g_variant_get_string (parameter, NULL);
-
-  if (self->room == NULL)
-    return;
-  if (g_str_equal (action_name, "chat.ban"))
-    cascade_chat_room_ban_async (self->room, username, self->cancellable, on_moderated,
-                                 g_object_ref (self));
-  else
-    cascade_chat_room_unban_async (self->room, username, self->cancellable, on_moderated,
-                                   g_object_ref (self));
-}
-
 static void
 mention_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
@@ -490,7 +287,8 @@ set_modes (CascadeChatView *self, int slow_seconds, int followers_only, int emot
   if (self->room == NULL || !cascade_chat_room_get_can_moderate (self->room))
     return;
   cascade_chat_room_set_modes_async (self->room, slow_seconds, followers_only, -1, emote_only,
-                                     self->cancellable, on_moderated, g_object_ref (self));
+                                     self->cancellable, _cascade_chat_view_on_moderated,
+                                     g_object_ref (self));
 }
 
 /* ---- adding emotes (the streamer) ----------------------------------------- */
@@ -520,7 +318,7 @@ on_emote_added (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!cascade_chat_room_add_emote_finish (CASCADE_CHAT_ROOM (source), result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_error (self, error);
+    _cascade_chat_view_show_error (self, error);
 }
 
 static void
@@ -546,7 +344,7 @@ on_emote_file_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (png == NULL)
     {
-      show_error (self, error);
+      _cascade_chat_view_show_error (self, error);
       return;
     }
   code = suggest_code (G_FILE (source));
@@ -616,7 +414,7 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   self->sending = FALSE;
   if (id == NULL)
-    show_error (self, error);
+    _cascade_chat_view_show_error (self, error);
   else
     {
       hide_error (self);
@@ -897,6 +695,13 @@ update_state (CascadeChatView *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->entry), can_send);
   gtk_widget_set_sensitive (self->send_button, can_send && !self->sending);
   gtk_widget_set_sensitive (GTK_WIDGET (self->emote_button), can_send);
+  if (self->color_button != NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->color_button),
+                              room != NULL && cascade_chat_room_get_username (room) != NULL);
+      cascade_chat_color_button_set_client (
+        self->color_button, room != NULL ? cascade_chat_room_get_client (room) : NULL);
+    }
 
   if (room != NULL && cascade_chat_room_get_joined (room))
     {
@@ -923,6 +728,7 @@ update_state (CascadeChatView *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.add-emote",
                                  room != NULL &&
                                    g_strcmp0 (cascade_chat_room_get_role (room), "streamer") == 0);
+  _cascade_chat_view_update_moderation (self);
 }
 
 static void
@@ -975,8 +781,9 @@ cascade_chat_view_set_room (CascadeChatView *self, CascadeChatRoom *room)
   if (room != NULL)
     {
       static const char *const state_props[] = {
-        "notify::joined",       "notify::open",    "notify::banned",   "notify::timeout-until",
-        "notify::can-moderate", "notify::viewers", "notify::chatters", "notify::join-error",
+        "notify::joined",        "notify::open",         "notify::banned",
+        "notify::timeout-until", "notify::can-moderate", "notify::viewers",
+        "notify::chatters",      "notify::join-error",   "notify::role",
       };
       static const char *const mode_props[] = {
         "notify::slow-seconds",
@@ -1003,6 +810,15 @@ cascade_chat_view_set_room (CascadeChatView *self, CascadeChatRoom *room)
   scroll_to_end (self);
   on_room_modes (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROOM]);
+}
+
+/* The names' colours are made readable for the background: rows again. */
+static void
+on_dark_changed (CascadeChatView *self)
+{
+  if (self->room != NULL)
+    gtk_list_box_bind_model (self->list, cascade_chat_room_get_messages (self->room), create_row,
+                             self, NULL);
 }
 
 /* ---- object -------------------------------------------------------------- */
@@ -1139,29 +955,26 @@ cascade_chat_view_class_init (CascadeChatViewClass *klass)
   gtk_widget_class_install_property_action (widget_class, "chat.slow-seconds", "slow-seconds");
   gtk_widget_class_install_property_action (widget_class, "chat.followers-only", "followers-only");
   gtk_widget_class_install_property_action (widget_class, "chat.emote-only", "emote-only");
-  gtk_widget_class_install_action (widget_class, "chat.delete-message", "s", delete_message_action);
-  gtk_widget_class_install_action (widget_class, "chat.timeout", "(su)", timeout_action);
-  gtk_widget_class_install_action (widget_class, "chat.ban", "s", ban_action);
-  gtk_widget_class_install_action (widget_class, "chat.unban", "s", ban_action);
   gtk_widget_class_install_action (widget_class, "chat.mention", "s", mention_action);
-  gtk_widget_class_install_action (widget_class, "chat.context-menu", NULL, context_menu_action);
+  _cascade_chat_view_class_init_moderation (widget_class);
   gtk_widget_class_install_action (widget_class, "chat.complete", NULL, complete_action);
   gtk_widget_class_install_action (widget_class, "chat.add-emote", NULL, add_emote_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "chat.context-menu", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK,
-                                       "chat.context-menu", NULL);
 
+  g_type_ensure (CASCADE_TYPE_CHAT_HELD_QUEUE);
+  g_type_ensure (CASCADE_TYPE_CHAT_COLOR_BUTTON);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/cascade-chat-view.ui");
   gtk_widget_class_bind_template_child (widget_class, CascadeChatView, counts_label);
   gtk_widget_class_bind_template_child (widget_class, CascadeChatView, modes_button);
   gtk_widget_class_bind_template_child (widget_class, CascadeChatView, modes_label);
+  gtk_widget_class_bind_template_child (widget_class, CascadeChatView, held_queue);
   gtk_widget_class_bind_template_child (widget_class, CascadeChatView, scroller);
   gtk_widget_class_bind_template_child (widget_class, CascadeChatView, list);
   gtk_widget_class_bind_template_child (widget_class, CascadeChatView, empty_label);
   gtk_widget_class_bind_template_child (widget_class, CascadeChatView, new_messages_button);
   gtk_widget_class_bind_template_child (widget_class, CascadeChatView, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, CascadeChatView, error_label);
+  gtk_widget_class_bind_template_child (widget_class, CascadeChatView, color_button);
   gtk_widget_class_bind_template_child (widget_class, CascadeChatView, emote_button);
   gtk_widget_class_bind_template_child (widget_class, CascadeChatView, emote_box);
   gtk_widget_class_bind_template_child (widget_class, CascadeChatView, entry);
@@ -1175,7 +988,6 @@ static void
 cascade_chat_view_init (CascadeChatView *self)
 {
   GtkAdjustment *adjustment;
-  GtkGesture *gesture;
   GtkEventController *keys;
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -1189,20 +1001,9 @@ cascade_chat_view_init (CascadeChatView *self)
   g_signal_connect_swapped (adjustment, "value-changed", G_CALLBACK (on_adjustment_value_changed),
                             self);
 
-  gesture = gtk_gesture_click_new ();
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_SECONDARY);
-  g_signal_connect (gesture, "pressed", G_CALLBACK (on_list_pressed), self);
-  gtk_widget_add_controller (GTK_WIDGET (self->list), GTK_EVENT_CONTROLLER (gesture));
-  gesture = gtk_gesture_long_press_new ();
-  gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (gesture), TRUE);
-  g_signal_connect (gesture, "pressed", G_CALLBACK (on_list_long_pressed), self);
-  gtk_widget_add_controller (GTK_WIDGET (self->list), GTK_EVENT_CONTROLLER (gesture));
-
-  self->context_menu = gtk_popover_menu_new_from_model (NULL);
-  gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
-  gtk_popover_set_position (GTK_POPOVER (self->context_menu), GTK_POS_BOTTOM);
-  gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
-  gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
+  _cascade_chat_view_init_moderation (self);
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                           G_CALLBACK (on_dark_changed), self, G_CONNECT_SWAPPED);
 
   self->completion_list = GTK_LIST_BOX (gtk_list_box_new ());
   gtk_list_box_set_selection_mode (self->completion_list, GTK_SELECTION_BROWSE);

@@ -12,8 +12,11 @@
 #include <adwaita.h>
 #include <string.h>
 
+#include "cascade-chat-color-button.h"
+#include "cascade-chat-held-queue.h"
 #include "cascade-chat-room.h"
 #include "cascade-chat-row.h"
+#include "cascade-chat-settings-window.h"
 #include "cascade-chat-view.h"
 #include "cascade-session.h"
 #include "cascade-test-server.h"
@@ -355,6 +358,253 @@ test_emotes (Fixture *f, gconstpointer data)
   WAIT_FOR (row_shows_emote (row));
 }
 
+/* The open chat settings window, or NULL. */
+static GtkWidget *
+find_settings_window (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (CASCADE_IS_CHAT_SETTINGS_WINDOW (window))
+        return window;
+    }
+  return NULL;
+}
+
+static gpointer
+settings_child (GtkWidget *window, const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (window, CASCADE_TYPE_CHAT_SETTINGS_WINDOW, name);
+
+  g_assert_nonnull (child);
+  return child;
+}
+
+/* The row of @list whose widget name is @name, or NULL. */
+static GtkWidget *
+find_named_row (GtkWidget *list, const char *name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_BOX_ROW (child) && g_strcmp0 (gtk_widget_get_name (child), name) == 0)
+      return child;
+  return NULL;
+}
+
+static guint
+count_rows (GtkWidget *list)
+{
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_BOX_ROW (child) && gtk_widget_get_visible (child))
+      n++;
+  return n;
+}
+
+/* A button labelled @label (NULL: any) inside @widget, depth first, or NULL. */
+static GtkWidget *
+find_button (GtkWidget *widget, const char *label)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      (label == NULL || g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+close_settings (void)
+{
+  GtkWidget *window = find_settings_window ();
+
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_finalize_object (window);
+}
+
+/* The streamer blocks a term from the chat settings; the viewer's message
+ * with it is held; she approves it from the "Held for Review" queue and
+ * everyone sees it; she deletes it; the moderation log shows all of it, live
+ * and after opening it again. */
+static void
+test_held_and_log (Fixture *f, gconstpointer data)
+{
+  const char *text = "this has a BadWord in it";
+  GtkWidget *window;
+  GtkWidget *queue = view_child (&f->streamer, "held_queue");
+  GtkWidget *held_list;
+  GtkWidget *log_list;
+  GtkWidget *approve;
+  CascadeChatRow *row;
+  g_autofree char *id = NULL;
+
+  /* The viewer has no chat settings and no queue. */
+  g_assert_false (
+    gtk_widget_activate_action (GTK_WIDGET (f->viewer.view), "chat.show-blocked-terms", NULL) &&
+    find_settings_window () != NULL);
+
+  g_assert_true (
+    gtk_widget_activate_action (GTK_WIDGET (f->streamer.view), "chat.show-blocked-terms", NULL));
+  WAIT_FOR ((window = find_settings_window ()) != NULL);
+  WAIT_FOR (gtk_widget_is_sensitive (settings_child (window, "term_entry")));
+  gtk_editable_set_text (settings_child (window, "term_entry"), "badword");
+  g_signal_emit_by_name (settings_child (window, "term_entry"), "apply");
+  WAIT_FOR (find_named_row (settings_child (window, "terms_list"), "badword") != NULL);
+  log_list = settings_child (window, "log_list");
+  WAIT_FOR (find_named_row (log_list, "terms") != NULL);
+
+  type_and_send (&f->viewer, text);
+  WAIT_FOR (error_text (&f->viewer) != NULL);
+  g_assert_nonnull (strstr (error_text (&f->viewer), "held"));
+  WAIT_FOR (gtk_widget_get_visible (queue));
+  held_list =
+    GTK_WIDGET (gtk_widget_get_template_child (queue, CASCADE_TYPE_CHAT_HELD_QUEUE, "list"));
+  g_assert_cmpuint (count_rows (held_list), ==, 1);
+  g_assert_null (find_row (&f->streamer, text));
+
+  approve = find_button (held_list, "Approve");
+  g_assert_nonnull (approve);
+  g_signal_emit_by_name (approve, "clicked");
+  WAIT_FOR (find_row (&f->viewer, text) != NULL);
+  WAIT_FOR ((row = find_row (&f->streamer, text)) != NULL);
+  WAIT_FOR (!gtk_widget_get_visible (queue));
+  WAIT_FOR (find_named_row (log_list, "approve") != NULL);
+
+  id = g_strdup (cascade_chat_message_get_id (cascade_chat_row_get_message (row)));
+  g_assert_true (
+    gtk_widget_activate_action (GTK_WIDGET (f->streamer.view), "chat.delete-message", "s", id));
+  WAIT_FOR (find_row (&f->viewer, text) == NULL);
+  WAIT_FOR (find_named_row (log_list, "delete") != NULL);
+  g_assert_nonnull (strstr (
+    adw_preferences_row_get_title (ADW_PREFERENCES_ROW (find_named_row (log_list, "delete"))),
+    "deleted a message from bob"));
+  close_settings ();
+
+  /* Opened again, the log comes from the server: newest first. */
+  g_assert_true (
+    gtk_widget_activate_action (GTK_WIDGET (f->streamer.view), "chat.show-mod-log", NULL));
+  WAIT_FOR ((window = find_settings_window ()) != NULL);
+  log_list = settings_child (window, "log_list");
+  WAIT_FOR (count_rows (log_list) == 3);
+  g_assert_cmpstr (gtk_widget_get_name (gtk_widget_get_first_child (log_list)), ==, "delete");
+  g_assert_nonnull (find_named_row (log_list, "approve"));
+  g_assert_nonnull (find_named_row (log_list, "terms"));
+  close_settings ();
+}
+
+/* The streamer makes the viewer a moderator from his message's menu: he gets
+ * the mode menu; she removes him from the Moderators page: he loses it. */
+static void
+test_appoint_moderator (Fixture *f, gconstpointer data)
+{
+  GtkWidget *window;
+  GtkWidget *list;
+  GtkWidget *remove;
+
+  g_assert_false (gtk_widget_get_visible (view_child (&f->viewer, "modes_button")));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->streamer.view), "chat.set-moderator",
+                                             "(sb)", "bob", TRUE));
+  WAIT_FOR (cascade_chat_room_get_can_moderate (f->viewer.room));
+  WAIT_FOR (gtk_widget_get_visible (view_child (&f->viewer, "modes_button")));
+  /* a moderator does not appoint moderators */
+  g_assert_false (
+    gtk_widget_activate_action (GTK_WIDGET (f->viewer.view), "chat.show-moderators", NULL) &&
+    find_settings_window () != NULL);
+
+  g_assert_true (
+    gtk_widget_activate_action (GTK_WIDGET (f->streamer.view), "chat.show-moderators", NULL));
+  WAIT_FOR ((window = find_settings_window ()) != NULL);
+  list = settings_child (window, "moderators_list");
+  WAIT_FOR (find_named_row (list, "bob") != NULL);
+  remove = find_button (find_named_row (list, "bob"), NULL);
+  g_assert_nonnull (remove);
+  g_signal_emit_by_name (remove, "clicked");
+  WAIT_FOR (!cascade_chat_room_get_can_moderate (f->viewer.room));
+  WAIT_FOR (find_named_row (list, "bob") == NULL);
+  WAIT_FOR (!gtk_widget_get_visible (view_child (&f->viewer, "modes_button")));
+  close_settings ();
+
+  /* adding by name works too */
+  g_assert_true (
+    gtk_widget_activate_action (GTK_WIDGET (f->streamer.view), "chat.show-moderators", NULL));
+  WAIT_FOR ((window = find_settings_window ()) != NULL);
+  gtk_editable_set_text (settings_child (window, "moderator_entry"), "@bob");
+  g_signal_emit_by_name (settings_child (window, "moderator_entry"), "apply");
+  WAIT_FOR (cascade_chat_room_get_can_moderate (f->viewer.room));
+  WAIT_FOR (find_named_row (settings_child (window, "moderators_list"), "bob") != NULL);
+  close_settings ();
+}
+
+/* The viewer picks a name colour from the composer's palette: the streamer
+ * sees his next message in it (made readable for her background). Every
+ * palette colour reads at 4.5:1 or better on light and on dark. */
+static void
+test_name_colour (Fixture *f, gconstpointer data)
+{
+  GtkWidget *button = view_child (&f->viewer, "color_button");
+  GtkWidget *swatches =
+    GTK_WIDGET (gtk_widget_get_template_child (button, CASCADE_TYPE_CHAT_COLOR_BUTTON, "swatches"));
+  GtkWidget *popover = GTK_WIDGET (
+    gtk_menu_button_get_popover (GTK_MENU_BUTTON (adw_bin_get_child (ADW_BIN (button)))));
+  GtkWidget *first;
+  GtkWidget *toggle;
+  const char *chosen;
+  CascadeChatRow *row;
+  guint n = 0;
+
+  g_assert_true (gtk_widget_get_visible (button));
+  gtk_popover_popup (GTK_POPOVER (popover));
+  WAIT_FOR ((first = gtk_widget_get_first_child (swatches)) != NULL &&
+            gtk_widget_is_sensitive (swatches));
+  for (GtkWidget *child = first; child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      const char *color =
+        gtk_widget_get_name (gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child)));
+      g_autofree char *on_dark = cascade_chat_row_readable_color (color, TRUE);
+      g_autofree char *on_light = cascade_chat_row_readable_color (color, FALSE);
+      guint64 dark_rgb = g_ascii_strtoull (on_dark + 1, NULL, 16);
+      guint64 light_rgb = g_ascii_strtoull (on_light + 1, NULL, 16);
+
+      g_assert_cmpfloat (cascade_chat_contrast ((guint) dark_rgb, 0x242424), >=, 4.5);
+      g_assert_cmpfloat (cascade_chat_contrast ((guint) light_rgb, 0xfafafa), >=, 4.5);
+      n++;
+    }
+  g_assert_cmpuint (n, >=, 8);
+  {
+    /* the yellow reads on dark as it is, and is darkened on light */
+    g_autofree char *yellow_dark = cascade_chat_row_readable_color ("#ffd43b", TRUE);
+    g_autofree char *yellow_light = cascade_chat_row_readable_color ("#ffd43b", FALSE);
+
+    g_assert_cmpstr (yellow_dark, ==, "#ffd43b");
+    g_assert_cmpstr (yellow_light, !=, "#ffd43b");
+  }
+
+  toggle = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (gtk_widget_get_next_sibling (first)));
+  chosen = gtk_widget_get_name (toggle);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), TRUE);
+  WAIT_FOR (gtk_widget_is_sensitive (swatches));
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (toggle)));
+  gtk_popover_popdown (GTK_POPOVER (popover));
+
+  type_and_send (&f->viewer, "in my colour");
+  WAIT_FOR ((row = find_row (&f->streamer, "in my colour")) != NULL);
+  g_assert_cmpstr (cascade_chat_message_get_color (cascade_chat_row_get_message (row)), ==, chosen);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -368,6 +618,12 @@ main (int argc, char *argv[])
               test_mention_completion, fixture_tear_down);
 
   g_test_add ("/cascade/ui/chat/emotes", Fixture, NULL, fixture_set_up, test_emotes,
+              fixture_tear_down);
+  g_test_add ("/cascade/ui/chat/held-and-log", Fixture, NULL, fixture_set_up, test_held_and_log,
+              fixture_tear_down);
+  g_test_add ("/cascade/ui/chat/appoint-moderator", Fixture, NULL, fixture_set_up,
+              test_appoint_moderator, fixture_tear_down);
+  g_test_add ("/cascade/ui/chat/name-colour", Fixture, NULL, fixture_set_up, test_name_colour,
               fixture_tear_down);
 
   return g_test_run ();
