@@ -4,7 +4,6 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "cascade-app-private.h"
 #include "cascade-client-private.h"
 #include "cascade-client.h"
 #include "cascade-json.h"
@@ -19,9 +18,9 @@
 static char *
 chat_path (const char *channel, const char *suffix)
 {
-  g_autofree char *escaped = g_uri_escape_string (channel, NULL, FALSE);
+  g_autofree char *chat_suffix = g_strconcat ("/chat", suffix, NULL);
 
-  return g_strconcat ("/api/v1/channels/", escaped, "/chat", suffix, NULL);
+  return _cascade_client_path ("/api/v1/channels/", channel, chat_suffix);
 }
 
 static gpointer
@@ -53,10 +52,8 @@ object_call (CascadeClient *self,
              GAsyncReadyCallback callback,
              gpointer user_data)
 {
-  GTask *task = _cascade_task_new (self, source_tag, cancellable, callback, user_data);
-
-  _cascade_client_start_request (self, task, method, path, body, TRUE, parse_object,
-                                 (GDestroyNotify) json_object_unref);
+  _cascade_client_call (self, source_tag, method, path, body, TRUE, parse_object,
+                        (GDestroyNotify) json_object_unref, cancellable, callback, user_data);
 }
 
 /* The answer's object checked against @members, or NULL. */
@@ -242,21 +239,20 @@ cascade_client_set_moderator_async (CascadeClient *self,
                                     GAsyncReadyCallback callback,
                                     gpointer user_data)
 {
-  g_autofree char *escaped = NULL;
-  g_autofree char *suffix = NULL;
   g_autofree char *path = NULL;
-  GTask *task;
 
   g_return_if_fail (CASCADE_IS_CLIENT (self));
   g_return_if_fail (channel != NULL && username != NULL);
 
-  escaped = g_uri_escape_string (username, NULL, FALSE);
-  suffix = g_strconcat ("/moderators/", escaped, NULL);
-  path = chat_path (channel, suffix);
-  task =
-    _cascade_task_new (self, cascade_client_set_moderator_async, cancellable, callback, user_data);
-  _cascade_client_start_request (self, task, add ? SOUP_METHOD_PUT : SOUP_METHOD_DELETE, path, NULL,
-                                 TRUE, NULL, NULL);
+  path = _cascade_client_path ("/api/v1/channels/", channel, NULL);
+  {
+    g_autofree char *escaped = g_uri_escape_string (username, NULL, FALSE);
+    g_autofree char *full = g_strconcat (path, "/chat/moderators/", escaped, NULL);
+
+    _cascade_client_call (self, cascade_client_set_moderator_async,
+                          add ? SOUP_METHOD_PUT : SOUP_METHOD_DELETE, full, NULL, TRUE, NULL, NULL,
+                          cancellable, callback, user_data);
+  }
 }
 
 gboolean

@@ -424,16 +424,16 @@ find_button (GtkWidget *widget, const char *label)
   return NULL;
 }
 
+/* Closes the chat settings; they go once their calls in flight return
+ * (cancelled). */
 static void
 close_settings (void)
 {
   GtkWidget *window = find_settings_window ();
 
-  g_object_ref (window);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   gtk_window_destroy (GTK_WINDOW (window));
-  for (int i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
-  g_assert_finalize_object (window);
+  WAIT_FOR (window == NULL);
 }
 
 /* The streamer blocks a term from the chat settings; the viewer's message
