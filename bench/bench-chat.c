@@ -109,6 +109,20 @@ best_level (const Level *levels, guint n)
   return best;
 }
 
+/* The level with the most deliveries a second, all delivered, whatever
+ * the latency; NULL if none. */
+static const Level *
+most_level (const Level *levels, guint n)
+{
+  const Level *most = NULL;
+
+  for (guint i = 0; i < n; i++)
+    if (levels[i].deliveries == levels[i].expected &&
+        (most == NULL || levels[i].per_second > most->per_second))
+      most = &levels[i];
+  return most;
+}
+
 /* Deliveries per second of server CPU over all @levels. */
 static double
 per_cpu (const Level *levels, guint n)
@@ -660,6 +674,20 @@ main (int argc, char **argv)
   if (our_best != NULL && their_best != NULL)
     g_print ("ratio cascaded/socketio best_deliveries_per_s=%.2f\n",
              our_best->per_second / their_best->per_second);
+  {
+    const Level *our_most = most_level (ours, n_levels);
+    const Level *their_most = most_level (theirs, n_theirs);
+
+    if (our_most != NULL)
+      g_print ("cascaded most: rate=%d deliveries_per_s=%.0f (all delivered, any latency)\n",
+               our_most->rate, our_most->per_second);
+    if (their_most != NULL)
+      g_print ("socketio most: rate=%d deliveries_per_s=%.0f (all delivered, any latency)\n",
+               their_most->rate, their_most->per_second);
+    if (our_most != NULL && their_most != NULL)
+      g_print ("ratio cascaded/socketio most_deliveries_per_s=%.2f\n",
+               our_most->per_second / their_most->per_second);
+  }
   /* On a busy machine the wall-clock numbers say as much about the
    * neighbours: the deliveries per second of server CPU travel better. */
   if (n_theirs > 0 && per_cpu (theirs, n_theirs) > 0)
