@@ -385,9 +385,14 @@ failover (Tree *tree)
       if (!isnan (resumed[1]))
         g_array_append_val (gaps, resumed[1]);
       within += resumed[0] <= 3000;
-      printf ("    %-9s depth %u now: %6.0f ms after the kill (gap %.0f ms, placed %u times)\n",
+      printf ("    %-9s depth %u now: %6.0f ms after the kill (gap %.0f ms, placed %u times)",
               cascade_swarm_peer_get_name (viewer), peer_depth (tree->swarm, viewer), resumed[0],
               resumed[1], cascade_swarm_peer_get_times_placed (viewer));
+      /* A gap longer than the time since the kill began before it: the
+       * machine's load (or an earlier move), not the failover. */
+      if (resumed[1] > resumed[0] + 250)
+        printf (" (frozen already %.0f ms before the kill)", resumed[1] - resumed[0]);
+      printf ("\n");
     }
   /* Every decoding viewer below a killed relay, resumed or not. */
   printf ("  decoding viewers below a killed relay: %u; video again after the kill: ", decoding);
@@ -404,7 +409,8 @@ failover (Tree *tree)
             cascade_bench_percentile (relay_times, 50), cascade_bench_percentile (relay_times, 100),
             relay_never);
   if (gaps->len > 0)
-    printf ("  frozen gap: p50 %.0f ms, p95 %.0f ms, max %.0f ms\n",
+    printf ("  frozen gap (from the last frame before, which may precede the kill): p50 %.0f ms, "
+            "p95 %.0f ms, max %.0f ms\n",
             cascade_bench_percentile (gaps, 50), cascade_bench_percentile (gaps, 95),
             cascade_bench_percentile (gaps, 100));
   for (guint i = 0; i < tree->viewers->len; i++)
