@@ -201,8 +201,9 @@ set_capacity (CascadeRelay *self, guint capacity)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAPACITY]);
 }
 
-/* Once, before the first child: the children's packets (their receiver
- * reports and NACKs) come in through the same emulated link. */
+/* Once, before the first child (not when a property is set: with the delay
+ * set first, the loss was never applied): the children's packets (their
+ * receiver reports and NACKs) come in through the same emulated link. */
 static void
 update_impairment (CascadeRelay *self)
 {
@@ -279,11 +280,9 @@ cascade_relay_set_property (GObject *object, guint prop_id, const GValue *value,
         break;
       case PROP_IMPAIR_DELAY_MS:
         self->impair_delay_ms = g_value_get_uint (value);
-        update_impairment (self);
         break;
       case PROP_IMPAIR_LOSS:
         self->impair_loss = g_value_get_double (value);
-        update_impairment (self);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -583,7 +582,7 @@ cascade_relay_class_init (CascadeRelayClass *klass)
                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_N_CHILDREN] = g_param_spec_uint ("n-children", NULL, NULL, 0, G_MAXUINT, 0,
                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  /* Link emulation (benchmarks), for children added from now on. */
+  /* Link emulation (benchmarks): set before the first child, for all of them. */
   properties[PROP_IMPAIR_DELAY_MS] = g_param_spec_uint ("impair-delay-ms", NULL, NULL, 0, 10000, 0,
                                                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   properties[PROP_IMPAIR_LOSS] = g_param_spec_double ("impair-loss", NULL, NULL, 0, 100, 0,
@@ -875,6 +874,7 @@ cascade_relay_add_child (CascadeRelay *self, const char *peer_id, GError **error
       return FALSE;
     }
   gst_object_ref_sink (child->webrtc);
+  update_impairment (self);
   _cascade_webrtc_configure (child->webrtc, self->ice_servers, self->local_address);
   _cascade_webrtc_set_privacy (child->webrtc, self->privacy);
   g_hash_table_insert (self->children, child->peer_id, child);

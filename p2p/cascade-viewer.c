@@ -64,6 +64,7 @@ struct _CascadeViewer
   gboolean video_started;
   gboolean video_damaged;
   gboolean video_suspect;
+  gint decoder_behind; /* atomic: the decoder's queue dropped access units */
 
   CascadeViewerStats stats;
   char *video_profile;
@@ -828,6 +829,32 @@ link_video_forward_only (CascadeViewer *self, GstPad *pad)
   return link_video_chain (self, pad, chain, G_N_ELEMENTS (chain));
 }
 
+/* The upstream streaming thread: the decoder's queue is full and drops its
+ * oldest access units, which the frames after them refer to. */
+static void
+on_decoder_queue_overrun (CascadeViewer *self)
+{
+  if (!g_atomic_int_get (&self->decoder_behind))
+    g_debug ("viewer %p: the decoder fell a second behind, waiting for a key frame", self);
+  g_atomic_int_set (&self->decoder_behind, TRUE);
+}
+
+/* The decoder's thread: after a drop, nothing until a key frame, or every
+ * frame up to it decodes with broken blocks (no bit stream error tells the
+ * decoder so). */
+static GstPadProbeReturn
+decoder_gate_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  CascadeViewer *self = user_data;
+
+  if (!g_atomic_int_get (&self->decoder_behind))
+    return GST_PAD_PROBE_OK;
+  if (GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info), GST_BUFFER_FLAG_DELTA_UNIT))
+    return GST_PAD_PROBE_DROP;
+  g_atomic_int_set (&self->decoder_behind, FALSE);
+  return GST_PAD_PROBE_OK;
+}
+
 static gboolean
 link_video (CascadeViewer *self, GstPad *pad)
 {
@@ -841,6 +868,7 @@ link_video (CascadeViewer *self, GstPad *pad)
   };
   g_autoptr (GstPad) convert_sink = NULL;
   g_autoptr (GstPad) parse_src = NULL;
+  g_autoptr (GstPad) queue_src = NULL;
 
   if (chain[3] == NULL) /* without gstreamer1.0-libav, openh264 */
     chain[3] = gst_element_factory_make ("openh264dec", NULL);
@@ -852,6 +880,9 @@ link_video (CascadeViewer *self, GstPad *pad)
    * forwarding to the children (it loses frames and asks for a key frame). */
   g_object_set (chain[2], "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
                 (guint64) GST_SECOND, "leaky", 2, NULL);
+  g_signal_connect_swapped (chain[2], "overrun", G_CALLBACK (on_decoder_queue_overrun), self);
+  queue_src = gst_element_get_static_pad (chain[2], "src");
+  gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER, decoder_gate_probe, self, NULL);
   add_video_gate (self, chain[0], chain[1]);
   add_forward_probe (self, chain[1], TRUE);
   /* Field note 5: a viewer joins mid-GOP; never show it corrupt frames. */
@@ -1142,6 +1173,7 @@ connect_offer (CascadeViewer *self, GstWebRTCSessionDescription *offer, GError *
   teardown (self);
   self->video_linked = self->audio_linked = FALSE;
   self->video_started = self->video_damaged = self->video_suspect = FALSE;
+  g_atomic_int_set (&self->decoder_behind, FALSE);
   self->pipeline = gst_object_ref_sink (gst_pipeline_new ("cascade-viewer"));
   self->webrtc = gst_element_factory_make ("webrtcbin", NULL);
   if (self->webrtc == NULL)
