@@ -835,7 +835,7 @@ static void
 on_decoder_queue_overrun (CascadeViewer *self)
 {
   if (!g_atomic_int_get (&self->decoder_behind))
-    g_debug ("viewer %p: the decoder fell a second behind, waiting for a key frame", self);
+    g_debug ("viewer %p: the decoder fell behind, waiting for a key frame", self);
   g_atomic_int_set (&self->decoder_behind, TRUE);
 }
 
@@ -877,9 +877,11 @@ link_video (CascadeViewer *self, GstPad *pad)
     return FALSE;
   g_object_set (chain[0], "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
   /* The decoder's own thread: playback that falls behind never holds up
-   * forwarding to the children (it loses frames and asks for a key frame). */
-  g_object_set (chain[2], "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
-                (guint64) GST_SECOND, "leaky", 2, NULL);
+   * forwarding to the children (it loses frames and waits for a key frame).
+   * Counted in access units, a second at 30 frames a second: a screen that
+   * sends a frame only when something changes spans a second with two. */
+  g_object_set (chain[2], "max-size-buffers", 30, "max-size-bytes", 0, "max-size-time", (guint64) 0,
+                "leaky", 2, NULL);
   g_signal_connect_swapped (chain[2], "overrun", G_CALLBACK (on_decoder_queue_overrun), self);
   queue_src = gst_element_get_static_pad (chain[2], "src");
   gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER, decoder_gate_probe, self, NULL);
