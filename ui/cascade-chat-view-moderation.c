@@ -59,7 +59,11 @@ build_message_menu (CascadeChatView *self, CascadeChatMessage *message)
         item, "chat.delete-message", g_variant_new_string (cascade_chat_message_get_id (message)));
       g_menu_append_item (moderate, item);
 
-      if (g_strcmp0 (username, me) != 0)
+      /* The server refuses to time out or ban the streamer, and a
+       * moderator's timing out or banning another moderator: not offered. */
+      if (g_strcmp0 (username, me) != 0 && !cascade_chat_message_has_badge (message, "streamer") &&
+          (may_appoint (self) || (!cascade_chat_message_has_badge (message, "moderator") &&
+                                  !cascade_chat_message_has_badge (message, "admin"))))
         {
           for (guint i = 0; i < G_N_ELEMENTS (timeouts); i++)
             {

@@ -18,6 +18,7 @@
 
 #include "cascade-account-page.h"
 #include "cascade-application.h"
+#include "cascade-chat-row.h"
 #include "cascade-chat-view.h"
 #include "cascade-go-live-page.h"
 #include "cascade-live-page.h"
@@ -30,7 +31,7 @@
 
 #define WINDOW_WIDTH 1200
 #define WINDOW_HEIGHT 760
-#define SHOT_TIMEOUT_SECONDS 30
+#define SHOT_TIMEOUT_SECONDS 90
 #define POLL_INTERVAL_MS 50
 /* Frames drawn after a state is reached and before it is captured, so that
  * layout, icons and fonts have settled. */
@@ -56,6 +57,12 @@
 #define DEMO_CATEGORY "Rocket League"
 /* The emote Grace's channel has. */
 #define DEMO_EMOTE "graceHype"
+/* Who says something Ada, moderating Grace's chat, may act on. */
+#define CHATTER_EMAIL "linus@example.org"
+#define CHATTER_USERNAME "linus"
+#define CHATTER_DISPLAY_NAME "Linus"
+#define CHATTER_PASSWORD "penguins-since-1991"
+#define CHATTER_TEXT "first time here, is this the any% route?"
 /* Frames the preview and the player show before they are captured. */
 #define VIDEO_FRAMES 45
 
@@ -94,6 +101,13 @@ struct _Shooter
   /* Ada signed in on a second device, for the Account page's list. */
   CascadeSession *second_session;
 
+  /* A third person in Grace's chat, for the moderation menu. */
+  CascadeSession *chatter_session;
+  CascadeChatRoom *chatter_room;
+
+  /* A popover the shot shows (it has its own surface: drawn over the window). */
+  GtkWidget *popover;
+
   guint current;
   guint stage;
   gint64 deadline;
@@ -109,12 +123,20 @@ static ShotStatus drive_go_live (Shooter *self, GError **error);
 static ShotStatus drive_live (Shooter *self, GError **error);
 static ShotStatus drive_watch (Shooter *self, GError **error);
 static ShotStatus drive_account (Shooter *self, GError **error);
+static ShotStatus drive_watch_moderation (Shooter *self, GError **error);
+static ShotStatus drive_watch_narrow (Shooter *self, GError **error);
 
 /* One entry per screenshot, in the order they are taken: later pages (live,
  * watch, go-live, account) are one more line here and one more driver. */
 static const Shot shots[] = {
-  { "welcome.png", drive_welcome }, { "home.png", drive_home },   { "go-live.png", drive_go_live },
-  { "live.png", drive_live },       { "watch.png", drive_watch }, { "account.png", drive_account },
+  { "welcome.png", drive_welcome },
+  { "home.png", drive_home },
+  { "go-live.png", drive_go_live },
+  { "live.png", drive_live },
+  { "watch.png", drive_watch },
+  { "watch-moderation.png", drive_watch_moderation },
+  { "watch-narrow.png", drive_watch_narrow },
+  { "account.png", drive_account },
 };
 
 static void next_shot (Shooter *self);
@@ -575,6 +597,119 @@ drive_watch (Shooter *self, GError **error)
            : SHOT_WAIT;
 }
 
+/* The row of @list whose message has @text, or NULL. */
+static GtkWidget *
+find_chat_row (GtkWidget *list, const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *row =
+        GTK_IS_LIST_BOX_ROW (child) ? gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (child)) : NULL;
+
+      if (row != NULL && CASCADE_IS_CHAT_ROW (row) &&
+          g_strcmp0 (
+            cascade_chat_message_get_text (cascade_chat_row_get_message (CASCADE_CHAT_ROW (row))),
+            text) == 0)
+        return child;
+    }
+  return NULL;
+}
+
+/* Grace makes Ada a moderator of her chat; Linus says something; Ada opens
+ * the menu of his message on the Watch page: the moderation actions. */
+static ShotStatus
+drive_watch_moderation (Shooter *self, GError **error)
+{
+  CascadeWatchPage *watch = window_child (self, "watch_page");
+  CascadeChatView *chat = page_child (watch, CASCADE_TYPE_WATCH_PAGE, "chat_view");
+  CascadeChatRoom *room = cascade_chat_view_get_room (chat);
+  GtkWidget *list = page_child (chat, CASCADE_TYPE_CHAT_VIEW, "list");
+  GtkWidget *row;
+
+  switch (self->stage)
+    {
+      case 0:
+        cascade_chat_room_set_moderator_async (guest_chat_room (self), DEMO_USERNAME, TRUE, NULL,
+                                               NULL, NULL);
+        self->chatter_session =
+          cascade_session_new_in_memory (cascade_session_get_server_url (self->session));
+        cascade_session_sign_up_async (self->chatter_session, CHATTER_EMAIL, CHATTER_USERNAME,
+                                       CHATTER_PASSWORD, CHATTER_DISPLAY_NAME, NULL, NULL, NULL);
+        self->stage = 1;
+        return SHOT_WAIT;
+
+      case 1:
+        if (!realtime_connected (self->chatter_session))
+          return SHOT_WAIT;
+        self->chatter_room = cascade_chat_room_new (self->chatter_session, GUEST_USERNAME);
+        cascade_chat_room_join (self->chatter_room);
+        self->stage = 2;
+        return SHOT_WAIT;
+
+      case 2:
+        if (!cascade_chat_room_get_joined (self->chatter_room))
+          return SHOT_WAIT;
+        cascade_chat_room_send_async (self->chatter_room, CHATTER_TEXT, NULL, NULL, NULL);
+        self->stage = 3;
+        return SHOT_WAIT;
+
+      case 3:
+        row = find_chat_row (list, CHATTER_TEXT);
+        if (room == NULL || !cascade_chat_room_get_can_moderate (room) || row == NULL)
+          return SHOT_WAIT;
+        gtk_widget_grab_focus (row);
+        gtk_widget_activate_action (GTK_WIDGET (chat), "chat.context-menu", NULL);
+        for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (chat)); child != NULL;
+             child = gtk_widget_get_next_sibling (child))
+          if (GTK_IS_POPOVER_MENU (child))
+            self->popover = child;
+        self->stage = 4;
+        return SHOT_WAIT;
+
+      default:
+        return self->popover != NULL && gtk_widget_get_visible (self->popover) &&
+                   gtk_widget_get_mapped (self->popover)
+                 ? SHOT_READY
+                 : SHOT_WAIT;
+    }
+}
+
+/* The Watch page on a narrow window: the chat below the video. */
+static ShotStatus
+drive_watch_narrow (Shooter *self, GError **error)
+{
+  CascadeWatchPage *watch = window_child (self, "watch_page");
+
+  switch (self->stage)
+    {
+      case 0:
+        if (self->popover != NULL)
+          gtk_popover_popdown (GTK_POPOVER (self->popover));
+        self->popover = NULL;
+        gtk_window_set_default_size (GTK_WINDOW (self->window), 420, WINDOW_HEIGHT);
+        self->stage = 1;
+        return SHOT_WAIT;
+
+      default:
+        {
+          graphene_rect_t video, chat;
+
+          return window_shows (self, "watch") &&
+                     gtk_widget_get_width (GTK_WIDGET (self->window)) <= 480 &&
+                     gtk_widget_compute_bounds (
+                       page_child (watch, CASCADE_TYPE_WATCH_PAGE, "picture"), GTK_WIDGET (watch),
+                       &video) &&
+                     gtk_widget_compute_bounds (
+                       page_child (watch, CASCADE_TYPE_WATCH_PAGE, "chat_view"), GTK_WIDGET (watch),
+                       &chat) &&
+                     chat.origin.y >= video.origin.y + video.size.height
+                   ? SHOT_READY
+                   : SHOT_WAIT;
+        }
+    }
+}
+
 static void
 on_second_signed_in (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -595,6 +730,8 @@ drive_account (Shooter *self, GError **error)
   switch (self->stage)
     {
       case 0:
+        /* the window wide again, after the narrow Watch page */
+        gtk_window_set_default_size (GTK_WINDOW (self->window), WINDOW_WIDTH, WINDOW_HEIGHT);
         self->second_session =
           cascade_session_new_in_memory (cascade_session_get_server_url (self->session));
         cascade_session_sign_in_async (self->second_session, DEMO_USERNAME, DEMO_PASSWORD, NULL,
@@ -611,6 +748,7 @@ drive_account (Shooter *self, GError **error)
 
       default:
         return window_shows (self, "main") && !cascade_account_page_get_busy (page) &&
+                   gtk_widget_get_width (GTK_WIDGET (self->window)) > 480 &&
                    gtk_list_box_get_row_at_index (devices, 1) != NULL
                  ? SHOT_READY
                  : SHOT_WAIT;
@@ -631,6 +769,24 @@ capture (Shooter *self, const char *file, GError **error)
   GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
 
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  if (self->popover != NULL && gtk_widget_get_visible (self->popover))
+    {
+      g_autoptr (GdkPaintable) popover = gtk_widget_paintable_new (self->popover);
+      GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (self->popover));
+      double window_x, window_y, popover_x, popover_y;
+
+      gtk_native_get_surface_transform (GTK_NATIVE (widget), &window_x, &window_y);
+      gtk_native_get_surface_transform (GTK_NATIVE (self->popover), &popover_x, &popover_y);
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (
+        snapshot, &GRAPHENE_POINT_INIT (
+                    gdk_popup_get_position_x (GDK_POPUP (surface)) + popover_x - window_x,
+                    gdk_popup_get_position_y (GDK_POPUP (surface)) + popover_y - window_y));
+      gdk_paintable_snapshot (popover, GDK_SNAPSHOT (snapshot),
+                              gdk_paintable_get_intrinsic_width (popover),
+                              gdk_paintable_get_intrinsic_height (popover));
+      gtk_snapshot_restore (snapshot);
+    }
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   if (node == NULL || renderer == NULL)
     {
@@ -663,6 +819,10 @@ quit_idle (gpointer user_data)
   g_clear_object (&self->guest_go_live);
   g_clear_object (&self->guest_session);
   g_clear_object (&self->second_session);
+  if (self->chatter_room != NULL)
+    cascade_chat_room_leave (self->chatter_room);
+  g_clear_object (&self->chatter_room);
+  g_clear_object (&self->chatter_session);
 
   /* Closing the last window ends g_application_run, as it would for a person. */
   gtk_window_destroy (GTK_WINDOW (self->window));
