@@ -388,6 +388,8 @@ on_update (CascadeChatRoom *self, const char *type, JsonObject *message)
     SET_FIELD (self, open, get_bool (message, "open", self->open), PROP_OPEN);
   else if (g_str_equal (type, "chat.you"))
     set_you (self, get_object (message, "you"));
+  else if (g_str_equal (type, "chat.emotes"))
+    _cascade_chat_room_set_emotes (self, get_array (message, "emotes"));
 }
 
 static void
@@ -434,6 +436,7 @@ connect_realtime (CascadeChatRoom *self)
     { "message::chat.counts", G_CALLBACK (on_update) },
     { "message::chat.room", G_CALLBACK (on_update) },
     { "message::chat.you", G_CALLBACK (on_update) },
+    { "message::chat.emotes", G_CALLBACK (on_update) },
     { "message::chat.mod_action", G_CALLBACK (_cascade_chat_room_on_mod_action) },
     { "message::chat.sent", G_CALLBACK (on_reply) },
     { "message::chat.ok", G_CALLBACK (on_reply) },

@@ -363,6 +363,9 @@ _cascade_chat_realtime_on_changed (CascadeChat *chat, CascadeChatChange *change,
         g_hash_table_insert (room->state->emotes, g_strdup (l->data),
                              g_strdup (json_object_get_string_member (map, l->data)));
       g_list_free (codes);
+      message = _cascade_chat_realtime_room_message_new (room, "chat.emotes");
+      json_object_set_array_member (message, "emotes", _cascade_chat_realtime_room_emotes (room));
+      _cascade_chat_realtime_room_send (self, room, message, FALSE);
       return;
     }
   if (g_str_equal (action, "delete"))

@@ -43,6 +43,7 @@ typedef struct
 gboolean _cascade_chat_realtime_may_moderate (Room *room, CascadeChatMember *member);
 JsonNode *_cascade_chat_realtime_build_modes (const CascadeChatModes *modes);
 JsonObject *_cascade_chat_realtime_room_message_new (Room *room, const char *type);
+JsonArray *_cascade_chat_realtime_room_emotes (Room *room);
 void _cascade_chat_realtime_room_send (CascadeChatRealtime *self,
                                        Room *room,
                                        JsonObject *message,

@@ -486,11 +486,30 @@ keep_open_until (CascadeChatRealtime *self, Room *room, gint64 until_ms)
   update_open (self, room);
 }
 
+/* The room's emotes, as chat.joined and chat.emotes carry them: [{code, url}]. */
+JsonArray *
+_cascade_chat_realtime_room_emotes (Room *room)
+{
+  JsonArray *emotes = json_array_new ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, room->state->emotes);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      JsonObject *emote = json_object_new ();
+
+      json_object_set_string_member (emote, "code", key);
+      json_object_set_string_member (emote, "url", value);
+      json_array_add_object_element (emotes, emote);
+    }
+  return emotes;
+}
+
 static void
 build_joined (CascadeChatRealtime *self, Room *room, Chatter *chatter, JsonBuilder *builder)
 {
-  GHashTableIter iter;
-  gpointer key, value;
+  JsonNode *emotes = json_node_new (JSON_NODE_ARRAY);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "type");
@@ -518,18 +537,8 @@ build_joined (CascadeChatRealtime *self, Room *room, Chatter *chatter, JsonBuild
   json_builder_set_member_name (builder, "chatters");
   json_builder_add_int_value (builder, g_hash_table_size (room->chatters));
   json_builder_set_member_name (builder, "emotes");
-  json_builder_begin_array (builder);
-  g_hash_table_iter_init (&iter, room->state->emotes);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "code");
-      json_builder_add_string_value (builder, key);
-      json_builder_set_member_name (builder, "url");
-      json_builder_add_string_value (builder, value);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
+  json_node_take_array (emotes, _cascade_chat_realtime_room_emotes (room));
+  json_builder_add_value (builder, emotes);
   json_builder_end_object (builder);
 }
 

@@ -675,6 +675,16 @@ test_modes (Fixture *f, gconstpointer data)
                                                         "image/png", png, NULL, NULL),
                       ==, SOUP_STATUS_NO_CONTENT);
   }
+  /* those in the room learn the new emote at once (their picker gains it) */
+  {
+    g_autoptr (JsonObject) update = wait_for (&f->alice, "chat.emotes");
+    JsonArray *emotes = json_object_get_array_member (update, "emotes");
+
+    g_assert_cmpuint (json_array_get_length (emotes), ==, 1);
+    g_assert_cmpstr (
+      json_object_get_string_member (json_array_get_object_element (emotes, 0), "code"), ==,
+      "PogCat");
+  }
   /* listed, served, and a bad one refused */
   {
     g_autofree char *list_path = g_strdup_printf ("/api/v1/channels/%s/emotes", channel);
