@@ -636,6 +636,9 @@ main (int argc, char **argv)
   };
 
   setlocale (LC_ALL, "");
+  /* Standard output carries the --json events: GLib's debug and info
+   * messages (G_MESSAGES_DEBUG) go to standard error, as warnings do. */
+  g_log_writer_default_set_use_stderr (TRUE);
   gst_init (&argc, &argv);
   peer.relay_children = 3;
   context = g_option_context_new ("publish | watch STREAM_ID|USERNAME | relay USERNAME");

@@ -229,6 +229,9 @@ disable_upnp (GstElement *webrtc)
 
 /* Longest wait for the TURN server's answers before the webrtcbin goes anyway. */
 #define ICE_CLOSE_TIMEOUT_MS 5000
+/* How long a sender keeps its packets for retransmission: longer than a
+ * receiver waits for one (VIDEO_RETRANSMISSION_MS in the viewer). */
+#define RETRANSMISSION_HISTORY_MS 1000
 
 /* How many agents are giving their allocations back (main thread only; a
  * process about to exit waits for them). */
@@ -371,8 +374,16 @@ _cascade_webrtc_on_deep_element_added (GstBin *bin,
 {
   GstElementFactory *factory = gst_element_get_factory (element);
 
-  if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "clocksync"))
+  if (factory == NULL)
+    return;
+  if (g_str_equal (GST_OBJECT_NAME (factory), "clocksync"))
     g_object_set (element, "sync", FALSE, NULL);
+  /* A sender keeps what it sent for RETRANSMISSION_HISTORY_MS, not its
+   * default 100 packets: a key frame alone is that many at 4 Mbit/s, and
+   * a request still being retried on a lossy link found its packet gone. */
+  else if (g_str_equal (GST_OBJECT_NAME (factory), "rtprtxsend"))
+    g_object_set (element, "max-size-packets", 0, "max-size-time", RETRANSMISSION_HISTORY_MS,
+                  NULL);
 }
 
 static gpointer
