@@ -59,6 +59,7 @@ typedef struct
   gint64 last_frame_us;
   guint64 stamped;
   guint64 frames;
+  GString *latencies; /* every stamped frame's latency (ms) since the last stats */
   guint report_source;
   guint health_source; /* publish: the root's health */
   gboolean listing;

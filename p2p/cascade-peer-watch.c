@@ -44,6 +44,10 @@ viewer_frame (CascadeViewer *viewer, gint64 latency_us, Peer *peer)
   if (latency_us < 0)
     return;
   peer->stamped++;
+  if (peer->latencies == NULL)
+    peer->latencies = g_string_new (NULL);
+  g_string_append_printf (peer->latencies, "%s%.1f", peer->latencies->len > 0 ? "," : "",
+                          latency_us / 1000.0);
   if (peer->frames_wanted > 0 && peer->stamped >= (guint64) peer->frames_wanted)
     {
       _cascade_peer_emit (peer, "frames", "frames=%" G_GUINT64_FORMAT " latency_ms=%.1f",
@@ -164,13 +168,16 @@ report_stats (gpointer user_data)
     "frames=%" G_GUINT64_FORMAT " stamped=%" G_GUINT64_FORMAT " latency_ms=%.1f "
     "first_frame_ms=%.0f children=%u capacity=%u relaying=%s bytes_received=%" G_GUINT64_FORMAT
     " bytes_sent=%" G_GUINT64_FORMAT " depth=%u loss=%.4f rtt_ms=%.1f receiving=%s "
-    "upload_kbps=%.0f",
+    "upload_kbps=%.0f latencies_ms=%s",
     peer->frames, peer->stamped, stats.latency_us >= 0 ? stats.latency_us / 1000.0 : -1,
     stats.first_frame_us >= 0 ? stats.first_frame_us / 1000.0 : -1, relay_stats.children,
     cascade_tree_node_get_capacity (peer->node),
     cascade_tree_node_get_n_relaying (peer->node) > 0 ? "true" : "false", health.bytes_received,
     relay_stats.bytes_sent, cascade_tree_node_get_depth (peer->node), health.loss, health.rtt_ms,
-    health.receiving ? "true" : "false", relay_stats.upload_kbps);
+    health.receiving ? "true" : "false", relay_stats.upload_kbps,
+    peer->latencies != NULL && peer->latencies->len > 0 ? peer->latencies->str : "none");
+  if (peer->latencies != NULL)
+    g_string_truncate (peer->latencies, 0);
   return G_SOURCE_CONTINUE;
 }
 
@@ -369,4 +376,6 @@ void
 _cascade_peer_watch_clear (Peer *peer)
 {
   stop_watching (peer);
+  if (peer->latencies != NULL)
+    g_string_free (g_steal_pointer (&peer->latencies), TRUE);
 }
