@@ -5,6 +5,7 @@
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "cascade-child-link.h"
 #include "cascade-p2p-hop.h"
 #include "cascade-publisher.h"
 #include "cascade-stamp.h"
@@ -21,20 +22,6 @@ typedef enum
   SOURCE_PIPEWIRE,
   SOURCE_FILE,
 } SourceKind;
-
-typedef struct
-{
-  CascadePublisher *publisher; /* unowned: branches die with their publisher */
-  char *peer_id;
-  GstElement *video_queue;
-  GstElement *audio_queue;
-  GstElement *webrtc;
-  GstPad *video_tee_pad;
-  GstPad *audio_tee_pad;
-  CascadePeerState state;
-  gboolean attached;
-  gboolean offered;
-} Branch;
 
 struct _CascadePublisher
 {
@@ -59,7 +46,8 @@ struct _CascadePublisher
   GstElement *audio_tee;
   guint bus_watch;
   gboolean playing;
-  GHashTable *branches; /* peer_id → Branch */
+  GHashTable *branches; /* peer_id → CascadeChildLink */
+  CascadeChildLinkOwner link_owner;
 
   /* The newest raw frame, for thumbnails (streaming thread → main). */
   GMutex frame_lock;
@@ -70,7 +58,7 @@ struct _CascadePublisher
   gint64 last_keyframe_us;
   gint keyframe_deferred;
   guint64 keyframes_forced;
-  guint keyframe_source;
+  CascadeKeyframeGate keyframe_gate;
   gint64 encode_started_us;
   guint64 frames_in;
   guint64 frames_encoded;
@@ -112,33 +100,6 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
-
-static void
-branch_free (gpointer data)
-{
-  Branch *branch = data;
-  CascadePublisher *self = branch->publisher;
-
-  if (branch->webrtc != NULL)
-    _cascade_webrtc_close_ice (branch->webrtc);
-  if (branch->attached && self->pipeline != NULL)
-    {
-      GstElement *elements[] = { branch->webrtc, branch->video_queue, branch->audio_queue };
-
-      _cascade_branch_release_tee_pad (self->video_tee, branch->video_tee_pad);
-      _cascade_branch_release_tee_pad (self->audio_tee, branch->audio_tee_pad);
-      _cascade_branch_remove_elements (self->pipeline, elements, G_N_ELEMENTS (elements));
-    }
-  g_clear_object (&branch->video_tee_pad);
-  g_clear_object (&branch->audio_tee_pad);
-  if (branch->webrtc != NULL)
-    gst_element_set_state (branch->webrtc, GST_STATE_NULL);
-  gst_clear_object (&branch->webrtc);
-  gst_clear_object (&branch->video_queue);
-  gst_clear_object (&branch->audio_queue);
-  g_free (branch->peer_id);
-  g_free (branch);
-}
 
 static void
 cascade_publisher_dispose (GObject *object)
@@ -266,13 +227,26 @@ cascade_publisher_class_init (CascadePublisherClass *klass)
 static void
 cascade_publisher_init (CascadePublisher *self)
 {
+  /* The child's events go out as our own signals. */
+  self->keyframe_gate = (CascadeKeyframeGate){
+    KEYFRAME_INTERVAL_US,
+    (CascadeChildLinkConnected) cascade_publisher_request_keyframe,
+    self,
+  };
+  self->link_owner = (CascadeChildLinkOwner){
+    G_OBJECT (self),
+    signals[SIGNAL_SIGNAL],
+    signals[VIEWER_STATE_CHANGED],
+    (CascadeChildLinkConnected) cascade_publisher_request_keyframe,
+    (CascadeChildLinkRemove) cascade_publisher_remove_viewer,
+  };
   self->context = g_main_context_ref_thread_default ();
   g_mutex_init (&self->frame_lock);
   self->source_kind = SOURCE_TEST;
   self->pipewire_fd = -1;
   self->max_direct_viewers = 8;
   self->encoder = cascade_publisher_pick_encoder (cascade_publisher_get_usable_encoders ());
-  self->branches = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, branch_free);
+  self->branches = _cascade_child_links_new ();
 }
 
 CascadePublisher *
@@ -741,6 +715,7 @@ update_stats (gpointer user_data)
   self->stats.dropped =
     MAX (self->stats.dropped, frames_in > frames + 2 ? frames_in - frames - 2 : 0);
   self->stats.viewers = g_hash_table_size (self->branches);
+  _cascade_child_links_poll_stats (self->branches, NULL);
   self->stats.encoder = self->encoder;
   self->stats.keyframes_forced = (guint64) g_atomic_pointer_get (&self->keyframes_forced);
   self->stats.bytes_sent = upload;
@@ -777,25 +752,25 @@ fail_on_main (GObject *object, gpointer data)
   g_signal_emit (self, signals[ERROR], 0, error);
 }
 
-static gboolean attach_branch (CascadePublisher *self, Branch *branch, GError **error);
+static gboolean attach_branch (CascadePublisher *self, CascadeChildLink *link, GError **error);
 
 static void
 attach_waiting_branches (CascadePublisher *self)
 {
   g_autoptr (GPtrArray) failed = g_ptr_array_new_with_free_func (g_free);
   GHashTableIter iter;
-  Branch *branch;
+  CascadeChildLink *link;
 
   self->playing = TRUE;
   g_hash_table_iter_init (&iter, self->branches);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &branch))
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &link))
     {
       g_autoptr (GError) error = NULL;
 
-      if (!branch->attached && !attach_branch (self, branch, &error))
+      if (!_cascade_child_link_is_attached (link) && !attach_branch (self, link, &error))
         {
-          g_debug ("viewer %s: %s", branch->peer_id, error->message);
-          g_ptr_array_add (failed, g_strdup (branch->peer_id));
+          g_debug ("viewer %s: %s", _cascade_child_link_get_peer_id (link), error->message);
+          g_ptr_array_add (failed, g_strdup (_cascade_child_link_get_peer_id (link)));
         }
     }
   for (guint i = 0; i < failed->len; i++)
@@ -823,26 +798,8 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
           g_debug ("publisher pipeline error from %s: %s (%s)", GST_MESSAGE_SRC_NAME (message),
                    gst_error->message, debug != NULL ? debug : "");
           /* A failing viewer branch ends that viewer, not the stream. */
-          for (GstObject *parent = GST_MESSAGE_SRC (message); parent != NULL;
-               parent = GST_OBJECT_PARENT (parent))
-            {
-              GHashTableIter iter;
-              Branch *branch;
-
-              g_hash_table_iter_init (&iter, self->branches);
-              while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &branch))
-                {
-                  if (GST_OBJECT (branch->webrtc) == parent)
-                    {
-                      g_autofree char *peer_id = g_strdup (branch->peer_id);
-
-                      cascade_publisher_remove_viewer (self, peer_id);
-                      g_signal_emit (self, signals[VIEWER_STATE_CHANGED], 0, peer_id,
-                                     CASCADE_PEER_STATE_FAILED);
-                      return G_SOURCE_CONTINUE;
-                    }
-                }
-            }
+          if (_cascade_child_links_fail_element (self->branches, GST_MESSAGE_SRC (message)))
+            return G_SOURCE_CONTINUE;
           error =
             g_error_new (CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_FAILED, "%s", gst_error->message);
           cascade_p2p_hop (self->context, G_OBJECT (self), fail_on_main, error,
@@ -941,7 +898,7 @@ cascade_publisher_stop (CascadePublisher *self)
   g_return_if_fail (CASCADE_IS_PUBLISHER (self));
 
   g_clear_handle_id (&self->stats_source, g_source_remove);
-  g_clear_handle_id (&self->keyframe_source, g_source_remove);
+  _cascade_keyframe_gate_clear (&self->keyframe_gate);
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   if (self->pipeline == NULL)
     return;
@@ -967,183 +924,25 @@ push_keyframe_request (CascadePublisher *self)
                       gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
-static gboolean
-deferred_keyframe (gpointer user_data)
-{
-  CascadePublisher *self = user_data;
-
-  self->keyframe_source = 0;
-  cascade_publisher_request_keyframe (self);
-  return G_SOURCE_REMOVE;
-}
-
 /* A key frame now, or as soon as the rate limit allows (requests coalesce). */
 void
 cascade_publisher_request_keyframe (CascadePublisher *self)
 {
-  gint64 last, wait;
-
   g_return_if_fail (CASCADE_IS_PUBLISHER (self));
 
-  if (self->pipeline == NULL || self->keyframe_source != 0)
-    return;
-  last = (gint64) g_atomic_pointer_get (&self->last_keyframe_us);
-  wait = last == 0 ? 0 : last + KEYFRAME_INTERVAL_US - g_get_monotonic_time ();
-  if (wait <= 0)
+  if (self->pipeline != NULL &&
+      _cascade_keyframe_gate_pass (&self->keyframe_gate,
+                                   (gint64) g_atomic_pointer_get (&self->last_keyframe_us)))
     push_keyframe_request (self);
-  else
-    self->keyframe_source = g_timeout_add ((guint) (wait / 1000) + 1, deferred_keyframe, self);
 }
 
 /* ---- viewers ---- */
 
-typedef struct
-{
-  char *peer_id;
-  JsonObject *signal;
-  int state;
-} PeerEvent;
-
-static void
-peer_event_free (gpointer data)
-{
-  PeerEvent *event = data;
-
-  g_free (event->peer_id);
-  g_clear_pointer (&event->signal, json_object_unref);
-  g_free (event);
-}
-
-static PeerEvent *
-peer_event_new (const char *peer_id)
-{
-  PeerEvent *event = g_new0 (PeerEvent, 1);
-
-  event->peer_id = g_strdup (peer_id);
-  return event;
-}
-
-static void
-emit_signal_on_main (GObject *object, gpointer data)
-{
-  PeerEvent *event = data;
-
-  if (g_hash_table_contains (CASCADE_PUBLISHER (object)->branches, event->peer_id))
-    g_signal_emit (object, signals[SIGNAL_SIGNAL], 0, event->peer_id, event->signal);
-}
-
-static void
-on_ice_candidate (GstElement *webrtc, guint mline_index, char *candidate, gpointer user_data)
-{
-  Branch *branch = user_data;
-  PeerEvent *event = peer_event_new (branch->peer_id);
-
-  event->signal = _cascade_signal_new_ice (mline_index, candidate);
-  cascade_p2p_hop (branch->publisher->context, G_OBJECT (branch->publisher), emit_signal_on_main,
-                   event, peer_event_free);
-}
-
-static void
-state_on_main (GObject *object, gpointer data)
-{
-  CascadePublisher *self = CASCADE_PUBLISHER (object);
-  PeerEvent *event = data;
-  Branch *branch = g_hash_table_lookup (self->branches, event->peer_id);
-
-  if (branch == NULL || branch->state == (CascadePeerState) event->state)
-    return;
-  branch->state = event->state;
-  g_debug ("viewer %s is %s", event->peer_id, cascade_peer_state_to_string (event->state));
-  /* A new viewer starts mid-GOP: a key frame as soon as it can receive one. */
-  if (branch->state == CASCADE_PEER_STATE_CONNECTED)
-    cascade_publisher_request_keyframe (self);
-  g_signal_emit (self, signals[VIEWER_STATE_CHANGED], 0, event->peer_id, event->state);
-}
-
-static void
-on_connection_state (GObject *webrtc, GParamSpec *pspec, gpointer user_data)
-{
-  Branch *branch = user_data;
-  GstWebRTCPeerConnectionState state;
-  PeerEvent *event = peer_event_new (branch->peer_id);
-
-  g_object_get (webrtc, "connection-state", &state, NULL);
-  event->state = _cascade_peer_state_from_webrtc (state);
-  cascade_p2p_hop (branch->publisher->context, G_OBJECT (branch->publisher), state_on_main, event,
-                   peer_event_free);
-}
-
-/* On webrtcbin's thread: the branch lives until its webrtcbin is stopped. */
-static void
-on_offer_created (GstPromise *promise, gpointer user_data)
-{
-  Branch *branch = user_data;
-  const GstStructure *reply = gst_promise_get_reply (promise);
-  GstWebRTCSessionDescription *offer = NULL;
-  g_autofree char *text = NULL;
-  PeerEvent *event;
-
-  if (reply != NULL)
-    gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
-  gst_promise_unref (promise);
-  if (offer == NULL)
-    {
-      g_debug ("webrtcbin made no offer for viewer %s", branch->peer_id);
-      return;
-    }
-  g_signal_emit_by_name (branch->webrtc, "set-local-description", offer, NULL);
-  text = gst_sdp_message_as_text (offer->sdp);
-  gst_webrtc_session_description_free (offer);
-
-  event = peer_event_new (branch->peer_id);
-  event->signal = _cascade_signal_new_sdp ("offer", text);
-  cascade_p2p_hop (branch->publisher->context, G_OBJECT (branch->publisher), emit_signal_on_main,
-                   event, peer_event_free);
-}
-
-static void
-offer_on_main (GObject *object, gpointer data)
-{
-  CascadePublisher *self = CASCADE_PUBLISHER (object);
-  PeerEvent *event = data;
-  Branch *branch = g_hash_table_lookup (self->branches, event->peer_id);
-
-  if (branch == NULL || branch->offered)
-    return;
-  branch->offered = TRUE;
-  g_signal_emit_by_name (branch->webrtc, "create-offer", NULL,
-                         gst_promise_new_with_change_func (on_offer_created, branch, NULL));
-}
-
-/* webrtcbin asks once both sink pads carry caps: that is when it can offer. */
-static void
-on_negotiation_needed (GstElement *webrtc, gpointer user_data)
-{
-  Branch *branch = user_data;
-
-  cascade_p2p_hop (branch->publisher->context, G_OBJECT (branch->publisher), offer_on_main,
-                   peer_event_new (branch->peer_id), peer_event_free);
-}
-
 static gboolean
-attach_branch (CascadePublisher *self, Branch *branch, GError **error)
+attach_branch (CascadePublisher *self, CascadeChildLink *link, GError **error)
 {
-  gst_bin_add_many (GST_BIN (self->pipeline), branch->video_queue, branch->audio_queue,
-                    branch->webrtc, NULL);
-  branch->attached = TRUE;
-  g_signal_connect (branch->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), branch);
-  g_signal_connect (branch->webrtc, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed),
-                    branch);
-  g_signal_connect (branch->webrtc, "notify::connection-state", G_CALLBACK (on_connection_state),
-                    branch);
-  gst_element_sync_state_with_parent (branch->webrtc);
-
-  if (!_cascade_branch_link (self->video_tee, branch->video_queue, branch->webrtc,
-                             &self->upload_bytes, &branch->video_tee_pad, error) ||
-      !_cascade_branch_link (self->audio_tee, branch->audio_queue, branch->webrtc,
-                             &self->upload_bytes, &branch->audio_tee_pad, error))
-    return FALSE;
-  return TRUE;
+  return _cascade_child_link_attach (link, self->pipeline, self->video_tee, self->audio_tee,
+                                     &self->upload_bytes, error);
 }
 
 gboolean
@@ -1152,7 +951,7 @@ cascade_publisher_add_viewer (CascadePublisher *self,
                               JsonArray *ice_servers,
                               GError **error)
 {
-  Branch *branch;
+  CascadeChildLink *link;
 
   g_return_val_if_fail (CASCADE_IS_PUBLISHER (self), FALSE);
   g_return_val_if_fail (peer_id != NULL, FALSE);
@@ -1173,29 +972,14 @@ cascade_publisher_add_viewer (CascadePublisher *self,
       return FALSE;
     }
 
-  branch = g_new0 (Branch, 1);
-  branch->publisher = self;
-  branch->peer_id = g_strdup (peer_id);
-  branch->video_queue = _cascade_branch_queue_new ();
-  branch->audio_queue = _cascade_branch_queue_new ();
-  branch->webrtc = gst_element_factory_make ("webrtcbin", NULL);
-  if (branch->webrtc == NULL)
-    {
-      gst_object_ref_sink (branch->video_queue);
-      gst_object_ref_sink (branch->audio_queue);
-      branch_free (branch);
-      g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_MISSING_ELEMENT,
-                           "webrtcbin is missing (gstreamer1.0-plugins-bad)");
-      return FALSE;
-    }
-  _cascade_webrtc_configure (branch->webrtc, ice_servers, self->local_address);
-  gst_object_ref_sink (branch->webrtc);
-  gst_object_ref_sink (branch->video_queue);
-  gst_object_ref_sink (branch->audio_queue);
-  g_hash_table_insert (self->branches, branch->peer_id, branch);
+  link = _cascade_child_link_new (&self->link_owner, peer_id, ice_servers, self->local_address,
+                                  FALSE, error);
+  if (link == NULL)
+    return FALSE;
+  _cascade_child_links_insert (self->branches, link);
   /* Branches join a playing pipeline: a live source that is still starting
    * has not sent the caps webrtcbin needs before it can offer. */
-  if (self->playing && !attach_branch (self, branch, error))
+  if (self->playing && !attach_branch (self, link, error))
     {
       g_hash_table_remove (self->branches, peer_id);
       return FALSE;
@@ -1214,74 +998,27 @@ cascade_publisher_remove_viewer (CascadePublisher *self, const char *peer_id)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_VIEWERS]);
 }
 
-static void
-answer_refused_on_main (GObject *object, gpointer data)
-{
-  CascadePublisher *self = CASCADE_PUBLISHER (object);
-  PeerEvent *event = data;
-
-  if (!g_hash_table_contains (self->branches, event->peer_id))
-    return;
-  g_debug ("viewer %s answered with a description webrtcbin refused", event->peer_id);
-  cascade_publisher_remove_viewer (self, event->peer_id);
-  g_signal_emit (self, signals[VIEWER_STATE_CHANGED], 0, event->peer_id, CASCADE_PEER_STATE_FAILED);
-}
-
-/* On webrtcbin's thread: an answer it cannot use ends that viewer, not the stream. */
-static void
-on_answer_set (GstPromise *promise, gpointer user_data)
-{
-  Branch *branch = user_data;
-  const GstStructure *reply = gst_promise_get_reply (promise);
-  gboolean failed = gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED ||
-                    (reply != NULL && gst_structure_has_field (reply, "error"));
-
-  gst_promise_unref (promise);
-  if (failed)
-    cascade_p2p_hop (branch->publisher->context, G_OBJECT (branch->publisher),
-                     answer_refused_on_main, peer_event_new (branch->peer_id), peer_event_free);
-}
-
 gboolean
 cascade_publisher_handle_signal (CascadePublisher *self,
                                  const char *peer_id,
                                  JsonObject *signal,
                                  GError **error)
 {
-  g_autoptr (GstWebRTCSessionDescription) sdp = NULL;
-  g_autofree char *candidate = NULL;
-  guint mline_index;
-  Branch *branch;
-
   g_return_val_if_fail (CASCADE_IS_PUBLISHER (self), FALSE);
   g_return_val_if_fail (peer_id != NULL, FALSE);
 
-  branch = g_hash_table_lookup (self->branches, peer_id);
-  if (branch == NULL)
-    {
-      g_set_error (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_UNKNOWN_PEER,
-                   "No viewer %s on this stream", peer_id);
-      return FALSE;
-    }
-  if (!_cascade_signal_parse (signal, &sdp, &candidate, &mline_index, error))
-    return FALSE;
+  return _cascade_child_links_handle_signal (self->branches, peer_id, signal, "viewer", "stream",
+                                             "A viewer may only answer the streamer's offer",
+                                             error);
+}
 
-  if (sdp != NULL)
-    {
-      if (sdp->type != GST_WEBRTC_SDP_TYPE_ANSWER || !branch->offered)
-        {
-          g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_INVALID_SIGNAL,
-                               "A viewer may only answer the streamer's offer");
-          return FALSE;
-        }
-      g_signal_emit_by_name (branch->webrtc, "set-remote-description", sdp,
-                             gst_promise_new_with_change_func (on_answer_set, branch, NULL));
-    }
-  else if (*candidate != '\0')
-    {
-      g_signal_emit_by_name (branch->webrtc, "add-ice-candidate", mline_index, candidate);
-    }
-  return TRUE;
+/* {viewer peer id: round trip in ms} for the viewers served directly whose
+ * round trip webrtcbin knows (from their receiver reports). */
+JsonObject *
+cascade_publisher_dup_viewers_rtt (CascadePublisher *self)
+{
+  g_return_val_if_fail (CASCADE_IS_PUBLISHER (self), NULL);
+  return _cascade_child_links_dup_rtt (self->branches);
 }
 
 /* ---- thumbnails ---- */

@@ -86,6 +86,9 @@ gboolean cascade_publisher_handle_signal (CascadePublisher *self,
                                           GError **error);
 void cascade_publisher_remove_viewer (CascadePublisher *self, const char *peer_id);
 guint cascade_publisher_get_n_viewers (CascadePublisher *self);
+/* {viewer peer id: round trip in ms} of the viewers served directly whose
+ * round trip is known (from their receiver reports, read every second). */
+JsonObject *cascade_publisher_dup_viewers_rtt (CascadePublisher *self);
 
 void cascade_publisher_request_keyframe (CascadePublisher *self);
 void cascade_publisher_get_stats (CascadePublisher *self, CascadePublisherStats *out_stats);

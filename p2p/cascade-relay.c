@@ -5,6 +5,7 @@
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "cascade-child-link.h"
 #include "cascade-p2p-hop.h"
 #include "cascade-relay.h"
 #include "cascade-webrtc-util.h"
@@ -18,21 +19,6 @@
 /* Clean periods before a lowered capacity goes up by one again. */
 #define RECOVER_PERIODS 15
 #define MAX_CAPACITY 16
-
-typedef struct
-{
-  CascadeRelay *relay; /* unowned: children die with their relay */
-  char *peer_id;
-  GstElement *video_queue;
-  GstElement *audio_queue;
-  GstElement *webrtc;
-  GstPad *video_tee_pad;
-  GstPad *audio_tee_pad;
-  CascadePeerState state;
-  gboolean offered; /* once: a renegotiation would need an ICE and DTLS restart */
-  double loss;      /* fraction lost the child reported, last period */
-  CascadeStatsSlot *stats;
-} Child;
 
 struct _CascadeRelay
 {
@@ -55,15 +41,16 @@ struct _CascadeRelay
   GstElement *video_tee;
   GstElement *audio_tee;
   guint bus_watch;
-  GHashTable *children; /* peer_id → Child */
-  gint n_children;      /* atomic copy for the streaming threads */
+  GHashTable *children; /* peer_id → CascadeChildLink */
+  CascadeChildLinkOwner link_owner;
+  gint n_children; /* atomic copy for the streaming threads */
 
   GMutex caps_lock;
   GstCaps *video_caps;
   GstCaps *audio_caps;
 
   gint64 last_keyframe_us;
-  guint keyframe_source;
+  CascadeKeyframeGate keyframe_gate;
 
   guint stats_source;
   guint64 bytes_sent; /* atomic */
@@ -99,57 +86,6 @@ enum
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-typedef struct
-{
-  char *peer_id;
-  JsonObject *signal;
-  int state;
-  double loss;
-} ChildEvent;
-
-static ChildEvent *
-child_event_new (const char *peer_id)
-{
-  ChildEvent *event = g_new0 (ChildEvent, 1);
-
-  event->peer_id = g_strdup (peer_id);
-  event->loss = -1;
-  return event;
-}
-
-static void
-child_event_free (gpointer data)
-{
-  ChildEvent *event = data;
-
-  g_clear_pointer (&event->signal, json_object_unref);
-  g_free (event->peer_id);
-  g_free (event);
-}
-
-static void
-child_free (gpointer data)
-{
-  Child *child = data;
-  CascadeRelay *self = child->relay;
-  GstElement *elements[] = { child->webrtc, child->video_queue, child->audio_queue };
-
-  _cascade_webrtc_close_ice (child->webrtc);
-  _cascade_branch_release_tee_pad (self->video_tee, child->video_tee_pad);
-  _cascade_branch_release_tee_pad (self->audio_tee, child->audio_tee_pad);
-  if (GST_OBJECT_PARENT (child->webrtc) == GST_OBJECT (self->pipeline))
-    _cascade_branch_remove_elements (self->pipeline, elements, G_N_ELEMENTS (elements));
-  g_clear_object (&child->video_tee_pad);
-  g_clear_object (&child->audio_tee_pad);
-  g_clear_pointer (&child->stats, _cascade_stats_slot_unref);
-  gst_element_set_state (child->webrtc, GST_STATE_NULL);
-  gst_clear_object (&child->webrtc);
-  gst_clear_object (&child->video_queue);
-  gst_clear_object (&child->audio_queue);
-  g_free (child->peer_id);
-  g_free (child);
-}
-
 static void
 children_changed (CascadeRelay *self)
 {
@@ -162,7 +98,7 @@ cascade_relay_dispose (GObject *object)
 {
   CascadeRelay *self = CASCADE_RELAY (object);
 
-  g_clear_handle_id (&self->keyframe_source, g_source_remove);
+  _cascade_keyframe_gate_clear (&self->keyframe_gate);
   g_clear_handle_id (&self->stats_source, g_source_remove);
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   if (self->pipeline != NULL)
@@ -291,33 +227,14 @@ cascade_relay_set_property (GObject *object, guint prop_id, const GValue *value,
 
 /* ---- key frames ---- */
 
-static gboolean
-deferred_keyframe (gpointer user_data)
-{
-  CascadeRelay *self = user_data;
-
-  self->keyframe_source = 0;
-  cascade_relay_request_keyframe (self);
-  return G_SOURCE_REMOVE;
-}
-
 void
 cascade_relay_request_keyframe (CascadeRelay *self)
 {
-  gint64 now, wait;
-
   g_return_if_fail (CASCADE_IS_RELAY (self));
 
-  if (self->keyframe_source != 0)
-    return; /* one is already on its way: this request rides along */
-  now = g_get_monotonic_time ();
-  wait = self->last_keyframe_us == 0 ? 0 : self->last_keyframe_us + KEYFRAME_COALESCE_US - now;
-  if (wait > 0)
-    {
-      self->keyframe_source = g_timeout_add ((guint) (wait / 1000) + 1, deferred_keyframe, self);
-      return;
-    }
-  self->last_keyframe_us = now;
+  if (!_cascade_keyframe_gate_pass (&self->keyframe_gate, self->last_keyframe_us))
+    return;
+  self->last_keyframe_us = g_get_monotonic_time ();
   self->stats.keyframes_up++;
   g_signal_emit (self, signals[KEYFRAME_NEEDED], 0);
 }
@@ -360,24 +277,8 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
           g_debug ("relay pipeline error from %s: %s (%s)", GST_MESSAGE_SRC_NAME (message),
                    error->message, debug != NULL ? debug : "");
           /* A failing child ends that child, never the others. */
-          for (GstObject *parent = GST_MESSAGE_SRC (message); parent != NULL;
-               parent = GST_OBJECT_PARENT (parent))
-            {
-              GHashTableIter iter;
-              Child *child;
-
-              g_hash_table_iter_init (&iter, self->children);
-              while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &child))
-                if (GST_OBJECT (child->webrtc) == parent)
-                  {
-                    g_autofree char *peer_id = g_strdup (child->peer_id);
-
-                    cascade_relay_remove_child (self, peer_id);
-                    g_signal_emit (self, signals[CHILD_STATE_CHANGED], 0, peer_id,
-                                   CASCADE_PEER_STATE_FAILED);
-                    return G_SOURCE_CONTINUE;
-                  }
-            }
+          if (_cascade_child_links_fail_element (self->children, GST_MESSAGE_SRC (message)))
+            return G_SOURCE_CONTINUE;
           g_warning ("The relay pipeline failed: %s", error->message);
           break;
         }
@@ -457,35 +358,6 @@ build_pipeline (CascadeRelay *self)
 /* ---- stats ---- */
 
 static void
-max_fraction_lost (const GstStructure *stats, gpointer data)
-{
-  double *loss = data;
-  double fraction;
-
-  if (gst_structure_get_double (stats, "fraction-lost", &fraction))
-    *loss = MAX (*loss, fraction);
-}
-
-/* The child's loss from its receiver reports (the last request's reply), and
- * a new request for the next period. */
-static void
-poll_child_loss (Child *child)
-{
-  if (child->stats != NULL && !_cascade_stats_slot_is_done (child->stats))
-    return; /* webrtcbin has not answered yet */
-  if (child->stats != NULL)
-    {
-      double loss = 0;
-
-      _cascade_stats_foreach (_cascade_stats_slot_get_reply (child->stats),
-                              GST_WEBRTC_STATS_REMOTE_INBOUND_RTP, max_fraction_lost, &loss);
-      child->loss = loss;
-    }
-  g_clear_pointer (&child->stats, _cascade_stats_slot_unref);
-  child->stats = _cascade_stats_request (child->webrtc);
-}
-
-static void
 update_capacity (CascadeRelay *self)
 {
   guint connected = self->stats.connected;
@@ -512,27 +384,15 @@ update_stats (gpointer user_data)
   gint64 now = g_get_monotonic_time ();
   double seconds = (double) (now - self->stats_time_us) / G_USEC_PER_SEC;
   guint64 sent = (guint64) g_atomic_pointer_get (&self->bytes_sent);
-  GHashTableIter iter;
-  Child *child;
 
   self->stats.children = g_hash_table_size (self->children);
-  self->stats.connected = 0;
-  self->stats.children_loss = 0;
   self->stats.bytes_sent = sent;
   if (seconds > 0)
     self->stats.upload_kbps = (sent - self->stats_bytes_sent) * 8 / 1000.0 / seconds;
   self->stats_bytes_sent = sent;
   self->stats_time_us = now;
-
-  g_hash_table_iter_init (&iter, self->children);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &child))
-    {
-      if (child->state != CASCADE_PEER_STATE_CONNECTED)
-        continue;
-      poll_child_loss (child);
-      self->stats.connected++;
-      self->stats.children_loss = MAX (self->stats.children_loss, child->loss);
-    }
+  self->stats.connected =
+    _cascade_child_links_poll_stats (self->children, &self->stats.children_loss);
   update_capacity (self);
   g_signal_emit (self, signals[STATS_UPDATED], 0);
   return G_SOURCE_CONTINUE;
@@ -608,8 +468,21 @@ cascade_relay_class_init (CascadeRelayClass *klass)
 static void
 cascade_relay_init (CascadeRelay *self)
 {
+  /* The child's events go out as our own signals. */
+  self->keyframe_gate = (CascadeKeyframeGate){
+    KEYFRAME_COALESCE_US,
+    (CascadeChildLinkConnected) cascade_relay_request_keyframe,
+    self,
+  };
+  self->link_owner = (CascadeChildLinkOwner){
+    G_OBJECT (self),
+    signals[SIGNAL_SIGNAL],
+    signals[CHILD_STATE_CHANGED],
+    (CascadeChildLinkConnected) cascade_relay_request_keyframe,
+    (CascadeChildLinkRemove) cascade_relay_remove_child,
+  };
   self->context = g_main_context_ref_thread_default ();
-  self->children = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, child_free);
+  self->children = _cascade_child_links_new ();
   self->max_children = self->capacity = 3;
   g_mutex_init (&self->caps_lock);
 }
@@ -640,17 +513,8 @@ cascade_relay_get_n_children (CascadeRelay *self)
 guint
 cascade_relay_get_n_connected (CascadeRelay *self)
 {
-  GHashTableIter iter;
-  Child *child;
-  guint connected = 0;
-
   g_return_val_if_fail (CASCADE_IS_RELAY (self), 0);
-
-  g_hash_table_iter_init (&iter, self->children);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &child))
-    if (child->state == CASCADE_PEER_STATE_CONNECTED)
-      connected++;
-  return connected;
+  return _cascade_child_links_count_connected (self->children);
 }
 
 gboolean
@@ -730,112 +594,10 @@ cascade_relay_push_audio (CascadeRelay *self, GstBuffer *buffer, GstCaps *caps)
 
 /* ---- children ---- */
 
-static void
-signal_on_main (GObject *object, gpointer data)
-{
-  ChildEvent *event = data;
-
-  if (g_hash_table_contains (CASCADE_RELAY (object)->children, event->peer_id))
-    g_signal_emit (object, signals[SIGNAL_SIGNAL], 0, event->peer_id, event->signal);
-}
-
-static void
-on_ice_candidate (GstElement *webrtc, guint mline_index, char *candidate, gpointer user_data)
-{
-  Child *child = user_data;
-  ChildEvent *event = child_event_new (child->peer_id);
-
-  event->signal = _cascade_signal_new_ice (mline_index, candidate);
-  cascade_p2p_hop (child->relay->context, G_OBJECT (child->relay), signal_on_main, event,
-                   child_event_free);
-}
-
-static void
-state_on_main (GObject *object, gpointer data)
-{
-  CascadeRelay *self = CASCADE_RELAY (object);
-  ChildEvent *event = data;
-  Child *child = g_hash_table_lookup (self->children, event->peer_id);
-
-  if (child == NULL || child->state == (CascadePeerState) event->state)
-    return;
-  child->state = event->state;
-  g_debug ("child %s is %s", event->peer_id, cascade_peer_state_to_string (event->state));
-  /* Field note 5: a new child starts mid-GOP. */
-  if (child->state == CASCADE_PEER_STATE_CONNECTED)
-    cascade_relay_request_keyframe (self);
-  g_signal_emit (self, signals[CHILD_STATE_CHANGED], 0, event->peer_id, event->state);
-}
-
-static void
-on_connection_state (GObject *webrtc, GParamSpec *pspec, gpointer user_data)
-{
-  Child *child = user_data;
-  GstWebRTCPeerConnectionState state;
-  ChildEvent *event = child_event_new (child->peer_id);
-
-  g_object_get (webrtc, "connection-state", &state, NULL);
-  event->state = _cascade_peer_state_from_webrtc (state);
-  cascade_p2p_hop (child->relay->context, G_OBJECT (child->relay), state_on_main, event,
-                   child_event_free);
-}
-
-/* On webrtcbin's thread: the child lives until its webrtcbin is stopped. */
-static void
-on_offer_created (GstPromise *promise, gpointer user_data)
-{
-  Child *child = user_data;
-  const GstStructure *reply = gst_promise_get_reply (promise);
-  GstWebRTCSessionDescription *offer = NULL;
-  g_autofree char *text = NULL;
-  ChildEvent *event;
-
-  if (reply != NULL)
-    gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
-  gst_promise_unref (promise);
-  if (offer == NULL)
-    {
-      g_debug ("webrtcbin made no offer for child %s", child->peer_id);
-      return;
-    }
-  g_signal_emit_by_name (child->webrtc, "set-local-description", offer, NULL);
-  text = gst_sdp_message_as_text (offer->sdp);
-  gst_webrtc_session_description_free (offer);
-
-  event = child_event_new (child->peer_id);
-  event->signal = _cascade_signal_new_sdp ("offer", text);
-  cascade_p2p_hop (child->relay->context, G_OBJECT (child->relay), signal_on_main, event,
-                   child_event_free);
-}
-
-static void
-offer_on_main (GObject *object, gpointer data)
-{
-  CascadeRelay *self = CASCADE_RELAY (object);
-  ChildEvent *event = data;
-  Child *child = g_hash_table_lookup (self->children, event->peer_id);
-
-  if (child == NULL || child->offered)
-    return;
-  child->offered = TRUE;
-  g_signal_emit_by_name (child->webrtc, "create-offer", NULL,
-                         gst_promise_new_with_change_func (on_offer_created, child, NULL));
-}
-
-/* webrtcbin asks once both sink pads carry caps: that is when it can offer. */
-static void
-on_negotiation_needed (GstElement *webrtc, gpointer user_data)
-{
-  Child *child = user_data;
-
-  cascade_p2p_hop (child->relay->context, G_OBJECT (child->relay), offer_on_main,
-                   child_event_new (child->peer_id), child_event_free);
-}
-
 gboolean
 cascade_relay_add_child (CascadeRelay *self, const char *peer_id, GError **error)
 {
-  Child *child;
+  CascadeChildLink *link;
 
   g_return_val_if_fail (CASCADE_IS_RELAY (self), FALSE);
   g_return_val_if_fail (peer_id != NULL, FALSE);
@@ -857,40 +619,14 @@ cascade_relay_add_child (CascadeRelay *self, const char *peer_id, GError **error
       return FALSE;
     }
 
-  child = g_new0 (Child, 1);
-  child->relay = self;
-  child->peer_id = g_strdup (peer_id);
-  child->video_queue = gst_object_ref_sink (_cascade_branch_queue_new ());
-  child->audio_queue = gst_object_ref_sink (_cascade_branch_queue_new ());
-  child->webrtc = gst_element_factory_make ("webrtcbin", NULL);
-  if (child->webrtc == NULL)
-    {
-      g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_MISSING_ELEMENT,
-                           "webrtcbin is missing (gstreamer1.0-plugins-bad)");
-      gst_clear_object (&child->video_queue);
-      gst_clear_object (&child->audio_queue);
-      g_free (child->peer_id);
-      g_free (child);
-      return FALSE;
-    }
-  gst_object_ref_sink (child->webrtc);
+  link = _cascade_child_link_new (&self->link_owner, peer_id, self->ice_servers,
+                                  self->local_address, self->privacy, error);
+  if (link == NULL)
+    return FALSE;
   update_impairment (self);
-  _cascade_webrtc_configure (child->webrtc, self->ice_servers, self->local_address);
-  _cascade_webrtc_set_privacy (child->webrtc, self->privacy);
-  g_hash_table_insert (self->children, child->peer_id, child);
-
-  gst_bin_add_many (GST_BIN (self->pipeline), child->video_queue, child->audio_queue, child->webrtc,
-                    NULL);
-  g_signal_connect (child->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), child);
-  g_signal_connect (child->webrtc, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed),
-                    child);
-  g_signal_connect (child->webrtc, "notify::connection-state", G_CALLBACK (on_connection_state),
-                    child);
-  gst_element_sync_state_with_parent (child->webrtc);
-  if (!_cascade_branch_link (self->video_tee, child->video_queue, child->webrtc, &self->bytes_sent,
-                             &child->video_tee_pad, error) ||
-      !_cascade_branch_link (self->audio_tee, child->audio_queue, child->webrtc, &self->bytes_sent,
-                             &child->audio_tee_pad, error))
+  _cascade_child_links_insert (self->children, link);
+  if (!_cascade_child_link_attach (link, self->pipeline, self->video_tee, self->audio_tee,
+                                   &self->bytes_sent, error))
     {
       g_hash_table_remove (self->children, peer_id);
       return FALSE;
@@ -909,69 +645,25 @@ cascade_relay_remove_child (CascadeRelay *self, const char *peer_id)
     children_changed (self);
 }
 
-static void
-answer_refused_on_main (GObject *object, gpointer data)
-{
-  CascadeRelay *self = CASCADE_RELAY (object);
-  ChildEvent *event = data;
-
-  if (!g_hash_table_contains (self->children, event->peer_id))
-    return;
-  g_debug ("child %s answered with a description webrtcbin refused", event->peer_id);
-  cascade_relay_remove_child (self, event->peer_id);
-  g_signal_emit (self, signals[CHILD_STATE_CHANGED], 0, event->peer_id, CASCADE_PEER_STATE_FAILED);
-}
-
-/* On webrtcbin's thread: an answer it cannot use ends that child, not the others. */
-static void
-on_answer_set (GstPromise *promise, gpointer user_data)
-{
-  Child *child = user_data;
-  const GstStructure *reply = gst_promise_get_reply (promise);
-
-  if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED ||
-      (reply != NULL && gst_structure_has_field (reply, "error")))
-    cascade_p2p_hop (child->relay->context, G_OBJECT (child->relay), answer_refused_on_main,
-                     child_event_new (child->peer_id), child_event_free);
-  gst_promise_unref (promise);
-}
-
 gboolean
 cascade_relay_handle_signal (CascadeRelay *self,
                              const char *peer_id,
                              JsonObject *signal,
                              GError **error)
 {
-  g_autoptr (GstWebRTCSessionDescription) sdp = NULL;
-  g_autofree char *candidate = NULL;
-  guint mline_index;
-  Child *child;
-
   g_return_val_if_fail (CASCADE_IS_RELAY (self), FALSE);
   g_return_val_if_fail (peer_id != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  child = g_hash_table_lookup (self->children, peer_id);
-  if (child == NULL)
-    {
-      g_set_error (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_UNKNOWN_PEER,
-                   "No child %s on this relay", peer_id);
-      return FALSE;
-    }
-  if (!_cascade_signal_parse (signal, &sdp, &candidate, &mline_index, error))
-    return FALSE;
-  if (sdp != NULL)
-    {
-      if (sdp->type != GST_WEBRTC_SDP_TYPE_ANSWER || !child->offered)
-        {
-          g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_INVALID_SIGNAL,
-                               "A relay only takes answers to its own offers");
-          return FALSE;
-        }
-      g_signal_emit_by_name (child->webrtc, "set-remote-description", sdp,
-                             gst_promise_new_with_change_func (on_answer_set, child, NULL));
-    }
-  else if (*candidate != '\0')
-    g_signal_emit_by_name (child->webrtc, "add-ice-candidate", mline_index, candidate);
-  return TRUE;
+  return _cascade_child_links_handle_signal (self->children, peer_id, signal, "child", "relay",
+                                             "A relay only takes answers to its own offers", error);
+}
+
+/* {child peer id: round trip in ms} for the children whose round trip
+ * webrtcbin knows (from their receiver reports). */
+JsonObject *
+cascade_relay_dup_children_rtt (CascadeRelay *self)
+{
+  g_return_val_if_fail (CASCADE_IS_RELAY (self), NULL);
+  return _cascade_child_links_dup_rtt (self->children);
 }

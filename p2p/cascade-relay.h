@@ -55,6 +55,9 @@ guint cascade_relay_get_n_children (CascadeRelay *self);
 /* Of those, the ones connected now. */
 guint cascade_relay_get_n_connected (CascadeRelay *self);
 void cascade_relay_get_stats (CascadeRelay *self, CascadeRelayStats *out_stats);
+/* {child peer id: round trip in ms} of the children whose round trip is known
+ * (from their receiver reports, read every stats period). */
+JsonObject *cascade_relay_dup_children_rtt (CascadeRelay *self);
 
 /* From any thread (the viewer's streaming threads): one H.264 access unit or
  * one Opus packet with the caps it came with. */

@@ -382,8 +382,7 @@ _cascade_webrtc_on_deep_element_added (GstBin *bin,
    * default 100 packets: a key frame alone is that many at 4 Mbit/s, and
    * a request still being retried on a lossy link found its packet gone. */
   else if (g_str_equal (GST_OBJECT_NAME (factory), "rtprtxsend"))
-    g_object_set (element, "max-size-packets", 0, "max-size-time", RETRANSMISSION_HISTORY_MS,
-                  NULL);
+    g_object_set (element, "max-size-packets", 0, "max-size-time", RETRANSMISSION_HISTORY_MS, NULL);
 }
 
 static gpointer
