@@ -227,24 +227,17 @@ on_viewers (CascadeRealtime *realtime, const char *type, JsonObject *message, Pe
   peer->tree_relays = member_int (message, "relays");
 }
 
-/* The root's health: always receiving, never lossy; its capacity is its slots. */
+/* The root's health: always receiving, never lossy; its capacity is its slots;
+ * the round trip to each of its viewers. */
 static gboolean
 publisher_health (gpointer user_data)
 {
   Peer *peer = user_data;
-  g_autoptr (JsonObject) message = json_object_new ();
+  g_autoptr (JsonObject) message = NULL;
 
   if (peer->peer_id == NULL || peer->ending)
     return G_SOURCE_CONTINUE;
-  json_object_set_string_member (message, "type", "stream.health");
-  json_object_set_string_member (message, "stream_id", peer->stream_id);
-  json_object_set_int_member (message, "capacity",
-                              cascade_publisher_get_max_direct_viewers (peer->publisher));
-  json_object_set_int_member (message, "children",
-                              cascade_publisher_get_n_viewers (peer->publisher));
-  json_object_set_double_member (message, "loss", 0);
-  json_object_set_int_member (message, "rtt_ms", 0);
-  json_object_set_boolean_member (message, "receiving", TRUE);
+  message = cascade_publisher_dup_health_message (peer->publisher, peer->stream_id);
   cascade_realtime_send (peer->realtime, message);
   return G_SOURCE_CONTINUE;
 }

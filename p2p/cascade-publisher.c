@@ -1012,13 +1012,25 @@ cascade_publisher_handle_signal (CascadePublisher *self,
                                              error);
 }
 
-/* {viewer peer id: round trip in ms} for the viewers served directly whose
- * round trip webrtcbin knows (from their receiver reports). */
 JsonObject *
-cascade_publisher_dup_viewers_rtt (CascadePublisher *self)
+cascade_publisher_dup_health_message (CascadePublisher *self, const char *stream_id)
 {
+  JsonObject *message;
+
   g_return_val_if_fail (CASCADE_IS_PUBLISHER (self), NULL);
-  return _cascade_child_links_dup_rtt (self->branches);
+  g_return_val_if_fail (stream_id != NULL, NULL);
+
+  message = json_object_new ();
+  json_object_set_string_member (message, "type", "stream.health");
+  json_object_set_string_member (message, "stream_id", stream_id);
+  json_object_set_int_member (message, "capacity", self->max_direct_viewers);
+  json_object_set_int_member (message, "children", g_hash_table_size (self->branches));
+  json_object_set_double_member (message, "loss", 0.0);
+  json_object_set_int_member (message, "rtt_ms", 0);
+  json_object_set_boolean_member (message, "receiving", TRUE);
+  json_object_set_object_member (message, "children_rtt_ms",
+                                 _cascade_child_links_dup_rtt (self->branches));
+  return message;
 }
 
 /* ---- thumbnails ---- */

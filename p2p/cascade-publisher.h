@@ -86,9 +86,11 @@ gboolean cascade_publisher_handle_signal (CascadePublisher *self,
                                           GError **error);
 void cascade_publisher_remove_viewer (CascadePublisher *self, const char *peer_id);
 guint cascade_publisher_get_n_viewers (CascadePublisher *self);
-/* {viewer peer id: round trip in ms} of the viewers served directly whose
- * round trip is known (from their receiver reports, read every second). */
-JsonObject *cascade_publisher_dup_viewers_rtt (CascadePublisher *self);
+/* The root's `stream.health` for @stream_id (docs/api.md): it feeds up to
+ * its max-direct-viewers, receives (it is the source), loses nothing, and
+ * names the round trip to each viewer it serves whose receiver reports gave
+ * one (read every second). */
+JsonObject *cascade_publisher_dup_health_message (CascadePublisher *self, const char *stream_id);
 
 void cascade_publisher_request_keyframe (CascadePublisher *self);
 void cascade_publisher_get_stats (CascadePublisher *self, CascadePublisherStats *out_stats);

@@ -191,8 +191,14 @@ report_health (gpointer user_data)
   json_object_set_int_member (message, "children",
                               self->relay != NULL ? cascade_relay_get_n_children (self->relay) : 0);
   json_object_set_double_member (message, "loss", health.loss);
-  json_object_set_int_member (message, "rtt_ms", health.rtt_ms >= 0 ? (gint64) health.rtt_ms : 0);
+  /* A receive-only viewer rarely knows its round trip (webrtcbin 1.22 never
+   * does): its parent names it among its children's instead. */
+  if (health.rtt_ms >= 0)
+    json_object_set_double_member (message, "rtt_ms", health.rtt_ms);
   json_object_set_boolean_member (message, "receiving", health.receiving);
+  if (self->relay != NULL)
+    json_object_set_object_member (message, "children_rtt_ms",
+                                   cascade_relay_dup_children_rtt (self->relay));
   send (self, message);
   return G_SOURCE_CONTINUE;
 }

@@ -386,26 +386,18 @@ on_tree (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 /* Every HEALTH_SECONDS the root's stream.health (docs/api.md): it feeds up
- * to its max_viewers, receives (it is the source) and loses nothing; every
+ * to its max_viewers, receives (it is the source), loses nothing and names
+ * the round trip to each viewer it serves; every
  * TREE_TICKS of them, the tree for the viewers with a poor link. */
 static gboolean
 on_health_timeout (gpointer user_data)
 {
   CascadeGoLivePage *self = user_data;
-  g_autoptr (JsonObject) health = json_object_new ();
-  CascadePublisherStats stats;
+  g_autoptr (JsonObject) health = NULL;
 
   if (self->publisher == NULL || self->stream_id == NULL)
     return G_SOURCE_CONTINUE;
-  cascade_publisher_get_stats (self->publisher, &stats);
-  json_object_set_string_member (health, "type", "stream.health");
-  json_object_set_string_member (health, "stream_id", self->stream_id);
-  json_object_set_int_member (health, "capacity",
-                              cascade_publisher_get_max_direct_viewers (self->publisher));
-  json_object_set_int_member (health, "children", stats.viewers);
-  json_object_set_double_member (health, "loss", 0.0);
-  json_object_set_int_member (health, "rtt_ms", 0);
-  json_object_set_boolean_member (health, "receiving", TRUE);
+  health = cascade_publisher_dup_health_message (self->publisher, self->stream_id);
   cascade_realtime_send (get_realtime (self), health);
 
   if (++self->health_ticks % TREE_TICKS == 0)

@@ -288,6 +288,29 @@ cascade_stream_tracker_hand_over (CascadeStreamTracker *self,
   return TRUE;
 }
 
+/* A sender knows the round trip to each child from its receiver reports (a
+ * receive-only child does not): each child named that is @parent's own child
+ * gets it as its rtt_ms; any other name is ignored. */
+static void
+attribute_children_rtt (CascadeStreamTracker *self,
+                        const CascadeTrackerPeer *parent,
+                        GHashTable *children_rtt_ms)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (children_rtt_ms == NULL)
+    return;
+  g_hash_table_iter_init (&iter, children_rtt_ms);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      CascadeTrackerPeer *child = g_hash_table_lookup (self->peers, key);
+
+      if (child != NULL && g_strcmp0 (child->parent_peer_id, parent->peer_id) == 0)
+        child->rtt_ms = GPOINTER_TO_UINT (value);
+    }
+}
+
 /**
  * cascade_stream_tracker_report_health:
  * @health: what the peer reports; a negative capacity leaves it as it is
@@ -317,7 +340,9 @@ cascade_stream_tracker_report_health (CascadeStreamTracker *self,
       MIN ((guint) health->capacity,
            peer->is_root ? CASCADE_TRACKER_MAX_ROOT_CAPACITY : CASCADE_TRACKER_MAX_CAPACITY);
   peer->loss = CLAMP (health->loss, 0.0, 1.0);
-  peer->rtt_ms = health->rtt_ms;
+  if (health->rtt_ms >= 0)
+    peer->rtt_ms = (guint) health->rtt_ms;
+  attribute_children_rtt (self, peer, health->children_rtt_ms);
   peer->receiving = peer->is_root || health->receiving;
   peer->health_us = _cascade_stream_tracker_now (self);
   peer->stale = FALSE;

@@ -55,7 +55,7 @@ typedef struct
   gboolean attached; /* its parent chain reaches the root (always for the root) */
   guint told_depth;  /* the depth it was last told (stream.placed or stream.depth) */
   double loss;       /* from its health reports: 0..1 on the link from its parent */
-  guint rtt_ms;
+  guint rtt_ms;      /* the round trip on that link: its parent's report, or its own */
   gboolean receiving;
   gint64 joined_us;           /* the tracker's clock */
   gint64 health_us;           /* the last health report; 0 before the first */
@@ -85,8 +85,11 @@ typedef struct
 {
   gint capacity; /* -1: unchanged */
   double loss;
-  guint rtt_ms;
+  gint rtt_ms; /* the round trip to its parent; -1: unchanged (it does not know it) */
   gboolean receiving;
+  /* Nullable: child peer id → GUINT_TO_POINTER (round trip in ms), measured
+   * at this (sending) end; each becomes that child's rtt_ms. */
+  GHashTable *children_rtt_ms;
 } CascadeTrackerHealth;
 
 /* The tree at a glance, as the streamer sees it. */

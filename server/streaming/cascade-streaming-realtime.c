@@ -54,6 +54,7 @@ static const CascadeJsonMember health_members[] = {
   { "loss", CASCADE_JSON_NUMBER, CASCADE_JSON_OPTIONAL },
   { "rtt_ms", CASCADE_JSON_NUMBER, CASCADE_JSON_OPTIONAL },
   { "receiving", CASCADE_JSON_BOOLEAN, CASCADE_JSON_OPTIONAL },
+  { "children_rtt_ms", CASCADE_JSON_OBJECT, CASCADE_JSON_OPTIONAL },
   { NULL },
 };
 
@@ -459,6 +460,63 @@ on_leave (CascadeRealtimeHub *hub,
   reply_and_free (self, context, message_new ("stream.left", call.stream_id));
 }
 
+#define MAX_RTT_MS 3600000.0
+
+/* A round trip in whole milliseconds, rounded up: a measured one (a fraction
+ * of a millisecond on loopback) is never 0. */
+static gboolean
+rtt_ms_from_node (JsonNode *node, gint *out_rtt_ms)
+{
+  double rtt;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) != G_TYPE_INT64 &&
+       json_node_get_value_type (node) != G_TYPE_DOUBLE))
+    return FALSE;
+  rtt = json_node_get_double (node);
+  if (!(rtt >= 0.0 && rtt <= MAX_RTT_MS))
+    return FALSE;
+  *out_rtt_ms = (gint) rtt;
+  if (*out_rtt_ms < rtt)
+    (*out_rtt_ms)++;
+  return TRUE;
+}
+
+/* children_rtt_ms: {child peer id: round trip in ms}, or NULL (after an
+ * invalid_value error) when a value is not a number of milliseconds. */
+static GHashTable *
+get_children_rtt (CascadeRealtimeHub *hub,
+                  const CascadeRealtimeContext *context,
+                  JsonObject *message,
+                  gboolean *out_valid)
+{
+  g_autoptr (GHashTable) rtts = NULL;
+  JsonObjectIter iter;
+  const char *peer_id;
+  JsonNode *node;
+
+  *out_valid = TRUE;
+  if (!json_object_has_member (message, "children_rtt_ms"))
+    return NULL;
+  rtts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  json_object_iter_init (&iter, json_object_get_object_member (message, "children_rtt_ms"));
+  while (json_object_iter_next (&iter, &peer_id, &node))
+    {
+      gint rtt;
+
+      if (!rtt_ms_from_node (node, &rtt))
+        {
+          cascade_realtime_hub_send_error_field (
+            hub, context->connection_id, context->message_id, "invalid_value",
+            "“children_rtt_ms” maps child peer ids to numbers of milliseconds.", "children_rtt_ms");
+          *out_valid = FALSE;
+          return NULL;
+        }
+      g_hash_table_insert (rtts, g_strdup (peer_id), GUINT_TO_POINTER ((guint) rtt));
+    }
+  return g_steal_pointer (&rtts);
+}
+
 static void
 on_health (CascadeRealtimeHub *hub,
            const CascadeRealtimeContext *context,
@@ -466,12 +524,14 @@ on_health (CascadeRealtimeHub *hub,
            gpointer owner)
 {
   g_auto (StreamCall) call = stream_call_init (owner, context, message);
-  CascadeTrackerHealth health = { -1, 0.0, 0, TRUE };
+  CascadeTrackerHealth health = { -1, 0.0, -1, TRUE, NULL };
+  g_autoptr (GHashTable) children_rtt = NULL;
   double loss = json_object_get_double_member_with_default (message, "loss", 0.0);
-  double rtt = json_object_get_double_member_with_default (message, "rtt_ms", 0.0);
+  JsonNode *rtt = json_object_get_member (message, "rtt_ms");
+  gboolean valid;
   guint capacity;
 
-  if (!(loss >= 0.0 && loss <= 1.0) || !(rtt >= 0.0 && rtt <= 3600000.0))
+  if (!(loss >= 0.0 && loss <= 1.0) || (rtt != NULL && !rtt_ms_from_node (rtt, &health.rtt_ms)))
     {
       const char *field = loss >= 0.0 && loss <= 1.0 ? "rtt_ms" : "loss";
 
@@ -480,13 +540,16 @@ on_health (CascadeRealtimeHub *hub,
         "“loss” is a fraction from 0 to 1 and “rtt_ms” a number of milliseconds.", field);
       return;
     }
+  children_rtt = get_children_rtt (hub, context, message, &valid);
+  if (!valid)
+    return;
   if (!get_count (call.self, context, message, "capacity", CASCADE_TRACKER_MAX_ROOT_CAPACITY,
                   G_MAXUINT, &capacity))
     return;
   health.capacity = capacity == G_MAXUINT ? -1 : (gint) capacity;
   health.loss = loss;
-  health.rtt_ms = (guint) rtt;
   health.receiving = json_object_get_boolean_member_with_default (message, "receiving", TRUE);
+  health.children_rtt_ms = children_rtt;
   stream_call_finish (
     &call, cascade_stream_tracker_report_health (call.self->tracker, call.stream_id,
                                                  context->connection_id, &health, call.moves));

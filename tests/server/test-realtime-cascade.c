@@ -276,6 +276,23 @@ test_health_and_silence (Fixture *f, gconstpointer data)
     r2, "{\"type\":\"stream.health\",\"stream_id\":\"%s\",\"rtt_ms\":\"x\",\"id\":\"h3\"}",
     f->stream_id);
   test_realtime_expect_error (r2, "invalid_type", "h3");
+  test_realtime_send_printf (r2,
+                             "{\"type\":\"stream.health\",\"stream_id\":\"%s\","
+                             "\"children_rtt_ms\":{\"%s\":-1},\"id\":\"h4\"}",
+                             f->stream_id, l);
+  g_clear_pointer (&error, json_object_unref);
+  error = test_realtime_expect (r2, "error");
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "invalid_value");
+  g_assert_cmpstr (json_object_get_string_member (error, "field"), ==, "children_rtt_ms");
+  test_realtime_send_printf (r2,
+                             "{\"type\":\"stream.health\",\"stream_id\":\"%s\","
+                             "\"children_rtt_ms\":{\"%s\":\"fast\"},\"id\":\"h5\"}",
+                             f->stream_id, l);
+  test_realtime_expect_error (r2, "invalid_value", "h5");
+  test_realtime_send_printf (
+    r2, "{\"type\":\"stream.health\",\"stream_id\":\"%s\",\"children_rtt_ms\":5,\"id\":\"h6\"}",
+    f->stream_id);
+  test_realtime_expect_error (r2, "invalid_type", "h6");
   test_realtime_send_printf (
     r2, "{\"type\":\"stream.join\",\"stream_id\":\"%s\",\"capacity\":-3,\"id\":\"j\"}",
     f->stream_id);
@@ -491,8 +508,8 @@ test_tree_endpoint (void)
   test_realtime_send_printf (relay_rt,
                              "{\"type\":\"stream.health\",\"stream_id\":\"%s\",\"capacity\":2,"
                              "\"children\":1,\"loss\":0.25,\"rtt_ms\":42,\"receiving\":false,"
-                             "\"id\":\"h\"}",
-                             f.stream_id);
+                             "\"children_rtt_ms\":{\"%s\":0.4,\"%s\":7},\"id\":\"h\"}",
+                             f.stream_id, leaf, f.root);
   /* A ping after it: once its pong is back, the report has been handled. */
   test_realtime_send (relay_rt, "{\"type\":\"ping\",\"id\":\"after\"}");
   {
@@ -531,6 +548,10 @@ test_tree_endpoint (void)
   g_assert_cmpint (json_object_get_int_member (node, "depth"), ==, 2);
   g_assert_cmpint (json_object_get_int_member (node, "capacity"), ==, 0);
   g_assert_true (json_object_get_boolean_member (node, "receiving"));
+  /* Its parent's report gave its round trip, rounded up to whole ms; the
+   * root is not the relay's child, so the relay's report left it alone. */
+  g_assert_cmpint (json_object_get_int_member (node, "rtt_ms"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (find_node (nodes, f.root), "rtt_ms"), ==, 0);
 
   g_assert_cmpuint (cascade_test_server_request (f.server, "GET", path,
                                                  test_string (admin_auth, "access_token"), NULL,

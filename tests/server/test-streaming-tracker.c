@@ -58,11 +58,11 @@ report (CascadeStreamTracker *tracker,
         const char *connection,
         gint capacity,
         double loss,
-        guint rtt_ms,
+        gint rtt_ms,
         gboolean receiving,
         GPtrArray *moves)
 {
-  CascadeTrackerHealth health = { capacity, loss, rtt_ms, receiving };
+  CascadeTrackerHealth health = { capacity, loss, rtt_ms, receiving, NULL };
 
   g_assert_true (cascade_stream_tracker_report_health (tracker, "s1", connection, &health, moves));
 }
@@ -367,6 +367,49 @@ test_health_preference (void)
   report (tracker, "r2", 4, 0.0, 80, TRUE, moves);
   v4 = join (tracker, "v4", 0);
   g_assert_cmpstr (parent_of (tracker, v4), ==, r1);
+  assert_tree_sound (tracker);
+}
+
+/* A parent's health names the round trip to each of its children (a
+ * receive-only child cannot measure it): each becomes that child's, and a
+ * child with a long round trip is the worse parent. A name that is not the
+ * reporter's child changes nothing, nor does a child's report without one. */
+static void
+test_children_rtt (void)
+{
+  gint64 now = G_USEC_PER_SEC;
+  g_autoptr (CascadeStreamTracker) tracker = tracker_new (&now);
+  g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
+  g_autoptr (GHashTable) rtts = g_hash_table_new (g_str_hash, g_str_equal);
+  CascadeTrackerHealth health = { -1, 0.0, 0, TRUE, rtts };
+  g_autofree char *r1 = NULL, *r2 = NULL, *v1 = NULL;
+
+  cascade_stream_tracker_set_root (tracker, "s1", "streamer", "owner", 2, NULL, moves);
+  r1 = join (tracker, "r1", 1);
+  now += G_USEC_PER_SEC;
+  r2 = join (tracker, "r2", 1);
+  report (tracker, "r1", -1, 0.0, -1, TRUE, moves);
+  report (tracker, "r2", -1, 0.0, -1, TRUE, moves);
+  g_assert_cmpuint (peer (tracker, r1)->rtt_ms, ==, 0);
+
+  g_hash_table_insert (rtts, r1, GUINT_TO_POINTER (90));
+  g_hash_table_insert (rtts, r2, GUINT_TO_POINTER (5));
+  g_hash_table_insert (rtts, "nobody", GUINT_TO_POINTER (1));
+  g_assert_true (cascade_stream_tracker_report_health (tracker, "s1", "streamer", &health, moves));
+  g_assert_cmpuint (peer (tracker, r1)->rtt_ms, ==, 90);
+  g_assert_cmpuint (peer (tracker, r2)->rtt_ms, ==, 5);
+  g_assert_cmpuint (cascade_stream_tracker_get_root (tracker, "s1")->rtt_ms, ==, 0);
+
+  /* r1 is older, r2 closer: the round trip decides. */
+  v1 = join (tracker, "v1", 0);
+  g_assert_cmpstr (parent_of (tracker, v1), ==, r2);
+
+  /* Their own reports without a round trip keep it; r2 cannot set r1's. */
+  report (tracker, "r1", -1, 0.0, -1, TRUE, moves);
+  g_hash_table_remove_all (rtts);
+  g_hash_table_insert (rtts, r1, GUINT_TO_POINTER (1));
+  g_assert_true (cascade_stream_tracker_report_health (tracker, "s1", "r2", &health, moves));
+  g_assert_cmpuint (peer (tracker, r1)->rtt_ms, ==, 90);
   assert_tree_sound (tracker);
 }
 
@@ -862,6 +905,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cascade/server/streaming/tracker/root-keeps-slots-for-relays",
                    test_root_keeps_slots_for_relays);
   g_test_add_func ("/cascade/server/streaming/tracker/health-preference", test_health_preference);
+  g_test_add_func ("/cascade/server/streaming/tracker/children-rtt", test_children_rtt);
   g_test_add_func ("/cascade/server/streaming/tracker/replace-subtrees", test_replace_subtrees);
   g_test_add_func ("/cascade/server/streaming/tracker/hand-over", test_hand_over);
   g_test_add_func ("/cascade/server/streaming/tracker/silent-parent", test_silent_parent);

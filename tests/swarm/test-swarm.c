@@ -199,6 +199,21 @@ test_tree_placement (Fixture *fixture, gconstpointer data)
                     403);
 }
 
+/* The nodes of the tracker's tree (GET …/tree as @bearer), or NULL. */
+static JsonArray *
+dup_tree_nodes (CascadeSwarm *swarm, const char *stream_id, const char *bearer)
+{
+  g_autoptr (JsonObject) tree = NULL;
+  JsonNode *nodes;
+
+  if (cascade_swarm_get_tree (swarm, stream_id, bearer, &tree) != 200 || tree == NULL)
+    return NULL;
+  nodes = json_object_get_member (tree, "nodes");
+  return nodes != NULL && JSON_NODE_HOLDS_ARRAY (nodes)
+           ? json_array_ref (json_node_get_array (nodes))
+           : NULL;
+}
+
 typedef struct
 {
   CascadeSwarm *swarm;
@@ -212,11 +227,9 @@ static gboolean
 tree_has_waiting (gpointer data)
 {
   WaitingWait *wait = data;
-  g_autoptr (JsonObject) tree = NULL;
-  JsonArray *nodes;
+  g_autoptr (JsonArray) nodes = dup_tree_nodes (wait->swarm, wait->stream_id, wait->bearer);
 
-  if (cascade_swarm_get_tree (wait->swarm, wait->stream_id, wait->bearer, &tree) != 200 ||
-      tree == NULL || (nodes = json_object_get_array_member (tree, "nodes")) == NULL)
+  if (nodes == NULL)
     return FALSE;
   for (guint i = 0; i < json_array_get_length (nodes); i++)
     {
@@ -455,6 +468,80 @@ test_tree_graceful_leave (Fixture *fixture, gconstpointer data)
     count_children (fixture->swarm, cascade_swarm_peer_get_peer_id (fixture->streamer)), ==, 1);
   g_ptr_array_unref (children.peers);
   g_array_unref (children.times_placed);
+}
+
+typedef struct
+{
+  CascadeSwarm *swarm;
+  const char *stream_id;
+  const char *bearer;
+  const char *peer_ids[2];
+  gint64 min_rtt_ms[2];
+  gint64 rtt_ms[2];
+} RttWait;
+
+/* The tracker's tree gives each of the peers a round trip of at least its minimum. */
+static gboolean
+tree_has_rtts (gpointer data)
+{
+  RttWait *wait = data;
+  g_autoptr (JsonArray) nodes = dup_tree_nodes (wait->swarm, wait->stream_id, wait->bearer);
+  guint found = 0;
+
+  if (nodes == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (nodes); i++)
+    {
+      JsonObject *node = json_array_get_object_element (nodes, i);
+      const char *peer_id = json_object_get_string_member_with_default (node, "peer_id", "");
+
+      for (guint j = 0; j < G_N_ELEMENTS (wait->peer_ids); j++)
+        if (g_strcmp0 (peer_id, wait->peer_ids[j]) == 0)
+          {
+            wait->rtt_ms[j] = json_object_get_int_member_with_default (node, "rtt_ms", -1);
+            found += wait->rtt_ms[j] >= wait->min_rtt_ms[j];
+          }
+    }
+  return found == G_N_ELEMENTS (wait->peer_ids);
+}
+
+/* The round trip of every link reaches the tracker, measured where webrtcbin
+ * knows it (at the sender, from the child's receiver reports) and reported in
+ * the parent's health: the streamer's link to a relay (loopback: more than 0
+ * ms), and that relay's to a leaf that holds what it receives 20 ms
+ * (--impair-delay-ms 20: at least 20 ms). */
+static void
+test_tree_rtt (Fixture *fixture, gconstpointer data)
+{
+  const char *publish[] = { "--max-viewers", "1", NULL };
+  const char *delayed[] = { "--relay", "0", "--impair-delay-ms", "20", NULL };
+  CascadeSwarmPeer *viewers[2];
+  PeersWait placed = { fixture->swarm, viewers + 1, 1 };
+  g_autofree char *streamer_token = NULL;
+  RttWait rtt = { fixture->swarm };
+
+  go_live (fixture, 2, publish);
+  viewers[0] = join (fixture, 1, "1");
+  viewers[1] = watch (fixture, 2, delayed);
+  cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, all_in_tree, &placed,
+                             "the delayed viewer to be placed in the tree");
+  g_assert_cmpstr (cascade_swarm_peer_get_parent_peer_id (viewers[1]), ==,
+                   cascade_swarm_peer_get_peer_id (viewers[0]));
+  cascade_swarm_wait_frames (fixture->swarm, viewers, 2, 30, TIMEOUT_S,
+                             "both viewers to decode stamped frames");
+
+  streamer_token = cascade_swarm_sign_in (fixture->swarm, "streamer");
+  rtt.stream_id = cascade_swarm_peer_get_stream_id (fixture->streamer);
+  rtt.bearer = streamer_token;
+  rtt.peer_ids[0] = cascade_swarm_peer_get_peer_id (viewers[0]);
+  rtt.peer_ids[1] = cascade_swarm_peer_get_peer_id (viewers[1]);
+  rtt.min_rtt_ms[0] = 1;
+  rtt.min_rtt_ms[1] = 20;
+  cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, tree_has_rtts, &rtt,
+                             "the tracker to know the round trip of both links");
+  g_test_message ("rtt_ms: streamer -> relay %" G_GINT64_FORMAT
+                  ", relay -> delayed leaf %" G_GINT64_FORMAT,
+                  rtt.rtt_ms[0], rtt.rtt_ms[1]);
 }
 
 /* Why the tests that need network namespaces cannot run here, or NULL. */
@@ -700,6 +787,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/cascade/swarm/tree/graceful-leave", Fixture, NULL, fixture_set_up,
               test_tree_graceful_leave, fixture_tear_down);
+  g_test_add ("/cascade/swarm/tree/rtt", Fixture, NULL, fixture_set_up, test_tree_rtt,
+              fixture_tear_down);
   g_test_add_func ("/cascade/swarm/lossy-link", test_lossy_link);
   g_test_add_func ("/cascade/swarm/privacy/turn-only", test_privacy_turn_only);
   g_test_add_func ("/cascade/swarm/netlab/stale-cleanup", test_stale_cleanup);
