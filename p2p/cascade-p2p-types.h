@@ -59,6 +59,11 @@ typedef enum
 
 const char *cascade_peer_state_to_string (CascadePeerState state);
 
+/* Before the process exits: the connections closed so far give their TURN
+ * allocations back (a few seconds at most; the TURN server would otherwise
+ * keep them until they time out). Runs the default main context meanwhile. */
+void cascade_p2p_wait_closed (void);
+
 #define CASCADE_TYPE_QUALITY (cascade_quality_get_type ())
 GType cascade_quality_get_type (void);
 #define CASCADE_TYPE_PEER_STATE (cascade_peer_state_get_type ())

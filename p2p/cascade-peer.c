@@ -674,6 +674,6 @@ main (int argc, char **argv)
   status = peer.status;
   peer_clear (&peer);
   /* TURN allocations given back before going (no libnice warning). */
-  _cascade_webrtc_wait_ice_closed ();
+  cascade_p2p_wait_closed ();
   return status;
 }

@@ -309,10 +309,15 @@ _cascade_webrtc_close_ice (GstElement *webrtc)
   nice_agent_close_async (close->agent, ice_closed, close);
 }
 
-/* Runs the default main context until every _cascade_webrtc_close_ice() under
- * way is done: for a process (or a test) about to exit. */
+/**
+ * cascade_p2p_wait_closed:
+ *
+ * Runs the default main context until every connection closed so far has
+ * given its TURN allocations back (_cascade_webrtc_close_ice(): each within
+ * ICE_CLOSE_TIMEOUT_MS): for a process (or a test) about to exit.
+ */
 void
-_cascade_webrtc_wait_ice_closed (void)
+cascade_p2p_wait_closed (void)
 {
   while (ice_closing > 0)
     g_main_context_iteration (NULL, TRUE);

@@ -50,8 +50,7 @@ void _cascade_webrtc_set_privacy (GstElement *webrtc, gboolean privacy);
 /* Before @webrtc's last reference goes: its TURN allocations are given back
  * (it lives on until that is done, 5 s at most). */
 void _cascade_webrtc_close_ice (GstElement *webrtc);
-/* Before exiting: runs the default main context until every close is done. */
-void _cascade_webrtc_wait_ice_closed (void);
+/* Before exiting: cascade_p2p_wait_closed() (cascade-p2p-types.h). */
 
 /*
  * One sending branch per peer, fed from an RTP tee (the publisher's viewers,

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "cascade-p2p-types.h"
 #include "cascade-preferences-window.h"
 #include "cascade-server-url.h"
 #include "cascade-session.h"
@@ -419,6 +420,26 @@ cascade_application_activate (GApplication *app)
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* The main loop is over. Every window is gone first (hidden at once, so
+ * quitting feels instant), its pages closing their connections, and the app
+ * waits for those to give their TURN allocations back (a few seconds at
+ * most): in privacy mode they would otherwise stay on the TURN server until
+ * they time out. */
+static void
+cascade_application_shutdown (GApplication *app)
+{
+  GList *windows = g_list_copy_deep (gtk_application_get_windows (GTK_APPLICATION (app)),
+                                     (GCopyFunc) g_object_ref, NULL);
+
+  /* A second destroy (a dialog destroyed with its parent) does nothing. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_destroy (l->data);
+  g_list_free_full (windows, g_object_unref);
+  cascade_p2p_wait_closed ();
+
+  G_APPLICATION_CLASS (cascade_application_parent_class)->shutdown (app);
+}
+
 static void
 cascade_application_dispose (GObject *object)
 {
@@ -458,6 +479,7 @@ cascade_application_class_init (CascadeApplicationClass *klass)
   app_class->handle_local_options = cascade_application_handle_local_options;
   app_class->startup = cascade_application_startup;
   app_class->activate = cascade_application_activate;
+  app_class->shutdown = cascade_application_shutdown;
 }
 
 static void

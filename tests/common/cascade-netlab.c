@@ -540,6 +540,12 @@ cascade_turn_dup_log (CascadeTurn *self)
 }
 
 void
+cascade_turn_set_paused (CascadeTurn *self, gboolean paused)
+{
+  g_subprocess_send_signal (self->process, paused ? SIGSTOP : SIGCONT);
+}
+
+void
 cascade_turn_free (CascadeTurn *self)
 {
   if (self->process != NULL)

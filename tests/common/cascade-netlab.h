@@ -55,6 +55,9 @@ CascadeTurn *cascade_turn_new (const char *address, const char *secret, GError *
 const char *cascade_turn_get_url (CascadeTurn *self);
 /* What turnserver logged so far. */
 char *cascade_turn_dup_log (CascadeTurn *self);
+/* Stops turnserver (SIGSTOP: packets wait for it) or lets it go on (SIGCONT):
+ * a TURN server that answers late. */
+void cascade_turn_set_paused (CascadeTurn *self, gboolean paused);
 void cascade_turn_free (CascadeTurn *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CascadeNetlab, cascade_netlab_free)

@@ -475,7 +475,7 @@ test_privacy_turn_only (Fixture *f, gconstpointer data)
    * here) never comes. */
   while (f->nodes->len > 0)
     g_ptr_array_remove_index (f->nodes, f->nodes->len - 1);
-  _cascade_webrtc_wait_ice_closed ();
+  cascade_p2p_wait_closed ();
 }
 
 /* One relay, several children joining one after the other: each gets its

@@ -48,3 +48,29 @@ cascade_ui_test_set_flag (gpointer flag)
   *(gboolean *) flag = TRUE;
   return G_SOURCE_REMOVE;
 }
+
+gpointer
+cascade_ui_test_child (gpointer widget, GType type, const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+
+  g_assert_nonnull (child);
+  return child;
+}
+
+CascadeStreamCard *
+cascade_ui_test_first_card (CascadeLivePage *page)
+{
+  GtkWidget *grid = cascade_ui_test_child (page, CASCADE_TYPE_LIVE_PAGE, "grid");
+
+  for (GtkWidget *child = gtk_widget_get_first_child (grid); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *card = gtk_widget_get_first_child (child);
+
+      if (card != NULL && CASCADE_IS_STREAM_CARD (card) &&
+          cascade_stream_card_get_stream (CASCADE_STREAM_CARD (card)) != NULL)
+        return CASCADE_STREAM_CARD (card);
+    }
+  return NULL;
+}

@@ -3,6 +3,9 @@
 
 #include <adwaita.h>
 
+#include "cascade-live-page.h"
+#include "cascade-stream-card.h"
+
 G_BEGIN_DECLS
 
 /* g_test_init with isolated dirs, English texts, and libadwaita. */
@@ -14,6 +17,12 @@ void cascade_ui_test_init (int *argc, char ***argv);
 void cascade_ui_test_use_system_data (void);
 
 gboolean cascade_ui_test_set_flag (gpointer flag);
+
+/* @widget's template child @name (of its class @type); fails the test if none. */
+gpointer cascade_ui_test_child (gpointer widget, GType type, const char *name);
+
+/* The Live page's first card showing a stream, or NULL. */
+CascadeStreamCard *cascade_ui_test_first_card (CascadeLivePage *page);
 
 /* Spins the main loop until @cond holds; 30 s without it fails the test. */
 #define CASCADE_UI_TEST_WAIT_FOR(cond)                                                             \

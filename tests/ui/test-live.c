@@ -42,18 +42,9 @@ typedef struct
 } Fixture;
 
 static gpointer
-child_of (gpointer widget, GType type, const char *name)
-{
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
-
-  g_assert_nonnull (child);
-  return child;
-}
-
-static gpointer
 window_child (Person *p, const char *name)
 {
-  return child_of (p->window, CASCADE_TYPE_WINDOW, name);
+  return cascade_ui_test_child (p->window, CASCADE_TYPE_WINDOW, name);
 }
 
 static void
@@ -180,11 +171,13 @@ go_live (Fixture *f, const char *title, const char *category)
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (page)));
 
   /* Nothing to start without a title and a category. */
-  g_assert_false (
-    gtk_widget_get_sensitive (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button")));
-  gtk_editable_set_text (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "title_row"), title);
-  gtk_editable_set_text (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "category_row"), category);
-  click (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button"));
+  g_assert_false (gtk_widget_get_sensitive (
+    cascade_ui_test_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button")));
+  gtk_editable_set_text (cascade_ui_test_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "title_row"),
+                         title);
+  gtk_editable_set_text (cascade_ui_test_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "category_row"),
+                         category);
+  click (cascade_ui_test_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button"));
   WAIT_FOR (cascade_go_live_page_get_state (page) == CASCADE_GO_LIVE_STATE_LIVE);
   return page;
 }
@@ -243,12 +236,13 @@ test_go_live_start_stop (Fixture *f, gconstpointer data)
 
   /* While live the form is locked; End Stream ends it everywhere. */
   g_assert_false (
-    gtk_widget_is_sensitive (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "title_row")));
-  click (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button"));
+    gtk_widget_is_sensitive (cascade_ui_test_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "title_row")));
+  click (cascade_ui_test_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button"));
   WAIT_FOR (cascade_go_live_page_get_state (page) == CASCADE_GO_LIVE_STATE_IDLE);
   g_assert_null (cascade_go_live_page_get_preview (page));
   g_assert_cmpuint (live_streams_on_server (f, NULL), ==, 0);
-  g_assert_true (gtk_widget_is_sensitive (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "title_row")));
+  g_assert_true (
+    gtk_widget_is_sensitive (cascade_ui_test_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "title_row")));
 }
 
 /* No ScreenCast portal on this bus: picking the screen says why it cannot
@@ -257,39 +251,24 @@ static void
 test_screen_without_portal (Fixture *f, gconstpointer data)
 {
   CascadeGoLivePage *page = window_child (&f->streamer, "go_live_page");
-  GtkWidget *error_label = child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "error_label");
+  GtkWidget *error_label = cascade_ui_test_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "error_label");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->streamer.window), "win.go-live", NULL));
-  adw_combo_row_set_selected (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "source_row"),
+  adw_combo_row_set_selected (cascade_ui_test_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "source_row"),
                               CASCADE_GO_LIVE_SOURCE_SCREEN);
-  gtk_editable_set_text (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "title_row"), "Desktop");
-  gtk_editable_set_text (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "category_row"), "Minecraft");
-  click (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button"));
+  gtk_editable_set_text (cascade_ui_test_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "title_row"),
+                         "Desktop");
+  gtk_editable_set_text (cascade_ui_test_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "category_row"),
+                         "Minecraft");
+  click (cascade_ui_test_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button"));
 
   WAIT_FOR (gtk_widget_get_visible (error_label) &&
             cascade_go_live_page_get_state (page) == CASCADE_GO_LIVE_STATE_IDLE);
   g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (error_label)),
                                    "Could not capture the screen: "));
   g_assert_cmpuint (live_streams_on_server (f, NULL), ==, 0);
-  g_assert_true (
-    gtk_widget_is_sensitive (child_of (page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button")));
-}
-
-static CascadeStreamCard *
-first_card (CascadeLivePage *page)
-{
-  GtkWidget *grid = child_of (page, CASCADE_TYPE_LIVE_PAGE, "grid");
-
-  for (GtkWidget *child = gtk_widget_get_first_child (grid); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *card = gtk_widget_get_first_child (child);
-
-      if (card != NULL && CASCADE_IS_STREAM_CARD (card) &&
-          cascade_stream_card_get_stream (CASCADE_STREAM_CARD (card)) != NULL)
-        return CASCADE_STREAM_CARD (card);
-    }
-  return NULL;
+  g_assert_true (gtk_widget_is_sensitive (
+    cascade_ui_test_child (page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button")));
 }
 
 static void
@@ -306,7 +285,7 @@ test_watch (Fixture *f, gconstpointer data)
   start_person (f, &f->viewer, "bob");
   live = window_child (&f->viewer, "live_page");
   watch = window_child (&f->viewer, "watch_page");
-  stack = child_of (live, CASCADE_TYPE_LIVE_PAGE, "stack");
+  stack = cascade_ui_test_child (live, CASCADE_TYPE_LIVE_PAGE, "stack");
 
   /* Bob opens Live: nobody is live. */
   gtk_list_box_select_row (
@@ -317,19 +296,21 @@ test_watch (Fixture *f, gconstpointer data)
   /* Ada goes live: Bob's Live page shows her card without him doing anything. */
   go_live_page = go_live (f, "Any% attempts", "Celeste");
   WAIT_FOR (g_strcmp0 (gtk_stack_get_visible_child_name (stack), "streams") == 0 &&
-            first_card (live) != NULL);
+            cascade_ui_test_first_card (live) != NULL);
+  g_assert_cmpstr (gtk_label_get_text (cascade_ui_test_child (
+                     cascade_ui_test_first_card (live), CASCADE_TYPE_STREAM_CARD, "title_label")),
+                   ==, "Any% attempts");
   g_assert_cmpstr (
-    gtk_label_get_text (child_of (first_card (live), CASCADE_TYPE_STREAM_CARD, "title_label")), ==,
-    "Any% attempts");
-  g_assert_cmpstr (
-    gtk_label_get_text (child_of (first_card (live), CASCADE_TYPE_STREAM_CARD, "category_label")),
+    gtk_label_get_text (cascade_ui_test_child (cascade_ui_test_first_card (live),
+                                               CASCADE_TYPE_STREAM_CARD, "category_label")),
     ==, "Celeste");
-  g_assert_cmpstr (
-    gtk_label_get_text (child_of (first_card (live), CASCADE_TYPE_STREAM_CARD, "channel_label")),
-    ==, "ada");
+  g_assert_cmpstr (gtk_label_get_text (cascade_ui_test_child (
+                     cascade_ui_test_first_card (live), CASCADE_TYPE_STREAM_CARD, "channel_label")),
+                   ==, "ada");
 
   /* He activates it: the Watch page plays her picture. */
-  g_signal_emit_by_name (child_of (live, CASCADE_TYPE_LIVE_PAGE, "grid"), "activate", 0);
+  g_signal_emit_by_name (cascade_ui_test_child (live, CASCADE_TYPE_LIVE_PAGE, "grid"), "activate",
+                         0);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window_child (&f->viewer, "main_stack")), ==,
                    "watch");
   video = cascade_watch_page_get_paintable (watch);
@@ -340,41 +321,46 @@ test_watch (Fixture *f, gconstpointer data)
   g_assert_cmpint (gdk_paintable_get_intrinsic_height (GDK_PAINTABLE (video)), ==, 720);
 
   /* On screen: the picture widget draws real pixels, not black. */
-  WAIT_FOR (gtk_widget_get_width (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "picture")) > 0);
-  shot = render_widget (f->viewer.window, child_of (watch, CASCADE_TYPE_WATCH_PAGE, "picture"));
+  WAIT_FOR (
+    gtk_widget_get_width (cascade_ui_test_child (watch, CASCADE_TYPE_WATCH_PAGE, "picture")) > 0);
+  shot = render_widget (f->viewer.window,
+                        cascade_ui_test_child (watch, CASCADE_TYPE_WATCH_PAGE, "picture"));
   g_assert_cmpfloat (lit_share (shot), >, 0.3);
 
   /* M mutes, and the button says so; M again unmutes. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (watch), "watch.toggle-mute", NULL));
-  g_assert_true (
-    gtk_toggle_button_get_active (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "mute_button")));
-  g_assert_cmpstr (
-    gtk_widget_get_tooltip_text (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "mute_button")), ==,
-    "Unmute");
+  g_assert_true (gtk_toggle_button_get_active (
+    cascade_ui_test_child (watch, CASCADE_TYPE_WATCH_PAGE, "mute_button")));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (
+                     cascade_ui_test_child (watch, CASCADE_TYPE_WATCH_PAGE, "mute_button")),
+                   ==, "Unmute");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (watch), "watch.toggle-mute", NULL));
-  g_assert_cmpstr (
-    gtk_widget_get_tooltip_text (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "mute_button")), ==,
-    "Mute");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (
+                     cascade_ui_test_child (watch, CASCADE_TYPE_WATCH_PAGE, "mute_button")),
+                   ==, "Mute");
 
   /* The streamer sees one viewer, reached directly (a tree one deep, nobody
    * relaying); the viewer sees the latency. */
   WAIT_FOR (cascade_go_live_page_get_viewers (go_live_page) == 1);
-  stats = child_of (go_live_page, CASCADE_TYPE_GO_LIVE_PAGE, "stats");
+  stats = cascade_ui_test_child (go_live_page, CASCADE_TYPE_GO_LIVE_PAGE, "stats");
   WAIT_FOR (g_strcmp0 (cascade_live_stats_get_text (stats, "viewers"), "1") == 0);
   g_assert_cmpstr (cascade_live_stats_get_text (stats, "depth"), ==, "1");
   g_assert_cmpstr (cascade_live_stats_get_text (stats, "relays"), ==, "0");
   g_assert_cmpstr (cascade_live_stats_get_text (stats, "poor-links"), ==, "0");
   WAIT_FOR (g_str_has_prefix (
-    gtk_label_get_text (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "latency_label")), "Latency "));
+    gtk_label_get_text (cascade_ui_test_child (watch, CASCADE_TYPE_WATCH_PAGE, "latency_label")),
+    "Latency "));
   /* He relays to nobody: the only viewer has no children to feed. */
-  g_assert_cmpstr (gtk_label_get_text (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "relay_label")),
-                   ==, "Not relaying");
+  g_assert_cmpstr (
+    gtk_label_get_text (cascade_ui_test_child (watch, CASCADE_TYPE_WATCH_PAGE, "relay_label")), ==,
+    "Not relaying");
 
   /* Ada ends the stream: Bob is told, in words. */
-  click (child_of (go_live_page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button"));
+  click (cascade_ui_test_child (go_live_page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button"));
   WAIT_FOR (cascade_watch_page_get_state (watch) == CASCADE_WATCH_STATE_ENDED);
-  g_assert_cmpstr (gtk_label_get_text (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "status_label")),
-                   ==, "This stream has ended.");
+  g_assert_cmpstr (
+    gtk_label_get_text (cascade_ui_test_child (watch, CASCADE_TYPE_WATCH_PAGE, "status_label")), ==,
+    "This stream has ended.");
 
   /* Back: the Live page again, which knows nobody is live. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (watch), "watch.close", NULL));
@@ -407,14 +393,17 @@ test_reconnect (Fixture *f, gconstpointer data)
   g_assert_cmpint (cascade_test_server_stop (f->server), ==, 0);
   g_clear_pointer (&f->server, cascade_test_server_free);
   WAIT_FOR (cascade_watch_page_get_state (watch) == CASCADE_WATCH_STATE_RECONNECTING);
-  g_assert_cmpstr (gtk_label_get_text (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "status_label")),
-                   ==, "The connection dropped. Reconnecting…");
-  g_assert_true (gtk_widget_get_visible (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "status_box")));
+  g_assert_cmpstr (
+    gtk_label_get_text (cascade_ui_test_child (watch, CASCADE_TYPE_WATCH_PAGE, "status_label")), ==,
+    "The connection dropped. Reconnecting…");
+  g_assert_true (
+    gtk_widget_get_visible (cascade_ui_test_child (watch, CASCADE_TYPE_WATCH_PAGE, "status_box")));
 
   f->server = cascade_test_server_new_in_dir (f->data_dir, args);
   g_assert_cmpstr (cascade_test_server_get_url (f->server), ==, url);
   WAIT_FOR (cascade_watch_page_get_state (watch) == CASCADE_WATCH_STATE_PLAYING);
-  g_assert_false (gtk_widget_get_visible (child_of (watch, CASCADE_TYPE_WATCH_PAGE, "status_box")));
+  g_assert_false (
+    gtk_widget_get_visible (cascade_ui_test_child (watch, CASCADE_TYPE_WATCH_PAGE, "status_box")));
   g_assert_cmpint (cascade_go_live_page_get_state (go_live_page), ==, CASCADE_GO_LIVE_STATE_LIVE);
   frames = cascade_paintable_get_frames_shown (video);
   WAIT_FOR (cascade_paintable_get_frames_shown (video) >= frames + 10);

@@ -37,24 +37,15 @@ typedef struct
 #define WAIT_FOR CASCADE_UI_TEST_WAIT_FOR
 
 static gpointer
-child_of (gpointer widget, GType type, const char *name)
-{
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
-
-  g_assert_nonnull (child);
-  return child;
-}
-
-static gpointer
 window_child (Fixture *f, const char *name)
 {
-  return child_of (f->window, CASCADE_TYPE_WINDOW, name);
+  return cascade_ui_test_child (f->window, CASCADE_TYPE_WINDOW, name);
 }
 
 static gpointer
 welcome_child (Fixture *f, const char *name)
 {
-  return child_of (f->welcome, CASCADE_TYPE_WELCOME_PAGE, name);
+  return cascade_ui_test_child (f->welcome, CASCADE_TYPE_WELCOME_PAGE, name);
 }
 
 static const char *
@@ -159,10 +150,12 @@ assert_home_greets (Fixture *f, const char *greeting, const char *username)
 {
   g_assert_cmpstr (shown_view (f), ==, "main");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window_child (f, "places_stack")), ==, "home");
-  g_assert_cmpstr (label_text (child_of (f->home, CASCADE_TYPE_HOME_PAGE, "greeting_label")), ==,
-                   greeting);
-  g_assert_cmpstr (label_text (child_of (f->home, CASCADE_TYPE_HOME_PAGE, "username_label")), ==,
-                   username);
+  g_assert_cmpstr (
+    label_text (cascade_ui_test_child (f->home, CASCADE_TYPE_HOME_PAGE, "greeting_label")), ==,
+    greeting);
+  g_assert_cmpstr (
+    label_text (cascade_ui_test_child (f->home, CASCADE_TYPE_HOME_PAGE, "username_label")), ==,
+    username);
 }
 
 static void
@@ -385,8 +378,8 @@ test_sign_out_and_in (Fixture *f, gconstpointer data)
   g_assert_cmpstr (text_of (f, "sign_in_login_row"), ==, "");
   g_assert_cmpstr (text_of (f, "sign_in_password_row"), ==, "");
   g_assert_cmpstr (text_of (f, "create_password_row"), ==, "");
-  g_assert_cmpstr (label_text (child_of (f->home, CASCADE_TYPE_HOME_PAGE, "greeting_label")), ==,
-                   "");
+  g_assert_cmpstr (
+    label_text (cascade_ui_test_child (f->home, CASCADE_TYPE_HOME_PAGE, "greeting_label")), ==, "");
 
   type_into (f, "sign_in_login_row", "ada@example.org");
   type_into (f, "sign_in_password_row", PASSWORD);
@@ -492,11 +485,11 @@ test_places (Fixture *f, gconstpointer data)
           /* Nobody is live on a fresh server: it says so, and offers to go live. */
           g_assert_true (CASCADE_IS_LIVE_PAGE (page));
           WAIT_FOR (g_strcmp0 (gtk_stack_get_visible_child_name (
-                                 child_of (page, CASCADE_TYPE_LIVE_PAGE, "stack")),
+                                 cascade_ui_test_child (page, CASCADE_TYPE_LIVE_PAGE, "stack")),
                                "empty") == 0);
-          g_assert_cmpstr (
-            adw_status_page_get_title (child_of (page, CASCADE_TYPE_LIVE_PAGE, "empty_status")), ==,
-            "No One Is Live Right Now");
+          g_assert_cmpstr (adw_status_page_get_title (
+                             cascade_ui_test_child (page, CASCADE_TYPE_LIVE_PAGE, "empty_status")),
+                           ==, "No One Is Live Right Now");
           continue;
         }
       if (g_str_equal (places[i].name, "go-live"))
