@@ -130,13 +130,6 @@ _cascade_child_link_get_peer_id (CascadeChildLink *self)
   return self->peer_id;
 }
 
-CascadePeerState
-_cascade_child_link_get_state (CascadeChildLink *self)
-{
-  g_assert (CASCADE_IS_CHILD_LINK (self));
-  return self->state;
-}
-
 gboolean
 _cascade_child_link_is_attached (CascadeChildLink *self)
 {
@@ -381,8 +374,8 @@ read_remote_inbound (const GstStructure *stats, gpointer data)
 
 /* The child's loss and round trip from its receiver reports (the last
  * request's reply), and a new request for the next period. */
-void
-_cascade_child_link_poll_stats (CascadeChildLink *self)
+static void
+poll_stats (CascadeChildLink *self)
 {
   g_assert (CASCADE_IS_CHILD_LINK (self));
 
@@ -402,20 +395,6 @@ _cascade_child_link_poll_stats (CascadeChildLink *self)
     }
   g_clear_pointer (&self->stats, _cascade_stats_slot_unref);
   self->stats = _cascade_stats_request (self->webrtc);
-}
-
-double
-_cascade_child_link_get_loss (CascadeChildLink *self)
-{
-  g_assert (CASCADE_IS_CHILD_LINK (self));
-  return self->loss;
-}
-
-double
-_cascade_child_link_get_rtt_ms (CascadeChildLink *self)
-{
-  g_assert (CASCADE_IS_CHILD_LINK (self));
-  return self->rtt_ms;
 }
 
 /* ---- a table of links ---- */
@@ -480,7 +459,7 @@ _cascade_child_links_poll_stats (GHashTable *links, double *out_loss)
     {
       if (link->state != CASCADE_PEER_STATE_CONNECTED)
         continue;
-      _cascade_child_link_poll_stats (link);
+      poll_stats (link);
       connected++;
       loss = MAX (loss, link->loss);
     }

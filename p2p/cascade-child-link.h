@@ -61,15 +61,6 @@ gboolean _cascade_child_link_attach (CascadeChildLink *self,
 gboolean _cascade_child_link_is_attached (CascadeChildLink *self);
 
 const char *_cascade_child_link_get_peer_id (CascadeChildLink *self);
-CascadePeerState _cascade_child_link_get_state (CascadeChildLink *self);
-
-/* Once a period while connected: reads the reply to the last request (the
- * child's receiver reports) and asks webrtcbin again. */
-void _cascade_child_link_poll_stats (CascadeChildLink *self);
-/* The worst fraction lost the child reported, last period (0 before any). */
-double _cascade_child_link_get_loss (CascadeChildLink *self);
-/* The round trip to the child in milliseconds, -1 before webrtcbin knows it. */
-double _cascade_child_link_get_rtt_ms (CascadeChildLink *self);
 
 /* A table of peer id → CascadeChildLink, keyed by the link's own peer id. */
 GHashTable *_cascade_child_links_new (void);
