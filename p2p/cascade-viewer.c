@@ -22,9 +22,12 @@
  * than this gets a duplicate retransmission now and then. */
 #define RETRY_MS 50
 /* Regular receiver reports at least this often, and the RTCP bandwidth
- * (bytes a second) that allows it. */
+ * (bits a second, whatever rtpsession's blurb says) that allows it: the
+ * interval is the average RTCP packet (~1000 bits with NACKs) times the
+ * session's members (4: this receiver, video, audio, retransmissions)
+ * over this, ~20 ms; what it actually sends is ~50 kbit/s. */
 #define RTCP_INTERVAL_MS 20
-#define RTCP_BANDWIDTH_BYTES 20000
+#define RTCP_BANDWIDTH_BITS 200000
 
 struct _CascadeViewer
 {
@@ -1132,8 +1135,16 @@ on_new_jitterbuffer (
 /* Receiver reports carry the NACKs. An RTP session sends feedback early only
  * once between two regular reports, and by default those come every few
  * hundred milliseconds: the other requests waited for the next report and
- * expired on the way. With reports every ~20 ms (about 30 kbit/s of RTCP
- * against the stream's 4 Mbit/s) each request leaves within a round trip. */
+ * expired on the way. So reports go every ~20 ms (~50 kbit/s of RTCP against
+ * the stream's 4 Mbit/s), and each request leaves within a round trip.
+ *
+ * The RTCP bandwidth is fixed here, sender and receiver shares both given:
+ * with only the receivers' share set, the total stayed 5% of the session's
+ * bandwidth, which rtpsession estimates from the bytes received over two
+ * seconds and takes as 64 kbit/s before that. For the first ~3 s of every
+ * connection the reports came every 250-500 ms, most NACKs waited for one
+ * past their deadline and were never sent, and each lost packet cost a key
+ * frame interval of video. A receive-only session needs no sender share. */
 static void
 on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer user_data)
 {
@@ -1141,7 +1152,7 @@ on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpoint
 
   if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "rtpsession"))
     g_object_set (element, "rtcp-min-interval", (guint64) RTCP_INTERVAL_MS * GST_MSECOND,
-                  "rtcp-rr-bandwidth", RTCP_BANDWIDTH_BYTES, NULL);
+                  "rtcp-rs-bandwidth", 0, "rtcp-rr-bandwidth", RTCP_BANDWIDTH_BITS, NULL);
 }
 
 /* Before any packet: which payload types are audio. */
