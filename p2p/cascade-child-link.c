@@ -27,6 +27,7 @@ struct _CascadeChildLink
   double loss;      /* fraction lost the child reported, last period */
   double rtt_ms;    /* round trip the child's reports give, -1 until known */
   CascadeStatsSlot *stats;
+  gint *sending; /* atomic, shared with the queues' probes: connected */
 };
 
 G_DEFINE_FINAL_TYPE (CascadeChildLink, _cascade_child_link, G_TYPE_OBJECT)
@@ -62,6 +63,7 @@ cascade_child_link_dispose (GObject *object)
   gst_clear_object (&self->video_tee);
   gst_clear_object (&self->audio_tee);
   gst_clear_object (&self->pipeline);
+  g_clear_pointer (&self->sending, g_atomic_rc_box_release);
   G_OBJECT_CLASS (_cascade_child_link_parent_class)->dispose (object);
 }
 
@@ -89,6 +91,7 @@ _cascade_child_link_init (CascadeChildLink *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->rtt_ms = -1;
+  self->sending = g_atomic_rc_box_new0 (gint);
 }
 
 CascadeChildLink *
@@ -211,7 +214,34 @@ on_connection_state (GObject *webrtc, GParamSpec *pspec, gpointer user_data)
 
   g_object_get (webrtc, "connection-state", &state, NULL);
   event->state = _cascade_peer_state_from_webrtc (state);
+  if (event->state == CASCADE_PEER_STATE_CONNECTED)
+    g_atomic_int_set (CASCADE_CHILD_LINK (user_data)->sending, TRUE);
   hop (user_data, state_on_main, event);
+}
+
+/* A streaming thread, out of a branch's queue: nothing goes to the webrtcbin
+ * before the child is connected. webrtcbin blocks its sink pads until the
+ * answer is set: the packet the queue was pushing waited there, the leaky
+ * queue dropped the ones behind it, and once unblocked that stale packet went
+ * out first, then the queue's newest. The child saw a gap right after its
+ * first packet, asked for packets this side never sent (the retransmission
+ * history had none of them), lost them for good and waited a key frame more.
+ * Packets before the connection are lost on the way anyway; the connected
+ * child gets a key frame (state_on_main). */
+static GstPadProbeReturn
+drop_until_connected (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  return g_atomic_int_get ((gint *) user_data) ? GST_PAD_PROBE_REMOVE : GST_PAD_PROBE_DROP;
+}
+
+static void
+hold_until_connected (CascadeChildLink *self, GstElement *queue)
+{
+  g_autoptr (GstPad) src = gst_element_get_static_pad (queue, "src");
+
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     drop_until_connected, g_atomic_rc_box_acquire (self->sending),
+                     g_atomic_rc_box_release);
 }
 
 /* On webrtcbin's thread: the link lives until its webrtcbin is stopped. */
@@ -313,6 +343,8 @@ _cascade_child_link_attach (CascadeChildLink *self,
   g_signal_connect (self->webrtc, "notify::connection-state", G_CALLBACK (on_connection_state),
                     self);
   gst_element_sync_state_with_parent (self->webrtc);
+  hold_until_connected (self, self->video_queue);
+  hold_until_connected (self, self->audio_queue);
   return _cascade_branch_link (video_tee, self->video_queue, self->webrtc, byte_counter,
                                &self->video_tee_pad, error) &&
          _cascade_branch_link (audio_tee, self->audio_queue, self->webrtc, byte_counter,
