@@ -15,6 +15,10 @@
  */
 
 #define TIMEOUT_S 90
+/* The tracker's CASCADE_TRACKER_HEALTH_TIMEOUT_US: a node silent that long
+ * is dropped from the tree; a node reports every HEALTH_PERIOD_S (2 s). */
+#define HEALTH_TIMEOUT_US (7 * G_USEC_PER_SEC)
+#define HEALTH_PERIOD_US (2 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -370,9 +374,11 @@ split_children (CascadeSwarmPeer *parent,
 
 /* The streamer feeds one relay (viewer1: the root has one slot), and three
  * more viewers relaying to two each are below it, at least one of them not
- * directly. viewer1 is killed with SIGKILL: its children are placed again at
- * once (within 3 s: the server sees the socket close, no health timeout is
- * involved), every other viewer keeps its parent (a subtree moves whole), and
+ * directly. viewer1 is killed with SIGKILL: its children are placed again on
+ * its socket closing (or their reports of its silence), not when the tracker
+ * gives up on its missing health reports (HEALTH_TIMEOUT_US after the last
+ * one; how fast, bench-swarm's failover measures), every other viewer keeps
+ * its parent (a subtree moves whole), and
  * all of them play on: each reports `resumed` (the ones that kept their
  * parent too) and knows its new depth. */
 static void
@@ -403,7 +409,11 @@ test_tree_kill_relay (Fixture *fixture, gconstpointer data)
   cascade_swarm_peer_signal (viewers[0], SIGKILL);
   cascade_swarm_wait_or_die (fixture->swarm, TIMEOUT_S, all_replaced, &children,
                              "the dead relay's children to be placed again");
-  g_assert_cmpint (g_get_monotonic_time () - killed, <, 3 * G_USEC_PER_SEC);
+  g_test_message ("placed again %.1f s after the kill",
+                  (g_get_monotonic_time () - killed) / (double) G_USEC_PER_SEC);
+  /* Not by the health timeout, which comes no sooner than this after the
+   * kill (the relay's last report was at most a period before it). */
+  g_assert_cmpint (g_get_monotonic_time () - killed, <, HEALTH_TIMEOUT_US - HEALTH_PERIOD_US);
   for (guint i = 0; i < others->len; i++)
     g_assert_cmpstr (cascade_swarm_peer_get_parent_peer_id (g_ptr_array_index (others, i)), ==,
                      g_ptr_array_index (other_parents, i));
