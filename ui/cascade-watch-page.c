@@ -240,6 +240,10 @@ on_stats (gpointer user_data)
 
   cascade_viewer_get_stats (self->viewer, &stats);
   gtk_label_set_text (self->connection_label, peer_state_text (stats.state));
+  /* Playing with a known latency says "connected" already (and a narrow
+   * window has room for one of them only). */
+  gtk_widget_set_visible (GTK_WIDGET (self->connection_label),
+                          stats.state != CASCADE_PEER_STATE_CONNECTED || stats.latency_us < 0);
   update_relay_label (self);
 
   if (stats.latency_us >= 0 && stats.state == CASCADE_PEER_STATE_CONNECTED)
@@ -532,6 +536,7 @@ cascade_watch_page_watch (CascadeWatchPage *self, CascadeStream *stream)
   update_stream_labels (self);
   gtk_label_set_text (self->latency_label, "");
   gtk_label_set_text (self->connection_label, peer_state_text (CASCADE_PEER_STATE_NEW));
+  gtk_widget_set_visible (GTK_WIDGET (self->connection_label), TRUE);
 
   bin = cascade_video_sink_bin_new (&self->sink);
   self->paintable = g_object_ref (cascade_video_sink_get_paintable (self->sink));

@@ -354,6 +354,9 @@ test_watch (Fixture *f, gconstpointer data)
   g_assert_cmpstr (
     gtk_label_get_text (cascade_ui_test_child (watch, CASCADE_TYPE_WATCH_PAGE, "relay_label")), ==,
     "Not relaying");
+  /* Playing with a latency: no "Connected" beside it to crowd the controls. */
+  WAIT_FOR (!gtk_widget_get_visible (
+    cascade_ui_test_child (watch, CASCADE_TYPE_WATCH_PAGE, "connection_label")));
 
   /* Ada ends the stream: Bob is told, in words. */
   click (cascade_ui_test_child (go_live_page, CASCADE_TYPE_GO_LIVE_PAGE, "go_live_button"));
