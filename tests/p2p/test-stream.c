@@ -371,9 +371,13 @@ test_late_join_keyframe (Fixture *f, gconstpointer data)
   g_assert_cmpint (stats.first_frame_us, >=, 0);
   g_assert_true (late->decoded);
   g_assert_cmpuint (late->forced_at_first_frame, >, publisher_stats.keyframes_forced);
-  /* The first viewer kept playing through the join. */
+  /* The first viewer plays on through the join, on the same connection.
+   * (How many frames it had by then is no measure: under load a packet
+   * lost for good on loopback makes it wait for a key frame too.) */
+  run_until (f, stamped_at_least, GUINT_TO_POINTER ((guint) first->stamped + 10));
   cascade_viewer_get_stats (first->viewer, &stats);
-  g_assert_cmpuint (stats.stamped_frames, >=, 15);
+  g_assert_cmpuint (stats.connections, ==, 1);
+  g_assert_cmpuint (first->errors, ==, 0);
 }
 
 static gboolean
