@@ -350,5 +350,6 @@ main (int argc, char **argv)
   g_ptr_array_unref (b.children);
   g_array_unref (b.latencies);
   g_object_unref (b.publisher);
+  cascade_p2p_wait_closed ();
   return 0;
 }

@@ -61,7 +61,8 @@ const char *cascade_peer_state_to_string (CascadePeerState state);
 
 /* Before the process exits: the connections closed so far give their TURN
  * allocations back (a few seconds at most; the TURN server would otherwise
- * keep them until they time out). Runs the default main context meanwhile. */
+ * keep them until they time out), and the engine's background preload ends
+ * (a process exiting under it crashes). Runs the default main context meanwhile. */
 void cascade_p2p_wait_closed (void);
 
 #define CASCADE_TYPE_QUALITY (cascade_quality_get_type ())

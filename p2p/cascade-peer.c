@@ -673,7 +673,7 @@ main (int argc, char **argv)
 
   status = peer.status;
   peer_clear (&peer);
-  /* TURN allocations given back before going (no libnice warning). */
+  /* TURN allocations given back (no libnice warning), the preload done. */
   cascade_p2p_wait_closed ();
   return status;
 }

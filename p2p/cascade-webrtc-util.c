@@ -225,6 +225,58 @@ disable_upnp (GstElement *webrtc)
     g_object_set (agent, "upnp", FALSE, NULL);
 }
 
+/* ---- the preload ---- */
+
+/* The worker making the process's DTLS certificate, until joined. A process
+ * must not exit under it: exit() runs OpenSSL's cleanup (an atexit handler)
+ * while the key is being made, and the worker crashes on OpenSSL's freed
+ * locks (SIGSEGV in RAND_get_rand_method()). */
+static GThread *preload;
+
+static gpointer
+preload_thread (gpointer data)
+{
+  const char *names[] = { "webrtcbin",    "rtph264depay", "h264parse",   "avdec_h264",
+                          "rtpopusdepay", "opusdec",      "videoconvert" };
+  GstElement *dtls;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr (GstElementFactory) factory = gst_element_factory_find (names[i]);
+      g_autoptr (GstPluginFeature) feature = NULL;
+
+      if (factory != NULL)
+        feature = gst_plugin_feature_load (GST_PLUGIN_FEATURE (factory));
+    }
+  /* dtlsdec makes the process's generated certificate on first use. */
+  dtls = gst_element_factory_make ("dtlsdec", NULL);
+  if (dtls != NULL)
+    gst_object_unref (gst_object_ref_sink (dtls));
+  return NULL;
+}
+
+void
+_cascade_webrtc_preload (void)
+{
+  static gsize started = 0;
+
+  if (g_once_init_enter (&started))
+    {
+      g_atomic_pointer_set (&preload, g_thread_new ("cascade-p2p-preload", preload_thread, NULL));
+      g_once_init_leave (&started, 1);
+    }
+}
+
+/* The preload finished (at once if it did, or never started). */
+static void
+preload_join (void)
+{
+  GThread *thread = g_atomic_pointer_exchange (&preload, NULL);
+
+  if (thread != NULL)
+    g_thread_join (thread);
+}
+
 /* ---- giving TURN allocations back ---- */
 
 /* Longest wait for the TURN server's answers before the webrtcbin goes anyway. */
@@ -314,13 +366,15 @@ _cascade_webrtc_close_ice (GstElement *webrtc)
  *
  * Runs the default main context until every connection closed so far has
  * given its TURN allocations back (_cascade_webrtc_close_ice(): each within
- * ICE_CLOSE_TIMEOUT_MS): for a process (or a test) about to exit.
+ * ICE_CLOSE_TIMEOUT_MS), then waits for the preload worker to finish: for a
+ * process (or a test) about to exit, which would otherwise crash under it.
  */
 void
 cascade_p2p_wait_closed (void)
 {
   while (ice_closing > 0)
     g_main_context_iteration (NULL, TRUE);
+  preload_join ();
 }
 
 void
@@ -388,40 +442,6 @@ _cascade_webrtc_on_deep_element_added (GstBin *bin,
    * a request still being retried on a lossy link found its packet gone. */
   else if (g_str_equal (GST_OBJECT_NAME (factory), "rtprtxsend"))
     g_object_set (element, "max-size-packets", 0, "max-size-time", RETRANSMISSION_HISTORY_MS, NULL);
-}
-
-static gpointer
-preload_thread (gpointer data)
-{
-  const char *names[] = { "webrtcbin",    "rtph264depay", "h264parse",   "avdec_h264",
-                          "rtpopusdepay", "opusdec",      "videoconvert" };
-  GstElement *dtls;
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autoptr (GstElementFactory) factory = gst_element_factory_find (names[i]);
-      g_autoptr (GstPluginFeature) feature = NULL;
-
-      if (factory != NULL)
-        feature = gst_plugin_feature_load (GST_PLUGIN_FEATURE (factory));
-    }
-  /* dtlsdec makes the process's generated certificate on first use. */
-  dtls = gst_element_factory_make ("dtlsdec", NULL);
-  if (dtls != NULL)
-    gst_object_unref (gst_object_ref_sink (dtls));
-  return NULL;
-}
-
-void
-_cascade_webrtc_preload (void)
-{
-  static gsize started = 0;
-
-  if (g_once_init_enter (&started))
-    {
-      g_thread_unref (g_thread_new ("cascade-p2p-preload", preload_thread, NULL));
-      g_once_init_leave (&started, 1);
-    }
 }
 
 void

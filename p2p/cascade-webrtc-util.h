@@ -40,7 +40,8 @@ void _cascade_webrtc_on_deep_element_added (GstBin *bin,
                                             gpointer user_data);
 
 /* Once a process, in a worker thread: loads the plugins a connection needs and
- * makes the DTLS certificate (an RSA key), so a join does not wait for them. */
+ * makes the DTLS certificate (an RSA key), so a join does not wait for them.
+ * cascade_p2p_wait_closed() waits for it before the process exits. */
 void _cascade_webrtc_preload (void);
 
 CascadePeerState _cascade_peer_state_from_webrtc (GstWebRTCPeerConnectionState state);

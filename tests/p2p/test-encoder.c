@@ -110,11 +110,16 @@ test_in_use (void)
 int
 main (int argc, char **argv)
 {
+  int status;
+
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/cascade/p2p/encoder/pick", test_pick);
   g_test_add_func ("/cascade/p2p/encoder/usable", test_usable);
   g_test_add_func ("/cascade/p2p/encoder/in-use", test_in_use);
-  return g_test_run ();
+  status = g_test_run ();
+  /* Exiting while the engine still works in the background crashes. */
+  cascade_p2p_wait_closed ();
+  return status;
 }

@@ -356,11 +356,16 @@ test_desktop_audio (void)
 int
 main (int argc, char **argv)
 {
+  int status;
+
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/cascade/p2p/pipewire/capture", test_capture);
   g_test_add_func ("/cascade/p2p/pipewire/microphone", test_microphone);
   g_test_add_func ("/cascade/p2p/pipewire/desktop-audio", test_desktop_audio);
-  return g_test_run ();
+  status = g_test_run ();
+  /* Exiting while the engine still works in the background crashes. */
+  cascade_p2p_wait_closed ();
+  return status;
 }

@@ -546,6 +546,8 @@ test_capacity (void)
 int
 main (int argc, char **argv)
 {
+  int status;
+
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
@@ -560,5 +562,8 @@ main (int argc, char **argv)
   ADD ("privacy-turn-only", test_privacy_turn_only);
   ADD ("hostile-child-signals", test_hostile_child_signals);
 #undef ADD
-  return g_test_run ();
+  status = g_test_run ();
+  /* Exiting while the engine still works in the background crashes. */
+  cascade_p2p_wait_closed ();
+  return status;
 }

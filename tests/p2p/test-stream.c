@@ -624,6 +624,8 @@ test_stamp_roundtrip (void)
 int
 main (int argc, char **argv)
 {
+  int status;
+
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
@@ -639,5 +641,8 @@ main (int argc, char **argv)
   ADD ("max-direct-viewers", test_max_direct_viewers);
   ADD ("thumbnail", test_thumbnail);
 #undef ADD
-  return g_test_run ();
+  status = g_test_run ();
+  /* Exiting while the engine still works in the background crashes. */
+  cascade_p2p_wait_closed ();
+  return status;
 }

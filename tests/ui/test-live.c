@@ -415,6 +415,8 @@ test_reconnect (Fixture *f, gconstpointer data)
 int
 main (int argc, char *argv[])
 {
+  int status;
+
   cascade_ui_test_init (&argc, &argv);
   gst_init (&argc, &argv);
 
@@ -427,5 +429,8 @@ main (int argc, char *argv[])
   g_test_add ("/cascade/ui/live/watch", Fixture, NULL, fixture_set_up, test_watch,
               fixture_tear_down);
 
-  return g_test_run ();
+  status = g_test_run ();
+  /* Exiting while the engine still works in the background crashes. */
+  cascade_p2p_wait_closed ();
+  return status;
 }
