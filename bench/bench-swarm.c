@@ -133,9 +133,21 @@ relay_only_stats (Tree *tree, CascadeSwarmPeer *peer, JsonObject *event)
 static void
 add_latencies (JsonObject *event, GArray *samples)
 {
-  g_auto (GStrv) items = g_strsplit (
-    json_object_get_string_member_with_default (event, "latencies_ms", "none"), ",", -1);
+  JsonNode *node = json_object_get_member (event, "latencies_ms");
+  g_auto (GStrv) items = NULL;
 
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return;
+  /* One frame's latency alone reads as a number, several as a list. */
+  if (json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      double latency = json_node_get_double (node);
+
+      if (latency >= 0)
+        g_array_append_val (samples, latency);
+      return;
+    }
+  items = g_strsplit (json_node_get_string (node), ",", -1);
   for (guint i = 0; items[i] != NULL; i++)
     {
       char *end = NULL;
