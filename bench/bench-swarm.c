@@ -37,7 +37,7 @@
 #define MAX_DEPTH 16
 #define LATENCY_SECONDS 40
 #define LOSSY_SECONDS 60
-#define CPU_SECONDS 10
+#define CPU_SECONDS 30
 #define WAIT_S 90
 
 /* ---- numbers ---- */
