@@ -219,15 +219,28 @@ on_connection_state (GObject *webrtc, GParamSpec *pspec, gpointer user_data)
   hop (user_data, state_on_main, event);
 }
 
-/* A streaming thread, out of a branch's queue: nothing goes to the webrtcbin
- * before the child is connected. webrtcbin blocks its sink pads until the
- * answer is set: the packet the queue was pushing waited there, the leaky
- * queue dropped the ones behind it, and once unblocked that stale packet went
- * out first, then the queue's newest. The child saw a gap right after its
+/* The tee's streaming thread, into a branch's queue: no packet enters the
+ * queue before the child is connected (its sticky events do).
+ *
+ * Nothing goes to the webrtcbin before then: webrtcbin blocks its sink pads
+ * until the answer is set; the packet the queue was pushing waited there, the
+ * leaky queue dropped the ones behind it, and once unblocked that stale packet
+ * went out first, then the queue's newest. The child saw a gap right after its
  * first packet, asked for packets this side never sent (the retransmission
  * history had none of them), lost them for good and waited a key frame more.
  * Packets before the connection are lost on the way anyway; the connected
- * child gets a key frame (state_on_main). */
+ * child gets a key frame (state_on_main).
+ *
+ * And not into the queue either (field note 17): GStreamer 1.22's queue,
+ * until its thread has pushed a packet, measures its level from running time
+ * 0, so in a stream running for seconds its first packet alone fills it. The
+ * next one leaks from its head, in this thread, which stores the sticky events
+ * it leaks (caps, segment) on the queue's src pad while the queue's thread may
+ * be about to store the stream-start it took just before: caps before
+ * stream-start, GStreamer's "Sticky event misordering" warning (fatal in
+ * tests). Held here, only sticky events enter until the child is connected,
+ * and it cannot be before the queue's thread has pushed stream-start and caps:
+ * webrtcbin offers only once it has the caps. */
 static GstPadProbeReturn
 drop_until_connected (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
@@ -237,9 +250,9 @@ drop_until_connected (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 static void
 hold_until_connected (CascadeChildLink *self, GstElement *queue)
 {
-  g_autoptr (GstPad) src = gst_element_get_static_pad (queue, "src");
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (queue, "sink");
 
-  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                      drop_until_connected, g_atomic_rc_box_acquire (self->sending),
                      g_atomic_rc_box_release);
 }
