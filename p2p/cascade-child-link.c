@@ -14,8 +14,6 @@ struct _CascadeChildLink
   GMainContext *context;
   const CascadeChildLinkOwner *owner;
   char *peer_id;
-  GstElement *video_queue;
-  GstElement *audio_queue;
   GstElement *webrtc;
   GstElement *pipeline; /* once attached */
   GstElement *video_tee;
@@ -27,7 +25,7 @@ struct _CascadeChildLink
   double loss;      /* fraction lost the child reported, last period */
   double rtt_ms;    /* round trip the child's reports give, -1 until known */
   CascadeStatsSlot *stats;
-  gint *sending; /* atomic, shared with the queues' probes: connected */
+  gint *sending; /* atomic, shared with the tee pads' probes: connected */
 };
 
 G_DEFINE_FINAL_TYPE (CascadeChildLink, _cascade_child_link, G_TYPE_OBJECT)
@@ -45,12 +43,10 @@ cascade_child_link_dispose (GObject *object)
     }
   if (self->pipeline != NULL)
     {
-      GstElement *elements[] = { self->webrtc, self->video_queue, self->audio_queue };
-
       _cascade_branch_release_tee_pad (self->video_tee, self->video_tee_pad);
       _cascade_branch_release_tee_pad (self->audio_tee, self->audio_tee_pad);
       if (GST_OBJECT_PARENT (self->webrtc) == GST_OBJECT (self->pipeline))
-        _cascade_branch_remove_elements (self->pipeline, elements, G_N_ELEMENTS (elements));
+        _cascade_branch_remove_elements (self->pipeline, &self->webrtc, 1);
     }
   g_clear_object (&self->video_tee_pad);
   g_clear_object (&self->audio_tee_pad);
@@ -58,8 +54,6 @@ cascade_child_link_dispose (GObject *object)
   if (self->webrtc != NULL)
     gst_element_set_state (self->webrtc, GST_STATE_NULL);
   gst_clear_object (&self->webrtc);
-  gst_clear_object (&self->video_queue);
-  gst_clear_object (&self->audio_queue);
   gst_clear_object (&self->video_tee);
   gst_clear_object (&self->audio_tee);
   gst_clear_object (&self->pipeline);
@@ -119,8 +113,6 @@ _cascade_child_link_new (const CascadeChildLinkOwner *owner,
   self->owner = owner;
   self->peer_id = g_strdup (peer_id);
   self->webrtc = gst_object_ref_sink (webrtc);
-  self->video_queue = gst_object_ref_sink (_cascade_branch_queue_new ());
-  self->audio_queue = gst_object_ref_sink (_cascade_branch_queue_new ());
   _cascade_webrtc_configure (self->webrtc, ice_servers, local_address);
   _cascade_webrtc_set_privacy (self->webrtc, privacy);
   return g_steal_pointer (&self);
@@ -219,42 +211,18 @@ on_connection_state (GObject *webrtc, GParamSpec *pspec, gpointer user_data)
   hop (user_data, state_on_main, event);
 }
 
-/* The tee's streaming thread, into a branch's queue: no packet enters the
- * queue before the child is connected (its sticky events do).
- *
- * Nothing goes to the webrtcbin before then: webrtcbin blocks its sink pads
- * until the answer is set; the packet the queue was pushing waited there, the
- * leaky queue dropped the ones behind it, and once unblocked that stale packet
- * went out first, then the queue's newest. The child saw a gap right after its
- * first packet, asked for packets this side never sent (the retransmission
- * history had none of them), lost them for good and waited a key frame more.
- * Packets before the connection are lost on the way anyway; the connected
- * child gets a key frame (state_on_main).
- *
- * And not into the queue either (field note 17): GStreamer 1.22's queue,
- * until its thread has pushed a packet, measures its level from running time
- * 0, so in a stream running for seconds its first packet alone fills it. The
- * next one leaks from its head, in this thread, which stores the sticky events
- * it leaks (caps, segment) on the queue's src pad while the queue's thread may
- * be about to store the stream-start it took just before: caps before
- * stream-start, GStreamer's "Sticky event misordering" warning (fatal in
- * tests). Held here, only sticky events enter until the child is connected,
- * and it cannot be before the queue's thread has pushed stream-start and caps:
- * webrtcbin offers only once it has the caps. */
+/* The tee's streaming thread, on this child's tee pads: nothing goes to the
+ * webrtcbin before the child is connected. webrtcbin blocks its sink pads
+ * until the answer is set: a packet pushed before would hold up the tee (and
+ * every other child) there, then go out stale. With a queue in between, the
+ * child saw a gap right after that first packet, asked for packets this side
+ * never sent (the retransmission history had none of them), lost them for good
+ * and waited a key frame more. Packets before the connection are lost on the
+ * way anyway; the connected child gets a key frame (state_on_main). */
 static GstPadProbeReturn
 drop_until_connected (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   return g_atomic_int_get ((gint *) user_data) ? GST_PAD_PROBE_REMOVE : GST_PAD_PROBE_DROP;
-}
-
-static void
-hold_until_connected (CascadeChildLink *self, GstElement *queue)
-{
-  g_autoptr (GstPad) sink = gst_element_get_static_pad (queue, "sink");
-
-  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                     drop_until_connected, g_atomic_rc_box_acquire (self->sending),
-                     g_atomic_rc_box_release);
 }
 
 /* On webrtcbin's thread: the link lives until its webrtcbin is stopped. */
@@ -349,19 +317,19 @@ _cascade_child_link_attach (CascadeChildLink *self,
   self->pipeline = gst_object_ref (pipeline);
   self->video_tee = gst_object_ref (video_tee);
   self->audio_tee = gst_object_ref (audio_tee);
-  gst_bin_add_many (GST_BIN (pipeline), self->video_queue, self->audio_queue, self->webrtc, NULL);
+  gst_bin_add (GST_BIN (pipeline), self->webrtc);
   g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
   g_signal_connect (self->webrtc, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed),
                     self);
   g_signal_connect (self->webrtc, "notify::connection-state", G_CALLBACK (on_connection_state),
                     self);
   gst_element_sync_state_with_parent (self->webrtc);
-  hold_until_connected (self, self->video_queue);
-  hold_until_connected (self, self->audio_queue);
-  return _cascade_branch_link (video_tee, self->video_queue, self->webrtc, byte_counter,
-                               &self->video_tee_pad, error) &&
-         _cascade_branch_link (audio_tee, self->audio_queue, self->webrtc, byte_counter,
-                               &self->audio_tee_pad, error);
+  return _cascade_branch_link (video_tee, self->webrtc, drop_until_connected,
+                               g_atomic_rc_box_acquire (self->sending), g_atomic_rc_box_release,
+                               byte_counter, &self->video_tee_pad, error) &&
+         _cascade_branch_link (audio_tee, self->webrtc, drop_until_connected,
+                               g_atomic_rc_box_acquire (self->sending), g_atomic_rc_box_release,
+                               byte_counter, &self->audio_tee_pad, error);
 }
 
 gboolean

@@ -468,11 +468,11 @@ count_bytes_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 static GstPadProbeReturn
 link_when_idle (GstPad *tee_sink, GstPadProbeInfo *info, gpointer user_data)
 {
-  GstPad *queue_sink = user_data;
+  GstPad *webrtc_sink = user_data;
   g_autoptr (GstElement) tee = gst_pad_get_parent_element (tee_sink);
   g_autoptr (GstPad) tee_pad = NULL;
 
-  /* The tee pad waiting for this queue is the newest one without a peer. */
+  /* The tee pad waiting for this webrtcbin pad is the one without a peer. */
   if (tee != NULL)
     {
       GstIterator *it = gst_element_iterate_src_pads (tee);
@@ -483,33 +483,34 @@ link_when_idle (GstPad *tee_sink, GstPadProbeInfo *info, gpointer user_data)
           GstPad *pad = g_value_get_object (&item);
 
           if (!gst_pad_is_linked (pad) &&
-              g_object_get_data (G_OBJECT (pad), "cascade-queue") == queue_sink)
+              g_object_get_data (G_OBJECT (pad), "cascade-peer-sink") == webrtc_sink)
             g_set_object (&tee_pad, pad);
           g_value_reset (&item);
         }
       g_value_unset (&item);
       gst_iterator_free (it);
     }
-  if (tee_pad != NULL && gst_pad_link (tee_pad, queue_sink) != GST_PAD_LINK_OK)
-    g_debug ("a branch's queue could not be linked to the stream");
+  if (tee_pad != NULL && gst_pad_link (tee_pad, webrtc_sink) != GST_PAD_LINK_OK)
+    g_debug ("a peer's webrtcbin could not be linked to the stream");
   return GST_PAD_PROBE_REMOVE;
 }
 
 gboolean
 _cascade_branch_link (GstElement *tee,
-                      GstElement *queue,
                       GstElement *webrtc,
+                      GstPadProbeCallback hold,
+                      gpointer hold_data,
+                      GDestroyNotify hold_destroy,
                       guint64 *byte_counter,
                       GstPad **out_tee_pad,
                       GError **error)
 {
-  g_autoptr (GstPad) queue_sink = gst_element_get_static_pad (queue, "sink");
-  g_autoptr (GstPad) queue_src = gst_element_get_static_pad (queue, "src");
   g_autoptr (GstPad) webrtc_sink = gst_element_request_pad_simple (webrtc, "sink_%u");
   g_autoptr (GstPad) tee_sink = NULL;
   GstWebRTCRTPTransceiver *transceiver = NULL;
+  const GstPadProbeType buffers = GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST;
 
-  if (webrtc_sink == NULL || gst_pad_link (queue_src, webrtc_sink) != GST_PAD_LINK_OK)
+  if (webrtc_sink == NULL)
     goto failed;
   g_object_get (webrtc_sink, "transceiver", &transceiver, NULL);
   if (transceiver != NULL)
@@ -518,40 +519,29 @@ _cascade_branch_link (GstElement *tee,
                     "do-nack", TRUE, NULL);
       gst_object_unref (transceiver);
     }
-  if (byte_counter != NULL)
-    gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                       count_bytes_probe, byte_counter, NULL);
-
-  /* Playing before it is linked: a tee pushing into a flushing queue would
-   * get FLUSHING back and stop the whole source. */
-  gst_element_sync_state_with_parent (queue);
   *out_tee_pad = gst_element_request_pad_simple (tee, "src_%u");
   if (*out_tee_pad == NULL)
     goto failed;
-  g_object_set_data (G_OBJECT (*out_tee_pad), "cascade-queue", queue_sink);
+  /* The probes come before the link, so no buffer passes them by. */
+  gst_pad_add_probe (*out_tee_pad, buffers, hold, hold_data, hold_destroy);
+  hold_destroy = NULL;
+  if (byte_counter != NULL)
+    gst_pad_add_probe (*out_tee_pad, buffers, count_bytes_probe, byte_counter, NULL);
+  g_object_set_data_full (G_OBJECT (*out_tee_pad), "cascade-peer-sink", g_object_ref (webrtc_sink),
+                          gst_object_unref);
   /* Linked while the tee is between buffers, so the new pad's sticky events
    * (stream-start, caps, segment) go out in order before any data. */
   tee_sink = gst_element_get_static_pad (tee, "sink");
-  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_IDLE, link_when_idle, g_object_ref (queue_sink),
+  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_IDLE, link_when_idle, g_object_ref (webrtc_sink),
                      gst_object_unref);
   return TRUE;
 
 failed:
+  if (hold_destroy != NULL)
+    hold_destroy (hold_data);
   g_set_error_literal (error, CASCADE_P2P_ERROR, CASCADE_P2P_ERROR_FAILED,
                        "Cannot connect a peer to the stream");
   return FALSE;
-}
-
-GstElement *
-_cascade_branch_queue_new (void)
-{
-  /* Small and leaky: a slow peer loses packets (NACK recovers them) and
-   * never holds back the source or the other peers. */
-  GstElement *queue = gst_element_factory_make ("queue", NULL);
-
-  g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
-                (guint64) 200 * GST_MSECOND, "leaky", 2, NULL);
-  return queue;
 }
 
 void

@@ -55,21 +55,26 @@ void _cascade_webrtc_close_ice (GstElement *webrtc);
 
 /*
  * One sending branch per peer, fed from an RTP tee (the publisher's viewers,
- * a relay's children): a small leaky queue into a send-only webrtcbin pad
- * with NACK on, linked while the tee is between buffers. @byte_counter, when
- * set, counts (atomically) every byte handed to the webrtcbin.
+ * a relay's children): a tee pad straight into a send-only webrtcbin pad with
+ * NACK on, linked while the tee is between buffers. No queue: webrtcbin's
+ * sending side does not block (it encrypts and hands each packet to a
+ * non-blocking socket), and a queue's thread cost every packet a wake-up per
+ * child (docs/webrtc-field-notes.md). @hold (a buffer probe, given
+ * @hold_data) is on the tee pad before it is linked. @byte_counter, when set,
+ * counts (atomically) every byte handed to the webrtcbin.
  */
-GstElement *_cascade_branch_queue_new (void);
 gboolean _cascade_branch_link (GstElement *tee,
-                               GstElement *queue,
                                GstElement *webrtc,
+                               GstPadProbeCallback hold,
+                               gpointer hold_data,
+                               GDestroyNotify hold_destroy,
                                guint64 *byte_counter,
                                GstPad **out_tee_pad,
                                GError **error);
 /* Undoes the link of one tee pad (it may be NULL). */
 void _cascade_branch_release_tee_pad (GstElement *tee, GstPad *tee_pad);
-/* Stops and removes a branch's elements, webrtcbin first: until negotiated it
- * blocks its sink pads, and a queue pushing into a blocked pad cannot stop. */
+/* Stops and removes a branch's elements (after its tee pad is released: a
+ * push still in flight then counts as not linked, never as flushing). */
 void _cascade_branch_remove_elements (GstElement *pipeline, GstElement **elements, guint n);
 
 /*
