@@ -591,188 +591,6 @@ test_thumbnail (Fixture *f, gconstpointer data)
   g_assert_cmpuint (bytes[1], ==, 0xd8);
 }
 
-/* ---- a new branch's sticky events (field note 17) ---- */
-
-/* Makes the race of field note 17 happen every time it can: a new branch's
- * queue thread is held between taking the stream-start from its queue and
- * storing it on its src pad until the tee has pushed three packets into that
- * queue, and the tee's second packet waits until the queue thread is held
- * there. A queue that leaks its sticky events meanwhile stores caps before
- * stream-start on its src pad: GStreamer's "Sticky event misordering"
- * warning, fatal here. Armed only for the test that needs it; its hooks are
- * installed before any pipeline runs (GStreamer's hook table is not locked). */
-#define CASCADE_TYPE_TEST_BRANCH_TRACER (cascade_test_branch_tracer_get_type ())
-G_DECLARE_FINAL_TYPE (
-  CascadeTestBranchTracer, cascade_test_branch_tracer, CASCADE, TEST_BRANCH_TRACER, GstTracer)
-
-struct _CascadeTestBranchTracer
-{
-  GstTracer parent_instance;
-
-  GMutex lock;
-  GCond cond;
-  gint armed;      /* atomic */
-  guint held;      /* branch queues held until a third packet went by (lock) */
-  guint timed_out; /* waits given up (lock) */
-};
-
-G_DEFINE_FINAL_TYPE (CascadeTestBranchTracer, cascade_test_branch_tracer, GST_TYPE_TRACER)
-
-/* The one instance, made in main(). */
-static CascadeTestBranchTracer *branch_tracer;
-
-#define HOLD_LIMIT_US (30 * G_TIME_SPAN_SECOND) /* against a hang, not a measure */
-
-static gboolean
-is_factory (GstElement *element, const char *name)
-{
-  GstElementFactory *factory = element != NULL ? gst_element_get_factory (element) : NULL;
-
-  return factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), name);
-}
-
-/* A child's branch: a queue feeding a webrtcbin. */
-static gboolean
-is_branch_queue (GstElement *queue)
-{
-  g_autoptr (GstPad) src = NULL;
-  g_autoptr (GstPad) peer = NULL;
-  g_autoptr (GstElement) downstream = NULL;
-
-  if (!is_factory (queue, "queue"))
-    return FALSE;
-  src = gst_element_get_static_pad (queue, "src");
-  peer = gst_pad_get_peer (src);
-  downstream = peer != NULL ? gst_pad_get_parent_element (peer) : NULL;
-  return is_factory (downstream, "webrtcbin");
-}
-
-/* Under the lock: waits for @flag on @object to reach @value. */
-static void
-wait_for (CascadeTestBranchTracer *self, GObject *object, const char *flag, guint value)
-{
-  gint64 end = g_get_monotonic_time () + HOLD_LIMIT_US;
-
-  while (GPOINTER_TO_UINT (g_object_get_data (object, flag)) < value)
-    if (!g_cond_wait_until (&self->cond, &self->lock, end))
-      {
-        self->timed_out++;
-        return;
-      }
-}
-
-/* A tee's streaming thread, before it pushes a packet (or a list) on @pad. */
-static void
-on_pad_push (CascadeTestBranchTracer *self, GstClockTime ts, GstPad *pad, gpointer data)
-{
-  g_autoptr (GstPad) peer = NULL;
-  g_autoptr (GstElement) queue = NULL;
-  guint pushed;
-
-  if (!g_atomic_int_get (&self->armed) || !GST_PAD_IS_SRC (pad))
-    return;
-  peer = gst_pad_get_peer (pad);
-  queue = peer != NULL ? gst_pad_get_parent_element (peer) : NULL;
-  if (!is_branch_queue (queue))
-    return;
-  g_mutex_lock (&self->lock);
-  pushed = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (pad), "cascade-test-pushed")) + 1;
-  g_object_set_data (G_OBJECT (pad), "cascade-test-pushed", GUINT_TO_POINTER (pushed));
-  g_cond_broadcast (&self->cond);
-  if (pushed == 2)
-    wait_for (self, G_OBJECT (queue), "cascade-test-holding", 1);
-  g_mutex_unlock (&self->lock);
-}
-
-/* A queue's thread, before it stores and pushes @event on @pad. */
-static void
-on_pad_push_event (CascadeTestBranchTracer *self, GstClockTime ts, GstPad *pad, GstEvent *event)
-{
-  g_autoptr (GstElement) queue = NULL;
-  g_autoptr (GstPad) sink = NULL;
-  g_autoptr (GstPad) tee_pad = NULL;
-
-  if (!g_atomic_int_get (&self->armed) || GST_EVENT_TYPE (event) != GST_EVENT_STREAM_START ||
-      !GST_PAD_IS_SRC (pad))
-    return;
-  queue = gst_pad_get_parent_element (pad);
-  if (!is_branch_queue (queue) || g_object_get_data (G_OBJECT (queue), "cascade-test-holding"))
-    return;
-  sink = gst_element_get_static_pad (queue, "sink");
-  tee_pad = gst_pad_get_peer (sink);
-  if (tee_pad == NULL)
-    return;
-  g_mutex_lock (&self->lock);
-  g_object_set_data (G_OBJECT (queue), "cascade-test-holding", GUINT_TO_POINTER (1));
-  g_cond_broadcast (&self->cond);
-  wait_for (self, G_OBJECT (tee_pad), "cascade-test-pushed", 3);
-  self->held++;
-  g_mutex_unlock (&self->lock);
-}
-
-static void
-cascade_test_branch_tracer_finalize (GObject *object)
-{
-  CascadeTestBranchTracer *self = CASCADE_TEST_BRANCH_TRACER (object);
-
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->cond);
-  G_OBJECT_CLASS (cascade_test_branch_tracer_parent_class)->finalize (object);
-}
-
-static void
-cascade_test_branch_tracer_class_init (CascadeTestBranchTracerClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = cascade_test_branch_tracer_finalize;
-}
-
-static void
-cascade_test_branch_tracer_init (CascadeTestBranchTracer *self)
-{
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
-  gst_tracing_register_hook (GST_TRACER (self), "pad-push-pre", G_CALLBACK (on_pad_push));
-  gst_tracing_register_hook (GST_TRACER (self), "pad-push-list-pre", G_CALLBACK (on_pad_push));
-  gst_tracing_register_hook (GST_TRACER (self), "pad-push-event-pre",
-                             G_CALLBACK (on_pad_push_event));
-}
-
-static gboolean
-encoded_a_second (Fixture *f, gpointer data)
-{
-  CascadePublisherStats stats;
-
-  cascade_publisher_get_stats (f->publisher, &stats);
-  return stats.frames >= 30;
-}
-
-/* A child's branch joins a stream running for a second: the queue's first
- * packet reads as a second queued (field note 17), yet the queue leaks none
- * of its sticky events. Before the fix, every such branch stored caps before
- * stream-start (the streamer died of it about one swarm run in twenty). */
-static void
-test_branch_sticky_order (Fixture *f, gconstpointer data)
-{
-  CascadeTestBranchTracer *tracer = branch_tracer;
-  Peer *peer = add_peer (f, "viewer-1");
-  guint held, timed_out;
-
-  run_until (f, encoded_a_second, NULL);
-  g_atomic_int_set (&tracer->armed, TRUE);
-  join (f, peer);
-  /* And the child plays once connected. */
-  run_until (f, stamped_at_least, GUINT_TO_POINTER (10));
-  g_atomic_int_set (&tracer->armed, FALSE);
-
-  g_mutex_lock (&tracer->lock);
-  held = tracer->held;
-  timed_out = tracer->timed_out;
-  g_mutex_unlock (&tracer->lock);
-  /* The video and the audio queue were each held as the race needs. */
-  g_assert_cmpuint (held, ==, 2);
-  g_assert_cmpuint (timed_out, ==, 0);
-}
-
 static void
 test_stamp_roundtrip (void)
 {
@@ -810,7 +628,6 @@ main (int argc, char **argv)
 
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  branch_tracer = gst_object_ref_sink (g_object_new (CASCADE_TYPE_TEST_BRANCH_TRACER, NULL));
 
   g_test_add_func ("/cascade/p2p/stamp/roundtrip", test_stamp_roundtrip);
 #define ADD(path, func)                                                                            \
@@ -823,7 +640,6 @@ main (int argc, char **argv)
   ADD ("hostile-signals", test_hostile_signals);
   ADD ("max-direct-viewers", test_max_direct_viewers);
   ADD ("thumbnail", test_thumbnail);
-  ADD ("branch-sticky-order", test_branch_sticky_order);
 #undef ADD
   status = g_test_run ();
   /* Exiting while the engine still works in the background crashes. */
