@@ -440,6 +440,9 @@ cascade_tree_node_leave (CascadeTreeNode *self, gboolean handover)
     return !self->left;
   has_children = self->relay != NULL && cascade_relay_get_n_children (self->relay) > 0;
   self->leaving = TRUE;
+  /* Out of the tree: no more health reports (the tracker would refuse them). */
+  g_clear_handle_id (&self->health_source, g_source_remove);
+  g_clear_handle_id (&self->silent_source, g_source_remove);
   message = message_new (self, "stream.leave");
   if (handover && has_children)
     json_object_set_boolean_member (message, "handover", TRUE);

@@ -282,6 +282,13 @@ reconnect_action (GSimpleAction *action, GVariant *parameter, gpointer user_data
 }
 
 static void
+quit_when_no_window (GtkApplication *app, GtkWindow *window, gpointer user_data)
+{
+  if (gtk_application_get_windows (app) == NULL)
+    g_application_quit (G_APPLICATION (app));
+}
+
+static void
 quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   CascadeApplication *self = user_data;
@@ -294,6 +301,14 @@ quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 
       windows = windows->next;
       gtk_window_close (window);
+    }
+  /* A window still handing its children over (hidden) goes once done. */
+  if (gtk_application_get_windows (GTK_APPLICATION (self)) != NULL)
+    {
+      if (g_signal_handler_find (self, G_SIGNAL_MATCH_FUNC, 0, 0, NULL, quit_when_no_window,
+                                 NULL) == 0)
+        g_signal_connect (self, "window-removed", G_CALLBACK (quit_when_no_window), NULL);
+      return;
     }
   g_application_quit (G_APPLICATION (self));
 }

@@ -98,6 +98,7 @@ enum
 enum
 {
   CLOSED,
+  HANDED_OVER,
   N_SIGNALS
 };
 
@@ -392,6 +393,8 @@ on_leaving_node_left (CascadeWatchPage *self, CascadeTreeNode *node)
 {
   cascade_tree_node_close (node);
   g_ptr_array_remove (self->leaving, node);
+  if (self->leaving->len == 0)
+    g_signal_emit (self, signals[HANDED_OVER], 0);
 }
 
 /* Leaves the tree: with children, they are handed over first, and this node
@@ -403,7 +406,9 @@ leave_tree (CascadeWatchPage *self)
 
   if (node == NULL)
     return;
+  /* What it says (its stream.leave, its children's signalling) still goes. */
   g_signal_handlers_disconnect_by_data (node, self);
+  g_signal_connect_object (node, "send", G_CALLBACK (on_node_send), self, G_CONNECT_SWAPPED);
   if (cascade_realtime_get_state (get_realtime (self)) == CASCADE_REALTIME_STATE_CONNECTED &&
       self->state != CASCADE_WATCH_STATE_ENDED && cascade_tree_node_leave (node, TRUE))
     {
@@ -507,6 +512,21 @@ cascade_watch_page_stop (CascadeWatchPage *self)
   g_clear_object (&self->stream);
   self->down_since = 0;
   set_state (self, CASCADE_WATCH_STATE_IDLE);
+}
+
+/**
+ * cascade_watch_page_is_handing_over:
+ *
+ * Whether the children this page relayed to are still being handed over to
+ * other parents (fed meanwhile) after it left their stream; ::handed-over
+ * says when that is done (a few seconds at most).
+ */
+gboolean
+cascade_watch_page_is_handing_over (CascadeWatchPage *self)
+{
+  g_return_val_if_fail (CASCADE_IS_WATCH_PAGE (self), FALSE);
+
+  return self->leaving != NULL && self->leaving->len > 0;
 }
 
 /**
@@ -773,6 +793,15 @@ cascade_watch_page_class_init (CascadeWatchPageClass *klass)
    */
   signals[CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                   NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * CascadeWatchPage::handed-over:
+   *
+   * The children of a stream this page left have new parents (or the
+   * tracker did not answer in time): nothing here feeds them any more.
+   */
+  signals[HANDED_OVER] = g_signal_new ("handed-over", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_install_action (widget_class, "watch.toggle-fullscreen", NULL,
                                    toggle_fullscreen_action);

@@ -27,6 +27,7 @@ typedef enum
 void cascade_watch_page_set_session (CascadeWatchPage *self, CascadeSession *session);
 void cascade_watch_page_watch (CascadeWatchPage *self, CascadeStream *stream);
 void cascade_watch_page_stop (CascadeWatchPage *self);
+gboolean cascade_watch_page_is_handing_over (CascadeWatchPage *self);
 CascadeStream *cascade_watch_page_get_stream (CascadeWatchPage *self);
 CascadeWatchState cascade_watch_page_get_state (CascadeWatchPage *self);
 CascadePaintable *cascade_watch_page_get_paintable (CascadeWatchPage *self);

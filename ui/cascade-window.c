@@ -180,6 +180,14 @@ update_view (CascadeWindow *self)
     }
 }
 
+static void
+on_handed_over (CascadeWindow *self)
+{
+  /* Unless it was shown again meanwhile (the app started anew). */
+  if (!gtk_widget_get_visible (GTK_WIDGET (self)))
+    gtk_window_destroy (GTK_WINDOW (self));
+}
+
 static gboolean
 on_close_request (CascadeWindow *self)
 {
@@ -194,6 +202,19 @@ on_close_request (CascadeWindow *self)
   g_settings_set_boolean (self->settings, "window-maximized",
                           gtk_window_is_maximized (GTK_WINDOW (self)));
 
+  /* Relaying: the children get new parents before this app stops feeding
+   * them, so their video never stops. The window hides meanwhile (a few
+   * seconds at most) and the application lives on while it exists. */
+  cascade_watch_page_stop (self->watch_page);
+  if (cascade_watch_page_is_handing_over (self->watch_page))
+    {
+      if (!gtk_widget_get_visible (GTK_WIDGET (self)))
+        return GDK_EVENT_STOP; /* closed again while it hands over */
+      gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+      g_signal_connect_object (self->watch_page, "handed-over", G_CALLBACK (on_handed_over), self,
+                               G_CONNECT_SWAPPED);
+      return GDK_EVENT_STOP;
+    }
   return GDK_EVENT_PROPAGATE;
 }
 

@@ -37,7 +37,12 @@ typedef struct
   char *user_id; /* the app's account, as its TURN user names carry it */
   char *log_while_watching;
   gboolean quit_while_playing;
+  GSourceFunc then; /* once the window is up: watch, ..., Ctrl+Q */
   guint resume_id;
+  /* hands-children-over */
+  CascadeSwarmPeer *streamer;
+  CascadeSwarmPeer *child;
+  gboolean saw_left; /* the tracker answered the app's hand-over */
 } Fixture;
 
 static CascadeWindow *
@@ -96,11 +101,11 @@ resume_turn (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Once the window is up: watch, then quit. */
-static gboolean
-watch_then_quit (gpointer user_data)
+/* Once the window is up and signed in: the Live page's card of the stream
+ * opens the Watch page, which plays it. */
+static void
+watch (Fixture *f)
 {
-  Fixture *f = user_data;
   CascadeWindow *window = main_window (f);
   CascadeSession *session = cascade_application_get_session (f->app);
   CascadeLivePage *live;
@@ -113,7 +118,6 @@ watch_then_quit (gpointer user_data)
               CASCADE_REALTIME_STATE_CONNECTED);
   f->user_id = g_strdup (cascade_user_get_id (cascade_session_get_user (session)));
 
-  /* The Live page lists the stream; its card opens the Watch page. */
   live = cascade_ui_test_child (window, CASCADE_TYPE_WINDOW, "live_page");
   watch = cascade_ui_test_child (window, CASCADE_TYPE_WINDOW, "watch_page");
   sidebar = cascade_ui_test_child (window, CASCADE_TYPE_WINDOW, "sidebar_list");
@@ -122,6 +126,15 @@ watch_then_quit (gpointer user_data)
   g_signal_emit_by_name (cascade_ui_test_child (live, CASCADE_TYPE_LIVE_PAGE, "grid"), "activate",
                          0);
   WAIT_FOR (cascade_watch_page_get_state (watch) == CASCADE_WATCH_STATE_PLAYING);
+}
+
+/* Watch, then quit. */
+static gboolean
+watch_then_quit (gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  watch (f);
   f->log_while_watching = cascade_turn_dup_log (f->turn);
 
   /* Ctrl+Q, the TURN server a second late to answer. */
@@ -135,7 +148,29 @@ watch_then_quit (gpointer user_data)
 static void
 on_activate (GApplication *app, Fixture *f)
 {
-  g_idle_add (watch_then_quit, f);
+  g_idle_add (f->then, f);
+}
+
+/* The app, as ./dev run starts it, signed in as the viewer, relaying, with
+ * @privacy; once its window is up it runs @then, which ends in Ctrl+Q. */
+static void
+run_app (Fixture *f, gboolean privacy, GSourceFunc then)
+{
+  char *argv[] = { (char *) "cascade", (char *) "--server", NULL, NULL };
+
+  f->then = then;
+  f->app = cascade_application_new ();
+  g_application_set_flags (G_APPLICATION (f->app), G_APPLICATION_NON_UNIQUE);
+  g_settings_set_boolean (cascade_application_get_settings (f->app), "privacy-mode", privacy);
+  g_settings_set_boolean (cascade_application_get_settings (f->app), "relay-enabled", TRUE);
+  g_setenv ("CASCADE_DEV_LOGIN", "viewer", TRUE);
+  g_setenv ("CASCADE_DEV_PASSWORD", CASCADE_SWARM_PASSWORD, TRUE);
+  argv[2] = (char *) cascade_swarm_get_url (f->swarm);
+  g_signal_connect_after (f->app, "startup", G_CALLBACK (on_startup), f);
+  g_signal_connect_after (f->app, "activate", G_CALLBACK (on_activate), f);
+  g_assert_cmpint (g_application_run (G_APPLICATION (f->app), G_N_ELEMENTS (argv) - 1, argv), ==,
+                   0);
+  g_assert_true (f->quit_while_playing);
 }
 
 static void
@@ -148,7 +183,6 @@ test_quit_gives_turn_back (void)
   g_autofree char *log = NULL;
   g_autoptr (GPtrArray) opened = NULL;
   g_autoptr (GPtrArray) released = NULL;
-  char *argv[] = { (char *) "cascade", (char *) "--server", NULL, NULL };
 
   cascade_ui_test_use_system_data ();
   if (!cascade_turn_check (&reason))
@@ -165,18 +199,7 @@ test_quit_gives_turn_back (void)
   cascade_swarm_add_account (f->swarm, "viewer");
   cascade_swarm_spawn_streamer (f->swarm, "streamer", NULL);
 
-  /* The app, as ./dev run starts it, signed in as the viewer, in privacy mode. */
-  f->app = cascade_application_new ();
-  g_application_set_flags (G_APPLICATION (f->app), G_APPLICATION_NON_UNIQUE);
-  g_settings_set_boolean (cascade_application_get_settings (f->app), "privacy-mode", TRUE);
-  g_setenv ("CASCADE_DEV_LOGIN", "viewer", TRUE);
-  g_setenv ("CASCADE_DEV_PASSWORD", CASCADE_SWARM_PASSWORD, TRUE);
-  argv[2] = (char *) cascade_swarm_get_url (f->swarm);
-  g_signal_connect_after (f->app, "startup", G_CALLBACK (on_startup), f);
-  g_signal_connect_after (f->app, "activate", G_CALLBACK (on_activate), f);
-  g_assert_cmpint (g_application_run (G_APPLICATION (f->app), G_N_ELEMENTS (argv) - 1, argv), ==,
-                   0);
-  g_assert_true (f->quit_while_playing);
+  run_app (f, TRUE, watch_then_quit);
 
   /* While it watched, the app held TURN allocations (privacy mode: its only
    * way to the streamer)... */
@@ -207,12 +230,84 @@ test_quit_gives_turn_back (void)
   g_free (f->log_while_watching);
 }
 
+/* ---- quitting while relaying ---- */
+
+static void
+on_realtime_left (CascadeRealtime *realtime, const char *type, JsonObject *message, Fixture *f)
+{
+  f->saw_left = TRUE;
+}
+
+/* Watch, feed a child, then quit. */
+static gboolean
+watch_relay_then_quit (gpointer user_data)
+{
+  Fixture *f = user_data;
+  const char *leaf[] = { "--relay", "0", NULL };
+  CascadeRealtime *realtime;
+  const char *parent;
+
+  watch (f);
+  /* The streamer has room for one viewer, the app: the next is the app's. */
+  f->child = cascade_swarm_spawn_viewer (f->swarm, "child", "streamer", leaf);
+  WAIT_FOR (cascade_swarm_peer_get_frames (f->child) >= 30);
+  parent = cascade_swarm_peer_get_parent_peer_id (f->child);
+  g_assert_nonnull (parent);
+  g_assert_cmpstr (parent, !=, cascade_swarm_peer_get_peer_id (f->streamer));
+
+  realtime = cascade_session_get_realtime (cascade_application_get_session (f->app));
+  g_signal_connect (realtime, "message::stream.left", G_CALLBACK (on_realtime_left), f);
+  f->quit_while_playing = TRUE;
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+child_under_streamer (gpointer data)
+{
+  Fixture *f = data;
+
+  return g_strcmp0 (cascade_swarm_peer_get_parent_peer_id (f->child),
+                    cascade_swarm_peer_get_peer_id (f->streamer)) == 0;
+}
+
+/* Quitting the app while it relays to a child: the child is handed over to
+ * the streamer (the tracker answers stream.left) before the app goes, and it
+ * plays on. */
+static void
+test_quit_hands_children_over (void)
+{
+  Fixture fixture = { 0 }, *f = &fixture;
+  const char *publish[] = { "--max-viewers", "1", NULL };
+
+  cascade_ui_test_use_system_data ();
+  f->swarm = cascade_swarm_new (NULL, NULL);
+  cascade_swarm_add_account (f->swarm, "streamer");
+  cascade_swarm_add_account (f->swarm, "viewer");
+  cascade_swarm_add_account (f->swarm, "child");
+  f->streamer = cascade_swarm_spawn_streamer (f->swarm, "streamer", publish);
+
+  run_app (f, FALSE, watch_relay_then_quit);
+
+  /* The app waited for the tracker to take its child... */
+  g_assert_true (f->saw_left);
+  cascade_swarm_wait_or_die (f->swarm, 30, child_under_streamer, f,
+                             "the child to be under the streamer");
+  /* ...which plays on. */
+  cascade_swarm_wait_frames (f->swarm, &f->child, 1, 30, 60, "the child to play on");
+
+  g_assert_finalize_object (g_steal_pointer (&f->app));
+  g_clear_pointer (&f->swarm, cascade_swarm_free);
+  g_free (f->user_id);
+}
+
 int
 main (int argc, char *argv[])
 {
   cascade_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/cascade/ui/quit/gives-turn-back", test_quit_gives_turn_back);
+  g_test_add_func ("/cascade/ui/quit/hands-children-over", test_quit_hands_children_over);
 
   return g_test_run ();
 }
