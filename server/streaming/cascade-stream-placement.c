@@ -65,8 +65,14 @@ typedef struct
   gint depth;
 } Candidate;
 
+static guint
+loss_step (const CascadeTrackerPeer *peer)
+{
+  return (guint) (peer->loss / CASCADE_TRACKER_LOSS_STEP);
+}
+
 /* Negative when @a is the better parent: good health, then shallow, then
- * low loss, low round trip, long uptime. */
+ * low loss, low round trip (each in steps), long uptime. */
 static gint
 compare_candidates (const Candidate *a, const Candidate *b)
 {
@@ -74,9 +80,10 @@ compare_candidates (const Candidate *a, const Candidate *b)
     return is_bad (a->peer) ? 1 : -1;
   if (a->depth != b->depth)
     return a->depth < b->depth ? -1 : 1;
-  if (a->peer->loss != b->peer->loss)
-    return a->peer->loss < b->peer->loss ? -1 : 1;
-  if (a->peer->rtt_ms != b->peer->rtt_ms)
+  if (loss_step (a->peer) != loss_step (b->peer))
+    return loss_step (a->peer) < loss_step (b->peer) ? -1 : 1;
+  if (a->peer->rtt_ms / CASCADE_TRACKER_RTT_STEP_MS !=
+      b->peer->rtt_ms / CASCADE_TRACKER_RTT_STEP_MS)
     return a->peer->rtt_ms < b->peer->rtt_ms ? -1 : 1;
   if (a->peer->joined_us != b->peer->joined_us)
     return a->peer->joined_us < b->peer->joined_us ? -1 : 1;

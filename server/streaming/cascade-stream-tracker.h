@@ -35,6 +35,10 @@ G_BEGIN_DECLS
 #define CASCADE_TRACKER_MAX_ROOT_CAPACITY 64 /* children the streamer may feed */
 #define CASCADE_TRACKER_DEFAULT_ROOT_CAPACITY 8
 #define CASCADE_TRACKER_BAD_LOSS 0.05 /* a parent losing more is in bad health */
+/* Parents compare loss and round trip in these steps: a measured difference
+ * smaller than a step is noise, and uptime decides. */
+#define CASCADE_TRACKER_LOSS_STEP 0.01
+#define CASCADE_TRACKER_RTT_STEP_MS 20
 #define CASCADE_TRACKER_HEALTH_TIMEOUT_US (7 * G_USEC_PER_SEC)
 #define CASCADE_TRACKER_SILENT_WINDOW_US (10 * G_USEC_PER_SEC)
 #define CASCADE_TRACKER_DEMOTION_US (30 * G_USEC_PER_SEC)

@@ -342,6 +342,7 @@ test_health_preference (void)
   g_autoptr (CascadeStreamTracker) tracker = tracker_new (&now);
   g_autoptr (GPtrArray) moves = cascade_tracker_moves_new ();
   g_autofree char *r1 = NULL, *r2 = NULL, *v1 = NULL, *v2 = NULL, *v3 = NULL, *v4 = NULL;
+  g_autofree char *v5 = NULL;
 
   cascade_stream_tracker_set_root (tracker, "s1", "streamer", "owner", 2, NULL, moves);
   r1 = join (tracker, "r1", 1);
@@ -367,6 +368,12 @@ test_health_preference (void)
   report (tracker, "r2", 4, 0.0, 80, TRUE, moves);
   v4 = join (tracker, "v4", 0);
   g_assert_cmpstr (parent_of (tracker, v4), ==, r1);
+  /* Differences within a step (CASCADE_TRACKER_LOSS_STEP,
+   * CASCADE_TRACKER_RTT_STEP_MS) are noise: uptime decides (r1). */
+  report (tracker, "r1", 3, 0.004, 25, TRUE, moves);
+  report (tracker, "r2", 5, 0.001, 22, TRUE, moves);
+  v5 = join (tracker, "v5", 0);
+  g_assert_cmpstr (parent_of (tracker, v5), ==, r1);
   assert_tree_sound (tracker);
 }
 
