@@ -6,7 +6,8 @@
 #include "cascade-app-private.h"
 #include "cascade-json.h"
 
-#define POOR_LOSS 0.05 /* the tracker's own line between good and bad health */
+#define POOR_LOSS 0.05  /* the tracker's own line between good and bad health */
+#define POOR_RTT_MS 300 /* a round trip to the parent past which video lags and repairs come late */
 
 struct _CascadeStreamTree
 {
@@ -64,22 +65,42 @@ get_count (JsonObject *object, const char *name, guint *out, GError **error)
   return TRUE;
 }
 
-/* Whether a viewer's node shows a poor link; FALSE with @error for a node
- * of the wrong shape. */
+/* A node's number @name: FALSE with @error when it is there and not a number;
+ * @fallback when it is not there. */
+static gboolean
+get_number (JsonObject *node, const char *name, double fallback, double *out, GError **error)
+{
+  JsonNode *member = json_object_get_member (node, name);
+  GType type;
+
+  if (member == NULL)
+    {
+      *out = fallback;
+      return TRUE;
+    }
+  type = JSON_NODE_HOLDS_VALUE (member) ? json_node_get_value_type (member) : G_TYPE_INVALID;
+  if (type != G_TYPE_DOUBLE && type != G_TYPE_INT64)
+    return protocol_error (error, "tree: a node’s “loss” or “rtt_ms” is not a number");
+  *out = json_node_get_double (member);
+  return TRUE;
+}
+
+/* Whether a viewer's node shows a poor link (losing packets, receiving
+ * nothing, waiting for a parent, or a long round trip to its parent); FALSE
+ * with @error for a node of the wrong shape. */
 static gboolean
 node_is_poor (JsonObject *node, gboolean *out_poor, GError **error)
 {
-  JsonNode *loss;
-  GType loss_type;
+  double loss, rtt_ms;
 
   if (!cascade_json_check (node, node_members, G_N_ELEMENTS (node_members), error))
     return FALSE;
-  loss = json_object_get_member (node, "loss");
-  loss_type =
-    loss != NULL && JSON_NODE_HOLDS_VALUE (loss) ? json_node_get_value_type (loss) : G_TYPE_INVALID;
-  if (loss_type != G_TYPE_DOUBLE && loss_type != G_TYPE_INT64)
-    return protocol_error (error, "tree: a node’s “loss” is not a number");
-  *out_poor = json_node_get_double (loss) > POOR_LOSS ||
+  if (json_object_get_member (node, "loss") == NULL)
+    return protocol_error (error, "tree: a node has no “loss”");
+  if (!get_number (node, "loss", 0, &loss, error) ||
+      !get_number (node, "rtt_ms", 0, &rtt_ms, error))
+    return FALSE;
+  *out_poor = loss > POOR_LOSS || rtt_ms > POOR_RTT_MS ||
               !json_object_get_boolean_member (node, "receiving") ||
               json_object_get_boolean_member_with_default (node, "waiting", FALSE);
   return TRUE;

@@ -174,8 +174,9 @@ test_tree (Fixture *f, gconstpointer data)
 }
 
 /* A tree as the server would send it: the root is not counted; a viewer
- * losing packets, one receiving nothing and one waiting are poor links. A
- * tree of the wrong shape is a protocol error. */
+ * losing packets, one receiving nothing, one waiting and one with a long
+ * round trip to its parent are poor links. A tree of the wrong shape is a
+ * protocol error. */
 static void
 test_tree_parsing (void)
 {
@@ -184,7 +185,8 @@ test_tree_parsing (void)
     "{\"peer_id\":\"r\",\"parent_peer_id\":null,\"waiting\":false,\"loss\":0,\"receiving\":true},"
     "{\"peer_id\":\"a\",\"parent_peer_id\":\"r\",\"loss\":0.2,\"receiving\":true},"
     "{\"peer_id\":\"b\",\"parent_peer_id\":\"a\",\"loss\":0,\"receiving\":false},"
-    "{\"peer_id\":\"c\",\"parent_peer_id\":\"a\",\"loss\":0.01,\"receiving\":true},"
+    "{\"peer_id\":\"c\",\"parent_peer_id\":\"a\",\"loss\":0.01,\"rtt_ms\":40,\"receiving\":true},"
+    "{\"peer_id\":\"e\",\"parent_peer_id\":\"r\",\"loss\":0,\"rtt_ms\":450,\"receiving\":true},"
     "{\"peer_id\":\"d\",\"parent_peer_id\":null,\"waiting\":true,\"loss\":0,\"receiving\":true}]}",
     NULL);
   const char *bad[] = {
@@ -193,6 +195,8 @@ test_tree_parsing (void)
     "{\"viewers\":1,\"relays\":0,\"depth\":0,\"nodes\":[3]}",
     "{\"viewers\":1,\"relays\":0,\"depth\":0,\"nodes\":[{\"peer_id\":\"a\",\"receiving\":true,"
     "\"loss\":\"lots\"}]}",
+    "{\"viewers\":1,\"relays\":0,\"depth\":0,\"nodes\":[{\"peer_id\":\"a\",\"receiving\":true,"
+    "\"loss\":0,\"rtt_ms\":\"slow\"}]}",
   };
   g_autoptr (CascadeStreamTree) tree = NULL;
   g_autoptr (GError) error = NULL;
@@ -202,7 +206,7 @@ test_tree_parsing (void)
   g_assert_cmpuint (cascade_stream_tree_get_viewers (tree), ==, 4);
   g_assert_cmpuint (cascade_stream_tree_get_relays (tree), ==, 1);
   g_assert_cmpuint (cascade_stream_tree_get_depth (tree), ==, 2);
-  g_assert_cmpuint (cascade_stream_tree_get_poor_links (tree), ==, 3);
+  g_assert_cmpuint (cascade_stream_tree_get_poor_links (tree), ==, 4);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
