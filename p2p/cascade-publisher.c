@@ -411,12 +411,15 @@ source_description (CascadePublisher *self, const CascadeQualityPreset *preset)
 
 /* Desktop audio and the microphone are PipeWire streams of their own (the
  * portal gives only the picture). WirePlumber links a capture stream to the
- * default source, or with stream.capture.sink to the default sink's monitor. */
+ * default source, or with stream.capture.sink to the default sink's monitor.
+ * Each has a leaky queue of about 200 ms counted in buffers (a PipeWire
+ * quantum is ~20 ms), not in time: a stream that starts late would read as
+ * seconds queued (field note 17). */
 #define PIPEWIRE_AUDIO_CAPTURE                                                                     \
   "pipewiresrc name=%s do-timestamp=true stream-properties=\"props,media.type=Audio,"              \
   "media.category=Capture,media.class=Stream/Input/Audio,node.name=%s%s\" ! "                      \
   "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! "                            \
-  "queue max-size-buffers=0 max-size-bytes=0 max-size-time=200000000 leaky=downstream ! amix. "
+  "queue max-size-buffers=10 max-size-bytes=0 max-size-time=0 leaky=downstream ! amix. "
 
 static char *
 pipewire_audio_description (CascadeAudioCapture audio)
