@@ -70,7 +70,7 @@ get_main_window (CascadeApplication *self)
 {
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
     {
-      if (CASCADE_IS_WINDOW (l->data))
+      if (CASCADE_IS_WINDOW (l->data) && !cascade_window_is_closing (l->data))
         return l->data;
     }
   return NULL;

@@ -21,6 +21,7 @@ struct _CascadeWindow
   GSettings *settings;
   CascadeSession *session;
   CascadeSessionState shown_state;
+  gboolean closing; /* hidden, handing its children over before it goes */
 
   AdwToastOverlay *toast_overlay;
   GtkStack *main_stack;
@@ -183,9 +184,7 @@ update_view (CascadeWindow *self)
 static void
 on_handed_over (CascadeWindow *self)
 {
-  /* Unless it was shown again meanwhile (the app started anew). */
-  if (!gtk_widget_get_visible (GTK_WIDGET (self)))
-    gtk_window_destroy (GTK_WINDOW (self));
+  gtk_window_destroy (GTK_WINDOW (self));
 }
 
 static gboolean
@@ -208,8 +207,9 @@ on_close_request (CascadeWindow *self)
   cascade_watch_page_stop (self->watch_page);
   if (cascade_watch_page_is_handing_over (self->watch_page))
     {
-      if (!gtk_widget_get_visible (GTK_WIDGET (self)))
+      if (self->closing)
         return GDK_EVENT_STOP; /* closed again while it hands over */
+      self->closing = TRUE;
       gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
       g_signal_connect_object (self->watch_page, "handed-over", G_CALLBACK (on_handed_over), self,
                                G_CONNECT_SWAPPED);
@@ -419,4 +419,18 @@ cascade_window_add_toast (CascadeWindow *self, AdwToast *toast)
   g_return_if_fail (ADW_IS_TOAST (toast));
 
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/**
+ * cascade_window_is_closing:
+ *
+ * Whether the window was closed and only hands its children over (hidden)
+ * before it goes: the app starting anew opens a new window instead.
+ */
+gboolean
+cascade_window_is_closing (CascadeWindow *self)
+{
+  g_return_val_if_fail (CASCADE_IS_WINDOW (self), FALSE);
+
+  return self->closing;
 }

@@ -15,5 +15,6 @@ G_DECLARE_FINAL_TYPE (CascadeWindow, cascade_window, CASCADE, WINDOW, AdwApplica
 CascadeWindow *cascade_window_new (CascadeApplication *application, CascadeSession *session);
 CascadeSession *cascade_window_get_session (CascadeWindow *self);
 void cascade_window_add_toast (CascadeWindow *self, AdwToast *toast);
+gboolean cascade_window_is_closing (CascadeWindow *self);
 
 G_END_DECLS

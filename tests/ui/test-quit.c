@@ -245,9 +245,11 @@ watch_relay_then_quit (gpointer user_data)
   Fixture *f = user_data;
   const char *leaf[] = { "--relay", "0", NULL };
   CascadeRealtime *realtime;
+  CascadeWindow *window;
   const char *parent;
 
   watch (f);
+  window = main_window (f);
   /* The streamer has room for one viewer, the app: the next is the app's. */
   f->child = cascade_swarm_spawn_viewer (f->swarm, "child", "streamer", leaf);
   WAIT_FOR (cascade_swarm_peer_get_frames (f->child) >= 30);
@@ -259,6 +261,9 @@ watch_relay_then_quit (gpointer user_data)
   g_signal_connect (realtime, "message::stream.left", G_CALLBACK (on_realtime_left), f);
   f->quit_while_playing = TRUE;
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "quit", NULL);
+  /* The window hides at once and waits for the hand-over. */
+  g_assert_true (cascade_window_is_closing (window));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
   return G_SOURCE_REMOVE;
 }
 
